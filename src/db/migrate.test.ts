@@ -1,0 +1,17 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { createTestDatabase, dialects } from '../../test/support/databases.js';
+import { migrateToLatest } from './index.js';
+
+describe.each(dialects)('migrations on %s', (dialect) => {
+  let dispose: (() => Promise<void>) | undefined;
+  afterEach(async () => { await dispose?.(); dispose = undefined; });
+
+  it('migrates from empty to the same set of tables, and a second run is a no-op', async () => {
+    const t = await createTestDatabase(dialect);
+    dispose = t.dispose;
+    const tables = (await t.db.introspection.getTables()).map((x) => x.name).sort();
+    expect(tables).toEqual(['camera_streams', 'cameras', 'recording_runs', 'segments']);
+    const again = await migrateToLatest(t.db);
+    expect(again.results).toEqual([]);
+  });
+});

@@ -1,0 +1,10 @@
+// Every migration, in order. Listed statically (not scanned from disk) so the set is fixed at build time.
+// Names are date-prefixed and name the owning module; migrations take Kysely<any> and never import app code.
+import type { Migration } from 'kysely';
+import * as devicesCameras from './2026-11-25-01-devices-cameras.js';
+import * as recordingSegments from './2026-11-25-02-recording-segments.js';
+
+export const migrations: Record<string, Migration> = {
+  '2026-11-25-01-devices-cameras': devicesCameras,
+  '2026-11-25-02-recording-segments': recordingSegments,
+};

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs, idempotently, every Debian package Vigil needs: ffmpeg (ingest), GStreamer's RTSP server with
+# python3-gi (simulated cameras), chromium (browser tests), fonts (CJK text in clips and watermarks) and
+# postgresql (the second database dialect). Safe to run again: it only installs what is missing.
+set -euo pipefail
+
+packages=(
+  ffmpeg
+  python3-gi gir1.2-gst-rtsp-server-1.0 gir1.2-gstreamer-1.0
+  gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
+  gstreamer1.0-plugins-ugly gstreamer1.0-libav
+  chromium fonts-noto-cjk fonts-dejavu-core
+  postgresql
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+
+if [ "${#missing[@]}" -eq 0 ]; then
+  echo "install-system-deps: all Debian packages present"
+  exit 0
+fi
+
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+echo "install-system-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
