@@ -1,0 +1,67 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig, storeDirOf } from './index.js';
+
+const tmp = () => mkdtempSync(join(tmpdir(), 'vigil-cfg-'));
+
+function problemsOf(fn: () => unknown): string[] {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof ConfigError) return err.problems;
+    throw err;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('loadConfig', () => {
+  it('fills defaults and resolves the data dir from --data-dir, then VIGIL_DATA_DIR, then ./data', () => {
+    const cwd = tmp();
+    const c = loadConfig({ cwd, env: {} });
+    expect(c.dataDir).toBe(join(cwd, 'data'));
+    expect(c.http.port).toBe(8080);
+    expect(c.database.dialect).toBe('sqlite');
+    expect(c.recording.segmentTargetMs).toBe(60_000);
+    expect(storeDirOf(c)).toBe(join(cwd, 'data', 'store'));
+    expect(loadConfig({ cwd, env: { VIGIL_DATA_DIR: '/srv/v' } }).dataDir).toBe('/srv/v');
+    expect(loadConfig({ cwd, env: { VIGIL_DATA_DIR: '/srv/v' }, dataDir: 'x' }).dataDir).toBe(join(cwd, 'x'));
+  });
+
+  it('layers file < env < flags', () => {
+    const dir = tmp();
+    writeFileSync(join(dir, 'vigil.json'), JSON.stringify({ http: { port: 9000 }, recording: { segmentTargetMs: 10000 } }));
+    expect(loadConfig({ dataDir: dir, env: {} }).http.port).toBe(9000);
+    expect(loadConfig({ dataDir: dir, env: { VIGIL_PORT: '9100' } }).http.port).toBe(9100);
+    expect(loadConfig({ dataDir: dir, env: { VIGIL_PORT: '9100' }, port: '9200' }).http.port).toBe(9200);
+    expect(loadConfig({ dataDir: dir, env: {} }).recording.segmentTargetMs).toBe(10000);
+    const pg = loadConfig({ dataDir: dir, env: { VIGIL_DB_URL: 'postgres://u@127.0.0.1/x' } });
+    expect(pg.database).toEqual({ dialect: 'postgres', url: 'postgres://u@127.0.0.1/x' });
+  });
+
+  it.each([
+    [{ VIGIL_PORT: 'eighty' }, undefined, /VIGIL_PORT: "eighty" is not a whole number/],
+    [{ VIGIL_PORT: '70000' }, undefined, /http\.port/],
+    [{}, { recording: { segmentTargetMs: 5 } }, /recording\.segmentTargetMs: .*2000/],
+    [{}, { recording: { fragmentMs: 'fast' } }, /recording\.fragmentMs/],
+    [{}, { colour: 'blue' }, /colour: unknown setting/],
+    [{}, { database: { dialect: 'oracle' } }, /database\.dialect/],
+    [{}, { database: { dialect: 'postgres' } }, /database\.url: required/],
+    [{}, { log: { level: 'loud' } }, /log\.level/],
+    [{}, { ingest: { backoffMinMs: 5000, backoffMaxMs: 1000 } }, /backoffMaxMs: must be at least/],
+  ])('names the bad value: env %j file %j', (env, file, message) => {
+    const dir = tmp();
+    if (file) writeFileSync(join(dir, 'vigil.json'), JSON.stringify(file));
+    expect(problemsOf(() => loadConfig({ dataDir: dir, env })).join('\n')).toMatch(message);
+  });
+
+  it('reports an unreadable or malformed config file', () => {
+    const dir = tmp();
+    expect(problemsOf(() => loadConfig({ dataDir: dir, env: {}, configFile: join(dir, 'missing.json') })).join()).toMatch(/cannot read \(ENOENT\)/);
+    writeFileSync(join(dir, 'bad.json'), '{ nope');
+    expect(problemsOf(() => loadConfig({ dataDir: dir, env: {}, configFile: join(dir, 'bad.json') })).join()).toMatch(/not valid JSON/);
+    writeFileSync(join(dir, 'arr.json'), '[1]');
+    expect(problemsOf(() => loadConfig({ dataDir: dir, env: {}, configFile: join(dir, 'arr.json') })).join()).toMatch(/JSON object/);
+  });
+});
