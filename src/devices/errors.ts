@@ -1,0 +1,42 @@
+// The errors of devices/: one typed class with a closed set of codes, so the HTTP error plugin (conventions §6) can
+// map each code to a status without parsing messages. Owns no I/O and no state.
+//
+// Messages are written for the operator and must never contain a camera URL or any part of its userinfo: camera
+// addresses are confidential (D6) and credentials are secret (R18). Only ids we generated and fixed words are
+// interpolated.
+
+export type DeviceErrorCode =
+  /** No camera with that (well-formed) id. HTTP 404. */
+  | 'camera_not_found'
+  /** Input failed validation; `field` names the offending field. HTTP 400. */
+  | 'invalid_camera'
+  /** The credential key supplied by the application is not 32 bytes. A configuration error, HTTP 500. */
+  | 'credential_key_invalid'
+  /** A sealed URL was sealed with a different credential key (key file replaced or lost). HTTP 500. */
+  | 'credential_key_mismatch'
+  /** A sealed URL is malformed, was altered, or belongs to another stream (AEAD check failed). HTTP 500. */
+  | 'credential_unreadable';
+
+export class DeviceError extends Error {
+  override readonly name = 'DeviceError';
+
+  constructor(
+    readonly code: DeviceErrorCode,
+    message: string,
+    /** The input field at fault (`name`, `url`, `subUrl`, `enabled`, `recordSub`, `id`, …), for validation errors. */
+    readonly field?: string,
+  ) {
+    super(message);
+  }
+
+  /** The shape the API returns (architecture §8), without the stack. */
+  toJSON(): { error: DeviceErrorCode; message: string; field?: string } {
+    return this.field === undefined
+      ? { error: this.code, message: this.message }
+      : { error: this.code, message: this.message, field: this.field };
+  }
+}
+
+export function isDeviceError(value: unknown, code?: DeviceErrorCode): value is DeviceError {
+  return value instanceof DeviceError && (code === undefined || value.code === code);
+}

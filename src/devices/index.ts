@@ -1,0 +1,25 @@
+// The public API of devices/ (architecture §2): other modules import only this file. The repository is not exported:
+// cameras and camera_streams are reached through CameraService alone.
+export {
+  CameraService,
+  IngestStream,
+  type Camera,
+  type CameraChangeEvent,
+  type CameraChangeListener,
+  type CameraServiceDeps,
+  type CameraStream,
+  type IngestPlan,
+  type IngestStreamView,
+  type UnreadableStream,
+} from './service.js';
+export { credentialKey, openUrl, redactUrl, sealUrl, CREDENTIAL_KEY_BYTES, type CredentialKey } from './credentials.js';
+export { DeviceError, isDeviceError, type DeviceErrorCode } from './errors.js';
+export {
+  NAME_MAX_CHARS,
+  STREAM_KINDS,
+  URL_MAX_CHARS,
+  validateCameraId,
+  type CameraPatch,
+  type NewCameraInput,
+  type StreamKind,
+} from './validate.js';

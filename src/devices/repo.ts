@@ -1,0 +1,186 @@
+// Queries on `cameras` and `camera_streams`, the two tables devices/ owns (db/tables.ts). No other module queries
+// them, and this file queries no other table. It stores what it is given: validation, sealing and redaction are the
+// service's; the only secret it handles is the sealed URL, which it never opens.
+//
+// Transactions: every write that touches more than one row runs in one transaction opened here, so a camera is never
+// visible without its main stream. `updateCamera` takes the camera's row lock with its first statement (a no-op
+// UPDATE) before reading the streams, so two concurrent updates of one camera run one after the other on PostgreSQL,
+// and SQLite starts the write transaction at once instead of failing to upgrade a read lock. Reads are single
+// statements (a join), hence consistent without a transaction. Writers take `Db`, not a transaction: they open their
+// own, and Kysely cannot nest them; `getCamera` also runs inside `updateCamera`'s transaction.
+import type { CameraRow, CameraStreamRow, Db, NewCameraRow, NewCameraStreamRow, Transaction, Database } from '../db/index.js';
+
+/** A camera row with its stream rows, main first. */
+export interface CameraRecord {
+  camera: CameraRow;
+  streams: CameraStreamRow[];
+}
+
+/** A change to one stream of a camera, applied by `updateCamera`. */
+export interface StreamChange {
+  /** A new URL: its redacted form, and a sealer called with the stream's id (AAD, see credentials.ts). */
+  url?: { redacted: string; seal(streamId: string): string };
+  record?: boolean;
+  /** The id to give the stream if the camera has none of this kind yet (then `url` is required). */
+  newId: string;
+}
+
+export interface CameraChanges {
+  updatedMs: number;
+  name?: string;
+  enabled?: boolean;
+  /** Per kind: a change, or null to remove that stream. Absent kinds are kept. */
+  streams?: { main?: StreamChange; sub?: StreamChange | null };
+}
+
+export async function insertCamera(db: Db, camera: NewCameraRow, streams: NewCameraStreamRow[]): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    await trx.insertInto('cameras').values(camera).execute();
+    if (streams.length > 0) await trx.insertInto('camera_streams').values(streams).execute();
+  });
+}
+
+export async function getCamera(db: Db | Transaction<Database>, id: string): Promise<CameraRecord | undefined> {
+  const [record] = await selectCameras(db, { id });
+  return record;
+}
+
+/** All cameras in creation order (UUIDv7 ids break ties), or only the enabled ones. */
+export async function listCameras(db: Db, filter: { enabledOnly?: boolean } = {}): Promise<CameraRecord[]> {
+  return selectCameras(db, { enabledOnly: filter.enabledOnly ?? false });
+}
+
+/**
+ * Applies the changes `plan` derives from the current state, atomically. Returns the camera as committed, or
+ * undefined if there is no such camera. An error thrown by `plan` rolls everything back.
+ */
+export async function updateCamera(
+  db: Db,
+  id: string,
+  plan: (current: CameraRecord) => CameraChanges | Promise<CameraChanges>,
+): Promise<CameraRecord | undefined> {
+  return db.transaction().execute(async (trx) => {
+    const locked = await trx
+      .updateTable('cameras')
+      .set((eb) => ({ updated_ms: eb.ref('updated_ms') }))
+      .where('id', '=', id)
+      .executeTakeFirst();
+    if (Number(locked.numUpdatedRows) === 0) return undefined;
+    const current = await getCamera(trx, id);
+    if (!current) return undefined;
+    const changes = await plan(current);
+
+    await trx
+      .updateTable('cameras')
+      .set({
+        updated_ms: changes.updatedMs,
+        ...(changes.name === undefined ? {} : { name: changes.name }),
+        ...(changes.enabled === undefined ? {} : { enabled: changes.enabled ? 1 : 0 }),
+      })
+      .where('id', '=', id)
+      .execute();
+    for (const kind of ['main', 'sub'] as const) {
+      const change = changes.streams?.[kind];
+      if (change === undefined) continue;
+      const existing = current.streams.find((s) => s.kind === kind);
+      if (change === null) {
+        await trx.deleteFrom('camera_streams').where('camera_id', '=', id).where('kind', '=', kind).execute();
+      } else if (existing) {
+        await trx
+          .updateTable('camera_streams')
+          .set({
+            updated_ms: changes.updatedMs,
+            ...(change.url ? { url_redacted: change.url.redacted, url_sealed: change.url.seal(existing.id) } : {}),
+            ...(change.record === undefined ? {} : { record: change.record ? 1 : 0 }),
+          })
+          .where('id', '=', existing.id)
+          .execute();
+      } else {
+        if (!change.url) throw new Error(`camera ${id} has no ${kind} stream to change, and no URL was given to add one`);
+        await trx
+          .insertInto('camera_streams')
+          .values({
+            id: change.newId,
+            camera_id: id,
+            kind,
+            url_redacted: change.url.redacted,
+            url_sealed: change.url.seal(change.newId),
+            record: change.record ? 1 : 0,
+            created_ms: changes.updatedMs,
+            updated_ms: changes.updatedMs,
+          })
+          .execute();
+      }
+    }
+    return getCamera(trx, id);
+  });
+}
+
+/** Deletes a camera and its streams. Recordings are not touched: they outlive the camera (R17). */
+export async function deleteCamera(db: Db, id: string): Promise<boolean> {
+  return db.transaction().execute(async (trx) => {
+    // Explicit rather than relying on ON DELETE CASCADE, which SQLite honours only with foreign_keys on.
+    await trx.deleteFrom('camera_streams').where('camera_id', '=', id).execute();
+    const result = await trx.deleteFrom('cameras').where('id', '=', id).executeTakeFirst();
+    return Number(result.numDeletedRows) > 0;
+  });
+}
+
+async function selectCameras(
+  db: Db | Transaction<Database>,
+  filter: { id?: string; enabledOnly?: boolean },
+): Promise<CameraRecord[]> {
+  let query = db
+    .selectFrom('cameras')
+    .leftJoin('camera_streams', 'camera_streams.camera_id', 'cameras.id')
+    .select([
+      'cameras.id as camera_id',
+      'cameras.name',
+      'cameras.enabled',
+      'cameras.created_ms',
+      'cameras.updated_ms',
+      'camera_streams.id as stream_id',
+      'camera_streams.kind',
+      'camera_streams.url_redacted',
+      'camera_streams.url_sealed',
+      'camera_streams.record',
+      'camera_streams.created_ms as stream_created_ms',
+      'camera_streams.updated_ms as stream_updated_ms',
+    ])
+    .orderBy('cameras.created_ms')
+    .orderBy('cameras.id')
+    .orderBy('camera_streams.kind');
+  if (filter.id !== undefined) query = query.where('cameras.id', '=', filter.id);
+  if (filter.enabledOnly) query = query.where('cameras.enabled', '=', 1);
+
+  const records: CameraRecord[] = [];
+  for (const row of await query.execute()) {
+    let record = records[records.length - 1];
+    if (record?.camera.id !== row.camera_id) {
+      record = {
+        camera: {
+          id: row.camera_id,
+          name: row.name,
+          enabled: row.enabled,
+          created_ms: row.created_ms,
+          updated_ms: row.updated_ms,
+        },
+        streams: [],
+      };
+      records.push(record);
+    }
+    if (row.stream_id !== null && row.kind !== null) {
+      record.streams.push({
+        id: row.stream_id,
+        camera_id: row.camera_id,
+        kind: row.kind,
+        url_redacted: row.url_redacted ?? '',
+        url_sealed: row.url_sealed ?? '',
+        record: row.record ?? 0,
+        created_ms: row.stream_created_ms ?? row.created_ms,
+        updated_ms: row.stream_updated_ms ?? row.updated_ms,
+      });
+    }
+  }
+  return records;
+}

@@ -1,0 +1,225 @@
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { v7 as uuidv7 } from 'uuid';
+import { createTestDatabase, dialects, type TestDatabase } from '../../test/support/databases.js';
+import { CameraService, credentialKey, DeviceError, type CameraChangeEvent } from './index.js';
+
+const T0 = 1_800_000_000_000;
+const UUID_V7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
+async function rejection(promise: Promise<unknown>): Promise<DeviceError> {
+  const error = await promise.then(() => undefined, (e: unknown) => e);
+  expect(error).toBeInstanceOf(DeviceError);
+  return error as DeviceError;
+}
+
+describe.each(dialects)('CameraService on %s', (dialect) => {
+  let t: TestDatabase & { dispose(): Promise<void> };
+  let nowMs = T0;
+  let service: CameraService;
+  const events: CameraChangeEvent[] = [];
+  const key = credentialKey(randomBytes(32));
+
+  beforeAll(async () => {
+    t = await createTestDatabase(dialect);
+    service = new CameraService({ db: t.db, credentialKey: key, clock: () => (nowMs += 1000) });
+    service.onChange((e) => { events.push(e); });
+  });
+  afterAll(async () => { await t?.dispose(); });
+
+  it('adds a camera with UUIDv7 ids and redacted stream URLs, and gets and lists it', async () => {
+    const camera = await service.add({
+      name: ' North gate ',
+      url: 'rtsp://admin:S3cret@10.0.0.5:554/Streaming/Channels/101',
+      subUrl: 'rtsp://admin:S3cret@10.0.0.5:554/Streaming/Channels/102',
+    });
+    expect(camera).toEqual({
+      id: expect.stringMatching(UUID_V7),
+      name: 'North gate',
+      enabled: true,
+      createdMs: nowMs,
+      updatedMs: nowMs,
+      streams: [
+        { id: expect.stringMatching(UUID_V7), kind: 'main', url: 'rtsp://***@10.0.0.5:554/Streaming/Channels/101', record: true },
+        { id: expect.stringMatching(UUID_V7), kind: 'sub', url: 'rtsp://***@10.0.0.5:554/Streaming/Channels/102', record: false },
+      ],
+    });
+    expect(await service.get(camera.id)).toEqual(camera);
+    expect(await service.get(camera.id.toUpperCase())).toEqual(camera);
+    expect((await service.list()).at(-1)).toEqual(camera);
+    expect(events.at(-1)).toEqual({ type: 'added', cameraId: camera.id, camera });
+  });
+
+  it('never shows credentials: not in get/list output, not in clear in the database (R18, D6)', async () => {
+    const secrets = ['p@ss/w0rd#1', 'p%40ss%2Fw0rd%231', 'xm-hunter2', 'tok-9f8e7d', 'operator'];
+    const camera = await service.add({
+      name: 'Secret cam',
+      url: 'rtsp://operator:p%40ss%2Fw0rd%231@cam.local:554/live',
+      subUrl: 'rtsp://cam.local/user=admin&password=xm-hunter2&channel=1&stream=1.sdp?token=tok-9f8e7d',
+      recordSub: true,
+    });
+    const shown = [JSON.stringify(camera), JSON.stringify(await service.get(camera.id)), JSON.stringify(await service.list())];
+    const rows = await t.db.selectFrom('camera_streams').selectAll().where('camera_id', '=', camera.id).execute();
+    for (const text of [...shown, JSON.stringify(rows)]) {
+      for (const secret of secrets) expect(text).not.toContain(secret);
+    }
+    expect(camera.streams.map((s) => s.url)).toEqual([
+      'rtsp://***@cam.local:554/live',
+      'rtsp://cam.local/user=***&password=***&channel=1&stream=1.sdp?token=***',
+    ]);
+  });
+
+  it('gives the recorder the opened URLs of enabled cameras, exactly as entered, and keeps them out of logs', async () => {
+    const url = 'rtsp://admin:p%40ss@cam-i.local/main';
+    const on = await service.add({ name: 'Ingest on', url, subUrl: 'rtsp://cam-i.local/sub', recordSub: false });
+    const off = await service.add({ name: 'Ingest off', url: 'rtsp://u:pw@cam-off.local/main', enabled: false });
+    const plan = await service.streamsToIngest();
+    expect(plan.unreadable).toEqual([]);
+    const mine = plan.streams.filter((s) => s.cameraId === on.id);
+    expect(mine.map((s) => ({ ...s }))).toEqual([
+      { cameraId: on.id, cameraName: 'Ingest on', streamId: on.streams[0]?.id, kind: 'main', url, urlRedacted: 'rtsp://***@cam-i.local/main', record: true },
+      { cameraId: on.id, cameraName: 'Ingest on', streamId: on.streams[1]?.id, kind: 'sub', url: 'rtsp://cam-i.local/sub', urlRedacted: 'rtsp://cam-i.local/sub', record: false },
+    ]);
+    expect(plan.streams.some((s) => s.cameraId === off.id)).toBe(false);
+    expect(JSON.stringify(plan)).not.toContain('p%40ss');
+    const { inspect } = await import('node:util');
+    expect(inspect(mine[0])).not.toContain('p%40ss');
+  });
+
+  it('reports a stream whose sealed URL was swapped or altered as unreadable, and still plans the others', async () => {
+    const a = await service.add({ name: 'Swap A', url: 'rtsp://a:pa@cam-a.local/x' });
+    const b = await service.add({ name: 'Swap B', url: 'rtsp://b:pb@cam-b.local/x' });
+    const sealedOf = async (id: string | undefined) =>
+      (await t.db.selectFrom('camera_streams').select('url_sealed').where('id', '=', id ?? '').executeTakeFirstOrThrow()).url_sealed;
+    // An attacker with write access to the index copies A's sealed URL onto B, to send A's password to B's host.
+    await t.db.updateTable('camera_streams').set({ url_sealed: await sealedOf(a.streams[0]?.id) }).where('id', '=', b.streams[0]?.id ?? '').execute();
+    const plan = await service.streamsToIngest();
+    expect(plan.streams.some((s) => s.cameraId === a.id)).toBe(true);
+    expect(plan.unreadable).toEqual([
+      { cameraId: b.id, streamId: b.streams[0]?.id, kind: 'main', urlRedacted: 'rtsp://***@cam-b.local/x', error: expect.any(DeviceError) },
+    ]);
+    expect(plan.unreadable[0]?.error.code).toBe('credential_unreadable');
+    await service.remove(b.id);
+  });
+
+  it('with another key, every stream is unreadable with a key-mismatch error', async () => {
+    const other = new CameraService({ db: t.db, credentialKey: credentialKey(randomBytes(32)), clock: () => nowMs });
+    const plan = await other.streamsToIngest();
+    expect(plan.streams).toEqual([]);
+    expect(plan.unreadable.length).toBeGreaterThan(0);
+    expect(new Set(plan.unreadable.map((u) => u.error.code))).toEqual(new Set(['credential_key_mismatch']));
+  });
+
+  it('updates name, enabled, URLs and the sub stream, keeping stream ids', async () => {
+    const camera = await service.add({ name: 'Upd', url: 'rtsp://u:p1@cam-u.local/main' });
+    const mainId = camera.streams[0]?.id;
+    const renamed = await service.update(camera.id, { name: 'Upd 2', enabled: false, url: 'rtsp://u:p2@cam-u.local/main2' });
+    expect(renamed).toMatchObject({ name: 'Upd 2', enabled: false, createdMs: camera.createdMs, updatedMs: nowMs });
+    expect(renamed.streams).toEqual([{ id: mainId, kind: 'main', url: 'rtsp://***@cam-u.local/main2', record: true }]);
+
+    const withSub = await service.update(camera.id, { enabled: true, subUrl: 'rtsp://u:p3@cam-u.local/sub', recordSub: true });
+    expect(withSub.streams[1]).toMatchObject({ kind: 'sub', url: 'rtsp://***@cam-u.local/sub', record: true });
+    const subId = withSub.streams[1]?.id;
+    const notRecorded = await service.update(camera.id, { recordSub: false });
+    expect(notRecorded.streams[1]).toEqual({ id: subId, kind: 'sub', url: 'rtsp://***@cam-u.local/sub', record: false });
+
+    const opened = (await service.streamsToIngest()).streams.filter((s) => s.cameraId === camera.id);
+    expect(opened.map((s) => s.url)).toEqual(['rtsp://u:p2@cam-u.local/main2', 'rtsp://u:p3@cam-u.local/sub']);
+
+    const noSub = await service.update(camera.id, { subUrl: null });
+    expect(noSub.streams.map((s) => s.kind)).toEqual(['main']);
+    expect(await service.get(camera.id)).toEqual(noSub);
+  });
+
+  it('refuses recordSub on a camera without a sub stream, changing nothing', async () => {
+    const camera = await service.add({ name: 'No sub', url: 'rtsp://cam-n.local/main' });
+    const error = await rejection(service.update(camera.id, { recordSub: true, name: 'Renamed' }));
+    expect(error).toMatchObject({ code: 'invalid_camera', field: 'recordSub', message: 'recordSub needs a sub stream: this camera has none, give subUrl' });
+    expect(await service.get(camera.id)).toEqual(camera);
+  });
+
+  it('treats an empty update as a no-op: no write, no event', async () => {
+    const camera = await service.add({ name: 'Noop', url: 'rtsp://cam-0.local/main' });
+    const count = events.length;
+    expect(await service.update(camera.id, {})).toEqual(camera);
+    expect(events.length).toBe(count);
+  });
+
+  it('removes a camera; afterwards it is not found', async () => {
+    const camera = await service.add({ name: 'Gone', url: 'rtsp://cam-g.local/main' });
+    await service.remove(camera.id);
+    expect(events.at(-1)).toEqual({ type: 'removed', cameraId: camera.id });
+    for (const call of [() => service.get(camera.id), () => service.remove(camera.id), () => service.update(camera.id, { name: 'x' })]) {
+      expect(await rejection(call())).toMatchObject({ code: 'camera_not_found', field: 'id', message: `camera ${camera.id} not found` });
+    }
+    expect((await service.list()).some((c) => c.id === camera.id)).toBe(false);
+  });
+
+  it('rejects ids that are not UUIDs as invalid_camera, and absent UUIDs as camera_not_found', async () => {
+    for (const call of [() => service.get('camera-1'), () => service.update('1; drop table cameras', { name: 'x' }), () => service.remove('')]) {
+      expect(await rejection(call())).toMatchObject({ code: 'invalid_camera', field: 'id' });
+    }
+    const absent = uuidv7();
+    expect(await rejection(service.get(absent))).toMatchObject({ code: 'camera_not_found', message: `camera ${absent} not found` });
+  });
+
+  it('rejects invalid input before writing anything', async () => {
+    const before = (await service.list()).length;
+    const count = events.length;
+    const error = await rejection(service.add({ name: 'Bad', url: 'http://admin:pw@cam.local/' }));
+    expect(error).toMatchObject({ code: 'invalid_camera', field: 'url' });
+    expect((await service.list()).length).toBe(before);
+    expect(events.length).toBe(count);
+  });
+});
+
+describe.each(dialects)('CameraService.onChange on %s', (dialect) => {
+  let t: TestDatabase & { dispose(): Promise<void> };
+  beforeAll(async () => { t = await createTestDatabase(dialect); });
+  afterAll(async () => { await t?.dispose(); });
+
+  it('fires after add, update and remove; stops after unsubscribe; survives failing listeners', async () => {
+    const failures: Array<[unknown, string]> = [];
+    const service = new CameraService({
+      db: t.db,
+      credentialKey: credentialKey(randomBytes(32)),
+      clock: () => T0,
+      onListenerError: (error, event) => failures.push([error, event.type]),
+    });
+    const seen: string[] = [];
+    const stop = service.onChange(async (e) => {
+      // The change is committed before listeners run: a recorder reconciling reads it back.
+      const plan = await service.streamsToIngest();
+      seen.push(`${e.type}:${plan.streams.filter((s) => s.cameraId === e.cameraId).length}`);
+    });
+    service.onChange(() => { throw new Error('sync listener failure'); });
+    service.onChange(async () => { throw new Error('async listener failure'); });
+
+    const camera = await service.add({ name: 'Evented', url: 'rtsp://cam-e.local/main' });
+    await service.update(camera.id, { subUrl: 'rtsp://cam-e.local/sub' });
+    await service.remove(camera.id);
+    await new Promise((r) => setTimeout(r, 50)); // let the async listeners settle
+    expect(seen).toEqual(['added:1', 'updated:2', 'removed:0']);
+    expect(failures.map(([e, type]) => `${type}:${(e as Error).message}`).sort()).toEqual(
+      ['added', 'updated', 'removed'].flatMap((type) => [`${type}:async listener failure`, `${type}:sync listener failure`]).sort(),
+    );
+
+    stop();
+    await service.add({ name: 'Silent', url: 'rtsp://cam-s.local/main' });
+    await new Promise((r) => setTimeout(r, 20));
+    expect(seen).toHaveLength(3);
+  });
+});
+
+describe('CameraService construction', () => {
+  it('refuses a credential key that is not 32 bytes at once', async () => {
+    const t = await createTestDatabase('sqlite');
+    try {
+      expect(() => new CameraService({ db: t.db, credentialKey: randomBytes(16), clock: () => T0 })).toThrow(
+        new DeviceError('credential_key_invalid', 'credential key must be 32 bytes, got 16 bytes'),
+      );
+    } finally {
+      await t.dispose();
+    }
+  });
+});
