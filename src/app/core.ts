@@ -1,0 +1,45 @@
+// Opens the parts every command and the server share: data directory, index database (migrated), credential key,
+// camera registry and segment store. No logic: wiring only.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { storeDirOf, type Config } from '../config/index.js';
+import { migrateToLatest, openDatabase, type DatabaseConfig, type OpenDatabase } from '../db/index.js';
+import { CameraService } from '../devices/index.js';
+import { RecordingRepo } from '../recording/index.js';
+import { LocalSegmentStore } from '../storage/index.js';
+import { loadCredentialKey } from './credential-key.js';
+
+export interface Core {
+  config: Config;
+  database: OpenDatabase;
+  cameras: CameraService;
+  recordings: RecordingRepo;
+  store: LocalSegmentStore;
+  close(): Promise<void>;
+}
+
+export function databaseConfigOf(config: Config): DatabaseConfig {
+  return config.database.dialect === 'postgres'
+    ? { dialect: 'postgres', url: config.database.url! }
+    : { dialect: 'sqlite', path: join(config.dataDir, 'index.sqlite') };
+}
+
+export async function openCore(config: Config, onListenerError?: (err: unknown) => void): Promise<Core> {
+  mkdirSync(config.dataDir, { recursive: true, mode: 0o750 });
+  const database = openDatabase(databaseConfigOf(config));
+  try {
+    await migrateToLatest(database.db);
+    const cameras = new CameraService({
+      db: database.db,
+      credentialKey: loadCredentialKey(config.dataDir),
+      clock: Date.now,
+      ...(onListenerError ? { onListenerError } : {}),
+    });
+    const store = new LocalSegmentStore(storeDirOf(config));
+    await store.init();
+    return { config, database, cameras, recordings: new RecordingRepo(database.db), store, close: () => database.close() };
+  } catch (err) {
+    await database.close();
+    throw err;
+  }
+}

@@ -1,0 +1,4 @@
+// Composition root (architecture §2): config → logger → core → recorder → HTTP. Wiring only, no logic.
+export { openCore, databaseConfigOf, type Core } from './core.js';
+export { loadCredentialKey, CredentialKeyError } from './credential-key.js';
+export { createLogger, redactPaths, type Logger } from './logger.js';

@@ -1,0 +1,82 @@
+// `vigil camera add|list|update|remove`: thin wrappers over the camera registry.
+import type { Command } from 'commander';
+import type { Camera } from '../devices/index.js';
+import { withCore, type CommonOptions } from './context.js';
+import { type Output } from './output.js';
+
+/** Wraps a command body: gets the output and common options, records the exit code (see main.ts). */
+export type Act = <A extends unknown[]>(
+  fn: (out: Output, opts: CommonOptions, ...args: A) => Promise<number>,
+) => (...args: unknown[]) => Promise<void>;
+
+function describeCamera(c: Camera): string {
+  const streams = c.streams.map((s) => `${s.kind} ${s.url}${s.record ? '' : ' (live only)'}`).join('; ');
+  return `${c.id}  ${c.name}  ${c.enabled ? 'enabled' : 'disabled'}  ${streams}`;
+}
+
+export function registerCameraCommands(program: Command, act: Act): void {
+  const camera = program.command('camera').description('manage cameras / 管理摄像机');
+
+  camera
+    .command('add')
+    .description('register a camera; prints its id')
+    .requiredOption('--name <name>', 'camera name')
+    .requiredOption('--url <url>', 'main stream RTSP URL (credentials are stored encrypted)')
+    .option('--sub-url <url>', 'sub stream RTSP URL (used for live view)')
+    .option('--disabled', 'register without recording')
+    .option('--record-sub', 'also record the sub stream')
+    .action(act(async (out, opts, o: { name: string; url: string; subUrl?: string; disabled?: boolean; recordSub?: boolean }) =>
+        withCore(opts, async (core) => {
+          const c = await core.cameras.add({ name: o.name, url: o.url, subUrl: o.subUrl, enabled: !o.disabled, recordSub: !!o.recordSub });
+          out.result({ id: c.id, camera: c }, c.id);
+          return 0;
+        }),
+    ));
+
+  camera
+    .command('list')
+    .description('list cameras (URLs shown without credentials)')
+    .action(act(async (out, opts, _o: unknown) =>
+        withCore(opts, async (core) => {
+          const cameras = await core.cameras.list();
+          out.result({ cameras }, cameras.length ? cameras.map(describeCamera).join('\n') : 'no cameras');
+          return 0;
+        }),
+    ));
+
+  camera
+    .command('update <id>')
+    .description('change a camera')
+    .option('--name <name>', 'new name')
+    .option('--url <url>', 'new main stream URL')
+    .option('--sub-url <url>', 'new sub stream URL')
+    .option('--no-sub-url', 'remove the sub stream')
+    .option('--enable', 'enable recording')
+    .option('--disable', 'disable recording')
+    .action(act(async (out, opts, id: string, o: { name?: string; url?: string; subUrl?: string | false; enable?: boolean; disable?: boolean }) =>
+        withCore(opts, async (core) => {
+          if (o.enable && o.disable) throw Object.assign(new Error('--enable and --disable contradict each other'), { code: 'usage' });
+          const patch: { name?: string; url?: string; subUrl?: string | null; enabled?: boolean } = {};
+          if (o.name !== undefined) patch.name = o.name;
+          if (o.url !== undefined) patch.url = o.url;
+          if (o.subUrl === false) patch.subUrl = null;
+          else if (typeof o.subUrl === 'string') patch.subUrl = o.subUrl;
+          if (o.enable) patch.enabled = true;
+          if (o.disable) patch.enabled = false;
+          const c = await core.cameras.update(id, patch);
+          out.result({ camera: c }, describeCamera(c));
+          return 0;
+        }),
+    ));
+
+  camera
+    .command('remove <id>')
+    .description('remove a camera (its recordings stay until retention deletes them, R17)')
+    .action(act(async (out, opts, id: string, _o: unknown) =>
+        withCore(opts, async (core) => {
+          await core.cameras.remove(id);
+          out.result({ removed: id }, `removed ${id}`);
+          return 0;
+        }),
+    ));
+}

@@ -1,0 +1,103 @@
+// Queries on `recording_runs` and `segments` — the index of every recorded byte. Owned by recording/; no other
+// module touches these tables. A segment row is inserted only after its file is durable (storage invariant 1).
+import { sql } from 'kysely';
+import type { Db, NewSegmentRow, RecordingRunRow, SegmentRow } from '../db/index.js';
+
+/**
+ * No segment is longer than this (the writer cuts even without a keyframe past it), so a time lookup can bound its
+ * index range scan: `start_ms > from - MAX_SEGMENT_DURATION_MS` keeps seeking O(log n) however old the range is.
+ */
+export const MAX_SEGMENT_DURATION_MS = 15 * 60_000;
+
+export type SegmentMeta = Omit<SegmentRow, 'fragment_index' | 'sha256'>;
+
+const metaColumns = [
+  'id', 'run_id', 'stream_id', 'camera_id', 'seq', 'start_ms', 'end_ms', 'media_start', 'timescale', 'size_bytes',
+  'init_size_bytes', 'frames', 'keyframes', 'codec', 'width', 'height', 'status', 'created_ms',
+] as const;
+
+export class RecordingRepo {
+  constructor(private readonly db: Db) {}
+
+  async openRun(run: { streamId: string; cameraId: string; startMs: number; startCause: string }): Promise<number> {
+    const row = await this.db
+      .insertInto('recording_runs')
+      .values({ stream_id: run.streamId, camera_id: run.cameraId, start_ms: run.startMs, start_cause: run.startCause, end_ms: null, end_cause: null })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    return Number(row.id);
+  }
+
+  async closeRun(runId: number, endMs: number, endCause: string): Promise<void> {
+    await this.db.updateTable('recording_runs').set({ end_ms: endMs, end_cause: endCause }).where('id', '=', runId).execute();
+  }
+
+  async insertSegment(row: NewSegmentRow): Promise<number> {
+    const r = await this.db.insertInto('segments').values(row).returning('id').executeTakeFirstOrThrow();
+    return Number(r.id);
+  }
+
+  async openRuns(): Promise<RecordingRunRow[]> {
+    return this.db.selectFrom('recording_runs').selectAll().where('end_ms', 'is', null).orderBy('id').execute();
+  }
+
+  async getRun(runId: number): Promise<RecordingRunRow | undefined> {
+    return this.db.selectFrom('recording_runs').selectAll().where('id', '=', runId).executeTakeFirst();
+  }
+
+  async segmentsOfRun(runId: number): Promise<SegmentMeta[]> {
+    return this.db.selectFrom('segments').select(metaColumns).where('run_id', '=', runId).orderBy('seq').execute();
+  }
+
+  async getSegment(id: number): Promise<SegmentRow | undefined> {
+    return this.db.selectFrom('segments').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+
+  /** Segments of a camera overlapping [fromMs, toMs), in time order, with their fragment index. Uses the index. */
+  async segmentsInRange(cameraId: string, fromMs: number, toMs: number, streamId?: string): Promise<SegmentRow[]> {
+    let q = this.db
+      .selectFrom('segments')
+      .selectAll()
+      .where('camera_id', '=', cameraId)
+      .where('start_ms', '>', fromMs - MAX_SEGMENT_DURATION_MS)
+      .where('start_ms', '<', toMs)
+      .where('end_ms', '>', fromMs);
+    if (streamId) q = q.where('stream_id', '=', streamId);
+    return q.orderBy('start_ms').orderBy('id').execute();
+  }
+
+  /** Runs of a camera overlapping [fromMs, toMs) (open runs included). */
+  async runsInRange(cameraId: string, fromMs: number, toMs: number, streamId?: string): Promise<RecordingRunRow[]> {
+    let q = this.db
+      .selectFrom('recording_runs')
+      .selectAll()
+      .where('camera_id', '=', cameraId)
+      .where('start_ms', '<', toMs)
+      .where((eb) => eb.or([eb('end_ms', 'is', null), eb('end_ms', '>', fromMs)]));
+    if (streamId) q = q.where('stream_id', '=', streamId);
+    return q.orderBy('start_ms').orderBy('id').execute();
+  }
+
+  /** Every segment row without the blobs, page by page (for `check --storage`). */
+  async *allSegments(pageSize = 5000): AsyncGenerator<SegmentRow> {
+    let after = 0;
+    for (;;) {
+      const page = await this.db.selectFrom('segments').selectAll().where('id', '>', after).orderBy('id').limit(pageSize).execute();
+      if (page.length === 0) return;
+      yield* page;
+      after = Number(page[page.length - 1]!.id);
+    }
+  }
+
+  async runIds(): Promise<Set<number>> {
+    const rows = await this.db.selectFrom('recording_runs').select('id').execute();
+    return new Set(rows.map((r) => Number(r.id)));
+  }
+
+  /** SQLite's own consistency check ('ok' when sound); PostgreSQL has no equivalent cheap check. */
+  async databaseIntegrity(dialect: 'sqlite' | 'postgres'): Promise<string[]> {
+    if (dialect !== 'sqlite') return [];
+    const result = await sql<{ integrity_check: string }>`pragma integrity_check`.execute(this.db);
+    return result.rows.map((r) => r.integrity_check).filter((r) => r !== 'ok');
+  }
+}

@@ -1,0 +1,397 @@
+// Records one camera stream into segments (architecture §3–§4). Owns, for its stream: the open run, the open
+// segment file, its SHA-256 (computed while writing, never by re-reading) and its fragment index. Writes go
+// through the store (storage/) and rows through the repo; the order is storage invariant 1: file durable first,
+// then the row. Work is serialised on one promise chain per stream so fragments are written in order.
+//
+// Faults: a write error (ENOSPC, EIO) truncates the torn tail, commits the whole fragments, ends the run with cause
+// `store_full` and stops writing with a critical alert; a probe resumes recording when space returns (invariant 5).
+// Nothing recorded is ever deleted here to make room (R17, D22(3)).
+import { createHash, type Hash } from 'node:crypto';
+import type { Fragment, InitSegment } from '../media/index.js';
+import type { LocalSegmentStore, SegmentFileWriter } from '../storage/index.js';
+import { encodeFragmentIndex, type FragmentIndexEntry } from './fragment-index.js';
+import { MediaClock } from './media-clock.js';
+import { MAX_SEGMENT_DURATION_MS, type RecordingRepo } from './repo.js';
+
+export interface RecorderLogger {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+export interface StreamRecorderOptions {
+  segmentTargetMs: number;
+  syncEveryFragment: boolean;
+  minFreeBytes: number;
+  storeRetryMs: number;
+  /** Bytes queued for writing beyond which fragments are dropped (counted lost) instead of buffered. */
+  maxQueuedBytes?: number;
+}
+
+export interface StreamRecorderDeps {
+  store: LocalSegmentStore;
+  repo: RecordingRepo;
+  now: () => number;
+  log: RecorderLogger;
+  options: StreamRecorderOptions;
+}
+
+export type StreamRecorderState = 'idle' | 'recording' | 'store_full';
+
+export interface StreamRecorderStats {
+  state: StreamRecorderState;
+  runId: number | null;
+  fragmentsReceived: number;
+  fragmentsWritten: number;
+  /** Received but not written: store full, write error or write backlog. */
+  fragmentsLost: number;
+  /** Dropped while waiting for a keyframe to start a segment (nothing to lose: undecodable alone). */
+  fragmentsSkipped: number;
+  bytesWritten: number;
+  segmentsWritten: number;
+  queuedBytes: number;
+  lastError: string | null;
+}
+
+interface OpenSegment {
+  writer: SegmentFileWriter;
+  seq: number;
+  init: InitSegment;
+  startMs: number;
+  mediaStart: number;
+  nextTicks: number;
+  hash: Hash;
+  entries: FragmentIndexEntry[];
+  frames: number;
+  keyframes: number;
+  /** Size of the file up to the last whole fragment written. */
+  goodLength: number;
+}
+
+interface OpenRun {
+  id: number;
+  startMs: number;
+  clock: MediaClock;
+  nextSeq: number;
+  lastEndMs: number;
+  /** A segment of this run failed to commit: leave the run open in the index so startup reconciliation adopts it. */
+  dirty: boolean;
+}
+
+const DISCONTINUITY_TICKS_S = 5;
+const WRITE_FAULT_CODES = new Set(['ENOSPC', 'EDQUOT', 'EIO', 'EROFS', 'EFBIG']);
+
+export class StreamRecorder {
+  private tail: Promise<void> = Promise.resolve();
+  private init: InitSegment | null = null;
+  private initChanged = false;
+  private run: OpenRun | null = null;
+  private segment: OpenSegment | null = null;
+  private state: StreamRecorderState = 'idle';
+  private nextStartCause = 'start';
+  private pendingBacklogBreak = false;
+  private retryTimer: NodeJS.Timeout | null = null;
+  private stopped = false;
+  private readonly counters = { received: 0, written: 0, lost: 0, skipped: 0, bytes: 0, segments: 0, queuedBytes: 0 };
+  private lastError: string | null = null;
+
+  constructor(
+    private readonly deps: StreamRecorderDeps,
+    readonly stream: { streamId: string; cameraId: string },
+  ) {}
+
+  onInit(init: InitSegment): void {
+    this.enqueue(async () => {
+      if (this.init && !this.init.data.equals(init.data)) this.initChanged = true;
+      this.init = init;
+    });
+  }
+
+  onFragment(fragment: Fragment): void {
+    if (this.stopped) return; // after stop(): the stream is no longer ours to record
+    this.counters.received++;
+    const max = this.deps.options.maxQueuedBytes ?? 64 * 1024 * 1024;
+    if (this.counters.queuedBytes + fragment.data.length > max) {
+      // The disk cannot keep up: drop rather than grow without bound, and break the run so the hole is explicit.
+      this.counters.lost++;
+      this.pendingBacklogBreak = true;
+      return;
+    }
+    this.counters.queuedBytes += fragment.data.length;
+    // Wall time is taken on arrival, not when the write queue gets to it, so a slow disk is not mistaken for drift.
+    const arrivedMs = this.deps.now();
+    this.enqueue(async () => {
+      this.counters.queuedBytes -= fragment.data.length;
+      await this.writeFragment(fragment, arrivedMs);
+    });
+  }
+
+  /** The stream stopped (camera lost, ffmpeg exited): close the segment and the run with the gap's cause. */
+  endRun(cause: string): Promise<void> {
+    return this.enqueue(async () => {
+      await this.closeRun(cause);
+      this.nextStartCause = 'reconnect';
+      this.init = null;
+    });
+  }
+
+  /** Graceful stop: everything queued is written, the run is closed with `cause`. */
+  async stop(cause = 'shutdown'): Promise<void> {
+    this.stopped = true;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    await this.enqueue(() => this.closeRun(cause));
+  }
+
+  /** Resolves when everything queued so far has been processed. */
+  flush(): Promise<void> {
+    return this.enqueue(async () => undefined);
+  }
+
+  stats(): StreamRecorderStats {
+    const c = this.counters;
+    return {
+      state: this.state,
+      runId: this.run?.id ?? null,
+      fragmentsReceived: c.received,
+      fragmentsWritten: c.written,
+      fragmentsLost: c.lost,
+      fragmentsSkipped: c.skipped,
+      bytesWritten: c.bytes,
+      segmentsWritten: c.segments,
+      queuedBytes: c.queuedBytes,
+      lastError: this.lastError,
+    };
+  }
+
+  private enqueue(op: () => Promise<void>): Promise<void> {
+    const next = this.tail.then(op).catch((err: unknown) => {
+      this.lastError = err instanceof Error ? err.message : String(err);
+      this.deps.log.error({ err, streamId: this.stream.streamId }, 'recording operation failed');
+    });
+    this.tail = next;
+    return next;
+  }
+
+  private async writeFragment(f: Fragment, arrivedMs: number): Promise<void> {
+    if (this.state === 'store_full') {
+      this.counters.lost++;
+      return;
+    }
+    if (this.pendingBacklogBreak) {
+      this.pendingBacklogBreak = false;
+      await this.closeRun('write_backlog');
+      this.nextStartCause = 'backlog_cleared';
+    }
+    const init = this.init;
+    if (!init) {
+      this.counters.skipped++;
+      return;
+    }
+    const now = arrivedMs;
+    const fragmentMs = (f.durationTicks * 1000) / init.timescale;
+
+    // A timestamp jump inside one ffmpeg process (camera clock reset) breaks continuity: start a new run.
+    if (this.segment && Math.abs(f.baseMediaDecodeTime - this.segment.nextTicks) > DISCONTINUITY_TICKS_S * init.timescale) {
+      await this.closeRun('timestamp_jump');
+      this.nextStartCause = 'timestamp_jump';
+    }
+
+    if (this.segment) {
+      const seg = this.segment;
+      const durationMs = ((f.baseMediaDecodeTime - seg.mediaStart) * 1000) / init.timescale;
+      const due = (durationMs >= this.deps.options.segmentTargetMs && f.keyframe) || durationMs >= MAX_SEGMENT_DURATION_MS;
+      if (due || this.initChanged) {
+        await this.closeSegment();
+        if (!(await this.ensureSpace())) {
+          this.counters.lost++;
+          return;
+        }
+      }
+    }
+
+    if (!this.segment) {
+      if (!f.keyframe && !this.run) {
+        // A run starts at a keyframe: frames before it cannot be decoded.
+        this.counters.skipped++;
+        return;
+      }
+      if (!this.run) {
+        if (!(await this.ensureSpace())) {
+          this.counters.lost++;
+          return;
+        }
+        await this.openRun(f, init, now - fragmentMs);
+      } else {
+        const correction = this.run.clock.correctAt(f.baseMediaDecodeTime, now - fragmentMs);
+        if (correction) this.deps.log.warn({ streamId: this.stream.streamId, ...correction }, 'camera clock drift corrected');
+      }
+      await this.openSegment(f, init);
+    }
+    await this.appendFragment(f);
+  }
+
+  private async openRun(f: Fragment, init: InitSegment, startMs: number): Promise<void> {
+    const id = await this.deps.repo.openRun({ ...this.stream, startMs: Math.round(startMs), startCause: this.nextStartCause });
+    this.run = {
+      id,
+      startMs: Math.round(startMs),
+      clock: new MediaClock(init.timescale, f.baseMediaDecodeTime, startMs),
+      nextSeq: 0,
+      lastEndMs: Math.round(startMs),
+      dirty: false,
+    };
+    this.state = 'recording';
+    this.deps.log.info({ streamId: this.stream.streamId, runId: id, cause: this.nextStartCause }, 'recording run started');
+  }
+
+  private async openSegment(f: Fragment, init: InitSegment): Promise<void> {
+    const run = this.run!;
+    const seq = run.nextSeq++;
+    const startMs = run.clock.wallMsOf(f.baseMediaDecodeTime);
+    const writer = await this.deps.store.createWriter({ cameraId: this.stream.cameraId, runId: run.id, seq, startMs });
+    const seg: OpenSegment = {
+      writer, seq, init, startMs, mediaStart: f.baseMediaDecodeTime, nextTicks: f.baseMediaDecodeTime,
+      hash: createHash('sha256'), entries: [], frames: 0, keyframes: 0, goodLength: 0,
+    };
+    this.segment = seg;
+    this.initChanged = false;
+    try {
+      await writer.write(init.data);
+    } catch (err) {
+      await this.onWriteFault(err);
+      return;
+    }
+    seg.hash.update(init.data);
+    seg.goodLength = init.data.length;
+  }
+
+  private async appendFragment(f: Fragment): Promise<void> {
+    const seg = this.segment;
+    if (!seg) {
+      this.counters.lost++;
+      return;
+    }
+    try {
+      await seg.writer.write(f.data);
+      if (this.deps.options.syncEveryFragment) await seg.writer.sync();
+    } catch (err) {
+      this.counters.lost++;
+      await this.onWriteFault(err);
+      return;
+    }
+    seg.hash.update(f.data);
+    seg.goodLength += f.data.length;
+    seg.entries.push({ sizeBytes: f.data.length, durationTicks: f.durationTicks, sampleCount: f.sampleCount, keyframe: f.keyframe });
+    seg.frames += f.sampleCount;
+    if (f.keyframe) seg.keyframes++;
+    seg.nextTicks = f.baseMediaDecodeTime + f.durationTicks;
+    this.counters.written++;
+    this.counters.bytes += f.data.length;
+  }
+
+  private async onWriteFault(err: unknown): Promise<void> {
+    const code = (err as NodeJS.ErrnoException).code ?? 'unknown';
+    this.lastError = `${code}: ${(err as Error).message}`;
+    if (!WRITE_FAULT_CODES.has(code)) throw err;
+    const seg = this.segment;
+    if (seg) await seg.writer.truncate(seg.goodLength).catch(() => undefined);
+    this.deps.log.error({ streamId: this.stream.streamId, code }, 'segment store write failed: recording stopped (critical)');
+    await this.closeRun('store_full');
+    this.enterStoreFull();
+  }
+
+  /** Invariant 5: below the free-space floor, stop writing and alert; never delete footage to make room. */
+  private async ensureSpace(): Promise<boolean> {
+    if (this.state === 'store_full') return false;
+    const free = await this.deps.store.freeBytes();
+    if (free >= this.deps.options.minFreeBytes) return true;
+    this.lastError = `store has ${free} bytes free, below the floor of ${this.deps.options.minFreeBytes}`;
+    this.deps.log.error({ streamId: this.stream.streamId, freeBytes: free }, 'segment store full: recording stopped (critical)');
+    await this.closeRun('store_full');
+    this.enterStoreFull();
+    return false;
+  }
+
+  private enterStoreFull(): void {
+    this.state = 'store_full';
+    this.nextStartCause = 'store_resumed';
+    this.scheduleSpaceProbe();
+  }
+
+  private scheduleSpaceProbe(): void {
+    if (this.stopped) return;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      void this.enqueue(async () => {
+        if (this.stopped) return;
+        const free = await this.deps.store.freeBytes().catch(() => 0);
+        if (free >= this.deps.options.minFreeBytes) {
+          this.state = 'idle';
+          this.lastError = null;
+          this.deps.log.info({ streamId: this.stream.streamId, freeBytes: free }, 'segment store has space again: recording resumes');
+        } else {
+          this.scheduleSpaceProbe();
+        }
+      });
+    }, this.deps.options.storeRetryMs);
+    this.retryTimer.unref();
+  }
+
+  private async closeSegment(): Promise<void> {
+    const seg = this.segment;
+    const run = this.run;
+    this.segment = null;
+    if (!seg || !run) return;
+    if (seg.entries.length === 0) {
+      // Nothing but (maybe) the init was written: no footage to keep.
+      if (!(await seg.writer.discardIfEmpty())) {
+        await seg.writer.truncate(0).catch(() => undefined);
+        await seg.writer.discardIfEmpty().catch(() => undefined);
+      }
+      return;
+    }
+    const endMs = run.clock.wallMsOf(seg.nextTicks);
+    try {
+      await seg.writer.commit();
+      await this.deps.repo.insertSegment({
+        run_id: run.id,
+        stream_id: this.stream.streamId,
+        camera_id: this.stream.cameraId,
+        seq: seg.seq,
+        start_ms: seg.startMs,
+        end_ms: endMs,
+        media_start: seg.mediaStart,
+        timescale: seg.init.timescale,
+        size_bytes: seg.goodLength,
+        init_size_bytes: seg.init.data.length,
+        frames: seg.frames,
+        keyframes: seg.keyframes,
+        codec: seg.init.codec,
+        width: seg.init.width,
+        height: seg.init.height,
+        sha256: seg.hash.digest(),
+        fragment_index: encodeFragmentIndex(seg.entries),
+        status: 'ok',
+        created_ms: this.deps.now(),
+      });
+      this.counters.segments++;
+      run.lastEndMs = endMs;
+    } catch (err) {
+      // The file stays (as .partial or orphan); the run stays open in the index so reconciliation adopts it.
+      run.dirty = true;
+      this.lastError = err instanceof Error ? err.message : String(err);
+      this.deps.log.error({ err, streamId: this.stream.streamId, runId: run.id, seq: seg.seq }, 'segment commit failed; left for reconciliation');
+      await seg.writer.close().catch(() => undefined);
+    }
+  }
+
+  private async closeRun(cause: string): Promise<void> {
+    await this.closeSegment();
+    const run = this.run;
+    this.run = null;
+    if (this.state === 'recording') this.state = 'idle';
+    if (!run) return;
+    if (!run.dirty) await this.deps.repo.closeRun(run.id, run.lastEndMs, cause);
+    this.deps.log.info({ streamId: this.stream.streamId, runId: run.id, cause }, 'recording run ended');
+  }
+}
