@@ -2,3 +2,5 @@
 export { openCore, databaseConfigOf, type Core } from './core.js';
 export { loadCredentialKey, CredentialKeyError } from './credential-key.js';
 export { createLogger, redactPaths, type Logger } from './logger.js';
+export { createMetrics } from './metrics.js';
+export { startVigil, type RunningVigil } from './server.js';

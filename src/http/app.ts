@@ -23,9 +23,8 @@ export interface HttpDeps {
 export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: deps.log.child({ component: 'http' }) as FastifyBaseLogger,
-    disableRequestLogging: false,
-    // Query strings carry time ranges only; keep them short.
-    maxParamLength: 200,
+    // Path parameters are ids; keep them short.
+    routerOptions: { maxParamLength: 200 },
     bodyLimit: 1024 * 1024,
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as FastifyInstance;
 

@@ -25,6 +25,7 @@ export const errorRegistry: Record<string, ErrorSpec> = {
   stream_not_found: { status: 404 },
   range_not_satisfiable: { status: 416 },
   segment_corrupt: { status: 500 },
+  mixed_streams: { status: 500 },
   // The stored camera credentials cannot be opened: an operator must restore the key file or re-enter the URL.
   credential_key_invalid: { status: 500 },
   credential_key_mismatch: { status: 500 },

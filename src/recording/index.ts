@@ -5,3 +5,4 @@ export { MediaClock } from './media-clock.js';
 export { reconcileStore, type ReconcileReport } from './reconcile.js';
 export { MAX_SEGMENT_DURATION_MS, RecordingRepo, type SegmentMeta } from './repo.js';
 export { StreamRecorder, type RecorderLogger, type StreamRecorderOptions, type StreamRecorderState, type StreamRecorderStats } from './stream-recorder.js';
+export { Recorder, type IngestSettings, type IngestSource, type IngestTarget, type LiveSinkHub, type RecorderDeps, type StreamStatusSnapshot } from './recorder.js';

@@ -1,0 +1,66 @@
+// Prometheus metrics (prom-client): per-stream state, bitrate, fps, fragments received/written/lost, reconnects,
+// live viewers, and the store's free bytes. Values are read from the recorder and hub at scrape time, so the hot
+// path only bumps its own counters.
+import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import type { LiveHub } from '../media/index.js';
+import type { Recorder } from '../recording/index.js';
+import type { LocalSegmentStore } from '../storage/index.js';
+
+const STATES = ['idle', 'connecting', 'recording', 'reconnecting', 'failed', 'stopped'] as const;
+
+export function createMetrics(deps: { recorder: Recorder; hub: LiveHub; store: LocalSegmentStore }): {
+  render(): Promise<{ contentType: string; body: string }>;
+} {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'vigil_process_' });
+  const labels = ['camera_id', 'stream_id', 'kind'] as const;
+  const gauge = (name: string, help: string, extra: string[] = []) =>
+    new Gauge({ name, help, labelNames: [...labels, ...extra], registers: [registry] });
+
+  const state = gauge('vigil_stream_state', 'Ingest state of each stream (1 for the current state)', ['state']);
+  const recording = gauge('vigil_stream_store_full', 'Recording stopped because the segment store is full (critical)');
+  const bitrate = gauge('vigil_stream_bitrate_bps', 'Received bitrate over the last 10 s');
+  const fps = gauge('vigil_stream_fps', 'Received frames per second over the last 10 s');
+  const received = gauge('vigil_stream_fragments_received', 'Fragments received from ffmpeg since start');
+  const written = gauge('vigil_stream_fragments_written', 'Fragments written to segment files since start');
+  const lost = gauge('vigil_stream_fragments_lost', 'Fragments received but not written (store full, write error, backlog)');
+  const segments = gauge('vigil_stream_segments_written', 'Segments committed since start');
+  const reconnects = gauge('vigil_stream_reconnects', 'ffmpeg restarts after a failure since start');
+  const viewers = new Gauge({ name: 'vigil_live_viewers', help: 'Live viewers per stream', labelNames: ['stream_id'], registers: [registry] });
+  const skipped = new Gauge({ name: 'vigil_live_fragments_skipped', help: 'Fragments skipped for slow live viewers', labelNames: ['stream_id'], registers: [registry] });
+  const free = new Gauge({ name: 'vigil_store_free_bytes', help: 'Free bytes on the segment store', registers: [registry] });
+  const total = new Gauge({ name: 'vigil_store_total_bytes', help: 'Size of the segment store file system', registers: [registry] });
+
+  async function collect(): Promise<void> {
+    for (const g of [state, recording, bitrate, fps, received, written, lost, segments, reconnects, viewers, skipped]) g.reset();
+    for (const s of deps.recorder.snapshot()) {
+      const l = { camera_id: s.cameraId, stream_id: s.streamId, kind: s.kind };
+      for (const st of STATES) state.set({ ...l, state: st }, s.state === st ? 1 : 0);
+      if (s.ingest) {
+        bitrate.set(l, s.ingest.bitrateBps);
+        fps.set(l, s.ingest.fps);
+        reconnects.set(l, s.ingest.reconnects);
+      }
+      if (s.recorder) {
+        recording.set(l, s.recorder.state === 'store_full' ? 1 : 0);
+        received.set(l, s.recorder.fragmentsReceived);
+        written.set(l, s.recorder.fragmentsWritten);
+        lost.set(l, s.recorder.fragmentsLost);
+        segments.set(l, s.recorder.segmentsWritten);
+      }
+    }
+    for (const s of deps.hub.stats().streams) {
+      viewers.set({ stream_id: s.streamId }, s.subscribers);
+      skipped.set({ stream_id: s.streamId }, s.fragmentsSkipped);
+    }
+    free.set(await deps.store.freeBytes());
+    total.set(await deps.store.totalBytes());
+  }
+
+  return {
+    async render() {
+      await collect();
+      return { contentType: registry.contentType, body: await registry.metrics() };
+    },
+  };
+}

@@ -1,0 +1,131 @@
+// `vigil serve`: start order config → core (db migrated, store) → reconciliation → recorder → HTTP; stop in reverse.
+// A failed start throws (no half-started server), and stop() closes every run with cause `shutdown`.
+import { dirname, join, resolve } from 'node:path';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import type { Config } from '../config/index.js';
+import { buildHttpApp, type HealthReport } from '../http/index.js';
+import { LiveHub } from '../media/index.js';
+import { PlaybackError, VideoService, type SegmentBytes } from '../playback/index.js';
+import type { LocalSegmentStore } from '../storage/index.js';
+import { Recorder, reconcileStore } from '../recording/index.js';
+import { openCore, type Core } from './core.js';
+import type { Logger } from './logger.js';
+import { createMetrics } from './metrics.js';
+
+export interface RunningVigil {
+  url: string;
+  port: number;
+  core: Core;
+  recorder: Recorder;
+  close(): Promise<void>;
+}
+
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+
+export async function startVigil(config: Config, log: Logger): Promise<RunningVigil> {
+  const core = await openCore(config, (err) => log.error({ err }, 'camera change listener failed'));
+  let recorder: Recorder | null = null;
+  const hub = new LiveHub();
+  try {
+    const report = await reconcileStore({ store: core.store, repo: core.recordings, now: Date.now, log });
+    if (report.runsClosed) log.warn({ ...report }, 'recovered from an unclean stop');
+
+    recorder = new Recorder({
+      source: core.cameras,
+      store: core.store,
+      repo: core.recordings,
+      hub,
+      log,
+      now: Date.now,
+      recording: config.recording,
+      ingest: { ...config.ingest, fragmentMs: config.recording.fragmentMs },
+    });
+    await recorder.start();
+    const rec = recorder;
+
+    const metrics = createMetrics({ recorder: rec, hub, store: core.store });
+    const video = new VideoService({
+      index: core.recordings,
+      bytes: segmentBytesOf(core.store),
+      cameras: core.cameras,
+      live: hub,
+      now: Date.now,
+      maxRangeMs: config.playback.maxRangeMs,
+    });
+    const require = createRequire(import.meta.url);
+    const app = await buildHttpApp({
+      log,
+      cameras: core.cameras,
+      statusOf: (streamId) => {
+        const s = rec.status(streamId);
+        return s && { streamId, state: s.state, reason: s.reason, recording: s.recorder?.state ?? 'not_recorded' };
+      },
+      ops: { health: () => health(core, rec, config), metrics: () => metrics.render() },
+      video: { video },
+      webDir: join(repoRoot, 'web'),
+      hlsJsFile: require.resolve('hls.js/dist/hls.min.js'),
+    });
+    await app.listen({ host: config.http.host, port: config.http.port });
+    const address = app.server.address();
+    const port = typeof address === 'object' && address ? address.port : config.http.port;
+    const url = `http://${config.http.host.includes(':') ? `[${config.http.host}]` : config.http.host}:${port}`;
+    log.info({ listen: url, dataDir: config.dataDir, database: config.database.dialect }, 'vigil serving');
+
+    let closing: Promise<void> | null = null;
+    return {
+      url, port, core, recorder: rec,
+      close: () => (closing ??= (async () => {
+        hub.close('server shutting down');
+        await app.close();
+        await rec.stop();
+        await core.close();
+        log.info('vigil stopped');
+      })()),
+    };
+  } catch (err) {
+    await recorder?.stop().catch(() => undefined);
+    await core.close().catch(() => undefined);
+    throw err;
+  }
+}
+
+async function health(core: Core, recorder: Recorder, config: Config): Promise<HealthReport> {
+  const streams = recorder.snapshot();
+  const storeFull = streams.filter((s) => s.recorder?.state === 'store_full').map((s) => s.streamId);
+  const failed = streams.filter((s) => s.state === 'failed').map((s) => s.streamId);
+  let database = 'ok';
+  try {
+    await core.recordings.openRuns();
+  } catch (err) {
+    database = `error: ${(err as Error).message}`;
+  }
+  const freeBytes = await core.store.freeBytes().catch(() => -1);
+  const status = database !== 'ok' || storeFull.length ? 'critical' : failed.length ? 'degraded' : 'ok';
+  return {
+    status,
+    checks: {
+      database,
+      store: { freeBytes, minFreeBytes: config.recording.minFreeBytes, full: storeFull.length > 0 },
+      streams: {
+        total: streams.length,
+        recording: streams.filter((s) => s.state === 'recording').length,
+        failed,
+        storeFull,
+      },
+    },
+  };
+}
+
+/** Playback reads segment bytes through storage; a short read means the file no longer matches its row. */
+function segmentBytesOf(store: LocalSegmentStore): SegmentBytes {
+  return {
+    async read(s, offset, length) {
+      const buf = await store.read({ cameraId: s.camera_id, runId: s.run_id, seq: s.seq, startMs: s.start_ms }, offset, length);
+      if (buf.length !== length) {
+        throw new PlaybackError('segment_corrupt', `segment ${s.id} is shorter than its index says (run vigil check --storage)`, { segmentId: s.id });
+      }
+      return buf;
+    },
+  };
+}

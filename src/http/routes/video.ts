@@ -1,0 +1,107 @@
+// Video routes: recordings listing, HLS playlist, segment bytes, MP4 export and the live WebSocket. Each calls one
+// VideoService method — the single door the access gate (R16) will stand in front of. Bytes are streamed with
+// back-pressure; nothing here touches files or the database.
+import { once } from 'node:events';
+import { PassThrough } from 'node:stream';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import { wsLiveSink } from '../../media/index.js';
+import type { VideoService } from '../../playback/index.js';
+import { toApiError } from '../errors.js';
+import { CameraIdParams, TimeRangeQuery } from '../schemas.js';
+
+export interface VideoRoutesOptions {
+  video: VideoService;
+}
+
+/** A byte sink over a response stream that waits for 'drain' and stops when the client goes away. */
+function streamSink(out: PassThrough): (chunk: Buffer) => Promise<void> {
+  return async (chunk) => {
+    if (out.destroyed) throw new Error('client disconnected');
+    if (!out.write(chunk)) await Promise.race([once(out, 'drain'), once(out, 'close')]);
+  };
+}
+
+const LiveQuery = Type.Object({ stream: Type.Optional(Type.Union([Type.Literal('main'), Type.Literal('sub')])) });
+const SegmentParams = Type.Object({ id: Type.String({ maxLength: 64 }), segmentId: Type.String({ maxLength: 40 }) });
+
+export const videoRoutes: FastifyPluginAsyncTypebox<VideoRoutesOptions> = async (app, { video }) => {
+  app.get('/api/v1/cameras/:id/recordings', { schema: { params: CameraIdParams, querystring: TimeRangeQuery } }, async (req) =>
+    video.recordings(req.params.id, req.query),
+  );
+
+  app.get('/api/v1/cameras/:id/playback.m3u8', { schema: { params: CameraIdParams, querystring: TimeRangeQuery } }, async (req, reply) => {
+    const cameraId = req.params.id;
+    const playlist = await video.playlist(cameraId, req.query, (segmentId: number) => `/api/v1/cameras/${cameraId}/segments/${segmentId}`);
+    return reply.type('application/vnd.apple.mpegurl').header('cache-control', 'no-store').send(playlist);
+  });
+
+  app.get('/api/v1/cameras/:id/segments/:segmentId', { schema: { params: SegmentParams } }, async (req, reply) => {
+    const { read, write } = await video.segmentRead(req.params.id, req.params.segmentId, req.headers.range);
+    const body = new PassThrough();
+    reply
+      .code(read.partial ? 206 : 200)
+      .type('video/mp4')
+      .header('accept-ranges', 'bytes')
+      .header('content-length', String(read.length))
+      .header('cache-control', 'private, max-age=3600');
+    if (read.contentRange) reply.header('content-range', read.contentRange);
+    const abort = new AbortController();
+    body.on('close', () => abort.abort());
+    write(streamSink(body), abort.signal).then(
+      () => body.end(),
+      (err: unknown) => {
+        if (!abort.signal.aborted) req.log.error({ err }, 'segment read failed mid-stream');
+        body.destroy(err instanceof Error ? err : new Error(String(err)));
+      },
+    );
+    return reply.send(body);
+  });
+
+  app.get('/api/v1/cameras/:id/export.mp4', { schema: { params: CameraIdParams, querystring: TimeRangeQuery } }, async (req, reply) => {
+    const plan = await video.planExport(req.params.id, req.query);
+    const name = `vigil-${req.params.id}-${new Date(plan.startMs).toISOString().replace(/[:.]/g, '')}.mp4`;
+    const body = new PassThrough();
+    reply
+      .type('video/mp4')
+      .header('content-disposition', `attachment; filename="${name}"`)
+      .header('x-vigil-start-ms', String(plan.startMs))
+      .header('x-vigil-end-ms', String(plan.endMs))
+      .header('cache-control', 'no-store');
+    if (plan.truncatedAtMs !== null) {
+      // The stream's format changed inside the range: this file stops there; export the rest separately.
+      reply.header('x-vigil-truncated-at-ms', String(plan.truncatedAtMs)).header('x-vigil-truncated-reason', plan.truncatedReason ?? '');
+    }
+    video.writeExport(plan, streamSink(body)).then(
+      () => body.end(),
+      (err: unknown) => {
+        if (!body.destroyed) req.log.error({ err }, 'export failed mid-stream');
+        body.destroy(err instanceof Error ? err : new Error(String(err)));
+      },
+    );
+    return reply.send(body);
+  });
+
+  app.get('/api/v1/cameras/:id/live', { websocket: true, schema: { params: CameraIdParams, querystring: LiveQuery } }, (socket, req) => {
+    const { id } = req.params as { id: string };
+    const { stream } = req.query as { stream?: 'main' | 'sub' };
+    let unsubscribe: (() => void) | null = null;
+    let closed = false;
+    socket.on('close', () => {
+      closed = true;
+      unsubscribe?.();
+    });
+    video.live(id, stream, wsLiveSink(socket)).then(
+      (unsub: () => void) => {
+        if (closed) unsub();
+        else unsubscribe = unsub;
+      },
+      (err: unknown) => {
+        // The socket is already upgraded: say why in a text message, then close (4000 + HTTP status).
+        const { status, body } = toApiError(err);
+        socket.send(JSON.stringify({ type: 'error', ...body }));
+        socket.close(4000 + status, body.error);
+      },
+    );
+  });
+};

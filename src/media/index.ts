@@ -1,0 +1,4 @@
+// Public API of media/: the fMP4 parser, the ingest supervisor (one ffmpeg per stream) and the live hub.
+export * from './fmp4/index.js';
+export * from './ingest/index.js';
+export * from './live/index.js';
