@@ -1,0 +1,370 @@
+// IngestSupervisor: one ffmpeg child per camera stream, restarted with backoff (architecture §3 "Ingest").
+// Owns the child process, its stdio, the stall watchdog and the retry timer of one stream. Must not touch files,
+// the database or the log directly: everything leaves through the listener, already redacted.
+//
+// Data path: ffmpeg stdout → Fmp4StreamParser → listener.onInit / onFragment, synchronously, in stream order. The
+// supervisor keeps no queue: a slow consumer is the consumer's problem to solve (the live hub drops slow clients
+// to the next keyframe, the segment writer applies its own backpressure), so memory here stays bounded by one
+// stdout chunk plus the parser's partial box.
+//
+// Credentials: with `urlVia: 'fd'` (default) the URL reaches ffmpeg through fd 3 and is not in
+// /proc/<pid>/cmdline (see args.ts). It remains in the memory of this process and of the child, readable by root
+// and the same user; with `urlVia: 'argv'` any local user can read it from the process list. Every stderr line,
+// error message and lastError passes the redactor (redact.ts) before it leaves.
+
+import { spawn as nodeSpawn } from 'node:child_process';
+import { Writable, type Readable } from 'node:stream';
+import { Fmp4ParseError, Fmp4StreamParser, type Fmp4Item, type Fragment, type InitSegment } from '../fmp4/index.js';
+import { buildIngestArgs, buildInputScript, INPUT_SCRIPT_FD, type IngestArgsOptions } from './args.js';
+import { createRedactor, redactUrl, secretsFromUrl } from './redact.js';
+import {
+  DEFAULT_BACKOFF, INITIAL_SNAPSHOT, retryDelayMs, transition,
+  type BackoffPolicy, type IngestEvent, type IngestReason, type IngestSnapshot, type IngestState,
+} from './state.js';
+import { IngestStatsWindow, type IngestStats } from './stats.js';
+import { classifyStderrLine, DEFAULT_DIAGNOSTIC_LIMIT, DiagnosticLimiter, LineSplitter, type DiagnosticLimit } from './stderr.js';
+
+export interface IngestListener {
+  onInit(init: InitSegment): void;
+  onFragment(fragment: Fragment): void;
+  /** `reason` is set in `reconnecting` and `failed`. */
+  onState(state: IngestState, reason?: IngestReason): void;
+  /** A redacted, rate-limited ffmpeg stderr line or supervisor note, for the log. */
+  onDiagnostic(line: string): void;
+}
+
+/** The part of a ChildProcess the supervisor uses (node's ChildProcess satisfies it; tests pass a fake). */
+export interface IngestChild {
+  readonly pid?: number | undefined;
+  readonly stdout: Readable | null;
+  readonly stderr: Readable | null;
+  readonly stdio: readonly unknown[];
+  kill(signal: NodeJS.Signals): boolean;
+  on(event: 'close', listener: (code: number | null, signal: NodeJS.Signals | null) => void): unknown;
+  on(event: 'error', listener: (err: Error) => void): unknown;
+}
+
+export type SpawnIngest = (command: string, args: string[], options: { stdio: ('ignore' | 'pipe')[] }) => IngestChild;
+
+/** Time source and timers, injected so tests can drive the watchdog and backoff deterministically. */
+export interface IngestClock {
+  nowMs(): number;
+  /** Runs `fn` after `ms`; returns a cancel function. */
+  setTimer(fn: () => void, ms: number): () => void;
+}
+
+export const systemClock: IngestClock = {
+  nowMs: () => Date.now(),
+  setTimer: (fn, ms) => {
+    const handle = setTimeout(fn, ms);
+    return () => clearTimeout(handle);
+  },
+};
+
+export interface StreamParser {
+  push(chunk: Buffer): Fmp4Item[];
+  end(): void;
+}
+
+export interface IngestSupervisorOptions extends Omit<IngestArgsOptions, 'fragmentMs'> {
+  /** Default 1000 (architecture §4 invariant 3: the RPO). */
+  fragmentMs?: number;
+  /** Default 'ffmpeg' (found on PATH). */
+  ffmpegPath?: string;
+  /** No fragment for this long while recording → kill and reconnect. Default 10 000. */
+  stallMs?: number;
+  /** No first fragment this long after a spawn → kill and reconnect. Default max(20 000, stallMs). */
+  connectTimeoutMs?: number;
+  /** Recording this long resets the backoff. Default 30 000. */
+  stableMs?: number;
+  /** Default 1 s → 30 s. */
+  backoff?: BackoffPolicy;
+  /** SIGTERM, then SIGKILL after this long. Default 3000. */
+  killTimeoutMs?: number;
+  /** Sliding window of the bitrate/fps stats. Default 10 000. */
+  statsWindowMs?: number;
+  /** Default 5 lines per 10 s. */
+  diagnosticLimit?: DiagnosticLimit;
+  spawn?: SpawnIngest;
+  clock?: IngestClock;
+  random?: () => number;
+  createParser?: () => StreamParser;
+}
+
+/** One ffmpeg attempt. */
+interface Run {
+  child: IngestChild | null;
+  readonly parser: StreamParser;
+  readonly lines: LineSplitter;
+  /** First failure reason stderr named. */
+  classified?: IngestReason;
+  lastLine?: string;
+  /** Set when the supervisor has decided this attempt failed (it is being killed, or could not start). */
+  failure?: { reason: IngestReason; message: string };
+  spawnError?: string;
+  sawFragment: boolean;
+  timescale: number;
+  terminating: boolean;
+  closed: boolean;
+  readonly done: Promise<void>;
+  resolveDone(): void;
+  cancelWatchdog(): void;
+  cancelKill(): void;
+}
+
+const noop = (): void => {};
+
+export class IngestSupervisor {
+  private snapshot: IngestSnapshot = INITIAL_SNAPSHOT;
+  private run: Run | null = null;
+  private cancelRetry: (() => void) | null = null;
+  private stopping: Promise<void> | null = null;
+  private readonly args: string[];
+  private readonly redact: (text: string) => string;
+  private readonly window: IngestStatsWindow;
+  private readonly limiter: DiagnosticLimiter;
+  private readonly clock: IngestClock;
+  private readonly spawnChild: SpawnIngest;
+  private readonly argsOptions: IngestArgsOptions;
+  private reconnects = 0;
+  private lastFragmentAtMs: number | null = null;
+  private lastError: IngestStats['lastError'] = null;
+
+  /** Throws IngestArgsError at once for a URL or option ffmpeg would never accept (a failed start throws). */
+  constructor(private readonly options: IngestSupervisorOptions, private readonly listener: IngestListener) {
+    this.argsOptions = { ...options, fragmentMs: options.fragmentMs ?? 1000 };
+    this.args = buildIngestArgs(this.argsOptions);
+    this.redact = createRedactor(secretsFromUrl(options.url));
+    this.window = new IngestStatsWindow(options.statsWindowMs ?? 10_000);
+    this.limiter = new DiagnosticLimiter(options.diagnosticLimit ?? DEFAULT_DIAGNOSTIC_LIMIT);
+    this.clock = options.clock ?? systemClock;
+    this.spawnChild = options.spawn ?? ((command, args, spawnOptions) => nodeSpawn(command, args, spawnOptions));
+  }
+
+  /** The URL as it may be logged. */
+  get displayUrl(): string {
+    return redactUrl(this.options.url);
+  }
+
+  get state(): IngestState {
+    return this.snapshot.state;
+  }
+
+  get reason(): IngestReason | undefined {
+    return this.snapshot.reason;
+  }
+
+  start(): void {
+    if (this.snapshot.state === 'stopped') throw new Error('ingest supervisor was stopped; create a new one');
+    if (this.snapshot.state !== 'idle') return;
+    this.apply({ type: 'start' });
+    this.spawnRun();
+  }
+
+  /**
+   * Stops for good: no retry after this; resolves once the child has exited (SIGTERM, then SIGKILL) and been
+   * reaped. The state is `stopped` at once; a last fragment ffmpeg flushes on SIGTERM is still delivered before
+   * the promise resolves (a graceful stop keeps that last second), nothing after.
+   */
+  stop(): Promise<void> {
+    if (this.stopping) return this.stopping;
+    this.cancelRetry?.();
+    this.cancelRetry = null;
+    this.apply({ type: 'stop' });
+    const run = this.run;
+    this.stopping = (run ? this.terminate(run) : Promise.resolve()).then(() => {
+      for (const line of this.limiter.flush()) this.diagnostic(line);
+    });
+    return this.stopping;
+  }
+
+  stats(): IngestStats {
+    const now = this.clock.nowMs();
+    return {
+      state: this.snapshot.state, reason: this.snapshot.reason ?? null, ...this.window.totals(now),
+      reconnects: this.reconnects, lastFragmentAtMs: this.lastFragmentAtMs, lastError: this.lastError,
+    };
+  }
+
+  private spawnRun(): void {
+    let resolveDone = noop;
+    const done = new Promise<void>((resolve) => (resolveDone = resolve));
+    const run: Run = {
+      child: null, parser: (this.options.createParser ?? (() => new Fmp4StreamParser()))(), lines: new LineSplitter(),
+      sawFragment: false, timescale: 0, terminating: false, closed: false, done, resolveDone, cancelWatchdog: noop, cancelKill: noop,
+    };
+    this.run = run;
+    const via = this.options.urlVia ?? 'fd';
+    let child: IngestChild;
+    try {
+      child = this.spawnChild(this.options.ffmpegPath ?? 'ffmpeg', this.args, { stdio: via === 'fd' ? ['ignore', 'pipe', 'pipe', 'pipe'] : ['ignore', 'pipe', 'pipe'] });
+    } catch (err) {
+      run.spawnError = this.redact(errorMessage(err));
+      this.onClose(run, null, null);
+      return;
+    }
+    run.child = child;
+    child.on('error', (err) => {
+      // With no pid the process never started (ENOENT, EACCES); 'close' follows and ends the run.
+      if (child.pid === undefined) run.spawnError = this.redact(errorMessage(err));
+      else this.diagnostic(this.redact(`ffmpeg process error: ${errorMessage(err)}`));
+    });
+    child.on('close', (code, signal) => this.onClose(run, code, signal));
+    child.stdout?.on('data', (chunk: Buffer) => this.onStdout(run, chunk));
+    child.stdout?.on('error', noop);
+    child.stderr?.setEncoding('utf8');
+    child.stderr?.on('data', (text: string) => this.onStderr(run, run.lines.push(text)));
+    child.stderr?.on('error', noop);
+    if (via === 'fd') {
+      const script = child.stdio[INPUT_SCRIPT_FD];
+      if (script instanceof Writable) {
+        script.on('error', noop); // EPIPE when ffmpeg is gone before reading it: the close handler reports why
+        script.end(buildInputScript(this.argsOptions));
+      }
+    }
+    const stallMs = this.options.stallMs ?? 10_000;
+    this.armWatchdog(run, this.options.connectTimeoutMs ?? Math.max(20_000, stallMs));
+  }
+
+  private onStdout(run: Run, chunk: Buffer): void {
+    if (run.failure || run !== this.run) return; // output of a child being killed is not recorded
+    let items: Fmp4Item[];
+    try {
+      items = run.parser.push(chunk);
+    } catch (err) {
+      const unsupported = err instanceof Fmp4ParseError && err.code === 'unsupported';
+      this.failRun(run, unsupported ? 'unsupported_codec' : 'parse_error', `fMP4 from ffmpeg: ${errorMessage(err)}`);
+      return;
+    }
+    for (const item of items) {
+      if (run.failure || this.run !== run) return;
+      const now = this.clock.nowMs();
+      if (item.kind === 'init') {
+        const { init } = item;
+        if (init.codecFamily === 'other') {
+          this.failRun(run, 'unsupported_codec', `codec ${init.codec} is not H.264 or H.265`, { type: 'init', codecFamily: 'other', atMs: now });
+          return;
+        }
+        run.timescale = init.timescale;
+        this.apply({ type: 'init', codecFamily: init.codecFamily, atMs: now });
+        this.call(() => this.listener.onInit(init));
+      } else {
+        const { fragment } = item;
+        run.sawFragment = true;
+        this.lastFragmentAtMs = now;
+        this.window.addFragment(now, fragment.data.length, fragment.sampleCount, run.timescale > 0 ? fragment.durationTicks / run.timescale : 0);
+        this.armWatchdog(run, this.options.stallMs ?? 10_000);
+        this.apply({ type: 'fragment', atMs: now });
+        this.call(() => this.listener.onFragment(fragment));
+      }
+    }
+  }
+
+  private onStderr(run: Run, lines: string[]): void {
+    for (const line of lines) {
+      const reason = classifyStderrLine(line);
+      if (reason && !run.classified) run.classified = reason;
+      const redacted = this.redact(line);
+      run.lastLine = redacted;
+      for (const out of this.limiter.offer(redacted, this.clock.nowMs())) this.diagnostic(out);
+    }
+  }
+
+  /** The supervisor decided this attempt failed while ffmpeg may still run: record why, then kill it. */
+  private failRun(run: Run, reason: IngestReason, message: string, event?: IngestEvent): void {
+    if (run.failure || this.stopping) return;
+    run.failure = { reason, message: this.redact(message) };
+    this.recordFailure(reason, run.failure.message, event);
+    void this.terminate(run);
+  }
+
+  private onClose(run: Run, code: number | null, signal: NodeJS.Signals | null): void {
+    if (run.closed) return;
+    run.closed = true;
+    run.cancelWatchdog();
+    run.cancelKill();
+    this.onStderr(run, run.lines.end());
+    try {
+      run.parser.end();
+    } catch {
+      // A fragment cut by the exit is lost (bounded by fragmentMs); it is not a parse failure of the stream.
+    }
+    run.resolveDone();
+    if (this.run !== run) return;
+    this.run = null;
+    if (this.stopping) return;
+    for (const line of this.limiter.flush()) this.diagnostic(line);
+    if (!run.failure) {
+      const reason: IngestReason = run.spawnError !== undefined ? 'spawn_failed' : run.classified ?? (run.sawFragment ? 'stream_ended' : 'input_error');
+      const exit = signal ? `signal ${signal}` : `code ${code}`;
+      const message = run.spawnError !== undefined ? `cannot start ${this.options.ffmpegPath ?? 'ffmpeg'}: ${run.spawnError}` : run.lastLine ?? `ffmpeg exited with ${exit}`;
+      run.failure = { reason, message };
+      this.recordFailure(reason, message);
+    }
+    this.scheduleRetry();
+  }
+
+  private recordFailure(reason: IngestReason, message: string, event?: IngestEvent): void {
+    const atMs = this.clock.nowMs();
+    this.lastError = { reason, message, atMs };
+    this.diagnostic(`ingest ${this.displayUrl}: ${reason}: ${message}`);
+    this.apply(event ?? { type: 'failure', reason, atMs });
+  }
+
+  private scheduleRetry(): void {
+    if (this.stopping) return; // a listener may have called stop() from onState
+    const delayMs = retryDelayMs(this.snapshot, this.options.random ?? Math.random, this.options.backoff ?? DEFAULT_BACKOFF);
+    this.cancelRetry = this.clock.setTimer(() => {
+      this.cancelRetry = null;
+      if (this.stopping) return;
+      this.reconnects += 1;
+      this.spawnRun();
+    }, delayMs);
+  }
+
+  private armWatchdog(run: Run, ms: number): void {
+    run.cancelWatchdog();
+    run.cancelWatchdog = this.clock.setTimer(() => this.failRun(run, 'stalled', `no fragment for ${ms / 1000} s`), ms);
+  }
+
+  /** SIGTERM (ffmpeg flushes and exits), then SIGKILL after killTimeoutMs; resolves when the child is reaped. */
+  private terminate(run: Run): Promise<void> {
+    const child = run.child;
+    if (run.closed || !child || run.terminating) return run.done;
+    run.terminating = true;
+    run.cancelWatchdog();
+    child.kill('SIGTERM');
+    run.cancelKill = this.clock.setTimer(() => {
+      if (!run.closed) child.kill('SIGKILL');
+    }, this.options.killTimeoutMs ?? 3000);
+    return run.done;
+  }
+
+  private apply(event: IngestEvent): void {
+    const before = this.snapshot;
+    this.snapshot = transition(before, event, { stableMs: this.options.stableMs ?? 30_000 });
+    const after = this.snapshot;
+    if (after.state !== before.state || after.reason !== before.reason) this.call(() => this.listener.onState(after.state, after.reason));
+  }
+
+  private diagnostic(line: string): void {
+    try {
+      this.listener.onDiagnostic(line);
+    } catch {
+      // A throwing log sink must not stop ingest.
+    }
+  }
+
+  /** Listener calls are isolated: a consumer bug is reported, and recording of this stream goes on. */
+  private call(fn: () => void): void {
+    try {
+      fn();
+    } catch (err) {
+      this.diagnostic(this.redact(`ingest listener threw: ${errorMessage(err)}`));
+    }
+  }
+}
+
+function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
