@@ -1,0 +1,139 @@
+// Runs the real `vigil` command as a child process (bin/vigil.mjs) for system tests: `serve` with a data dir and a
+// config file, and one-shot commands (`camera add`, `check --storage`) with their exit codes and output.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+export const vigilBin = join(repoRoot, 'bin', 'vigil.mjs');
+
+export interface VigilRunResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  /** stdout parsed as JSON when --json was given and it parses. */
+  json?: unknown;
+}
+
+/** Env for a child vigil: the test's PostgreSQL URL when asked, never the parent's VIGIL_* settings. */
+function childEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('VIGIL_')) env[k] = v;
+  return { ...env, ...extra };
+}
+
+/** Runs `vigil <args>` to completion. */
+export function runVigil(args: string[], options: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<VigilRunResult> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, [vigilBin, ...args], { env: childEnv(options.env), stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 60_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      let json: unknown;
+      if (args.includes('--json')) {
+        try {
+          json = JSON.parse(stdout.trim().split('\n').pop() ?? '');
+        } catch {
+          json = undefined;
+        }
+      }
+      resolvePromise({ code, stdout, stderr, json });
+    });
+  });
+}
+
+export interface VigilConfigOverrides {
+  recording?: Record<string, unknown>;
+  ingest?: Record<string, unknown>;
+  database?: { dialect: 'postgres'; url: string };
+  storeDir?: string;
+  log?: { level: string };
+  [key: string]: unknown;
+}
+
+/** Writes `<dataDir>/vigil.json` with test-friendly defaults (short segments, fast backoff) plus overrides. */
+export function writeTestConfig(dataDir: string, overrides: VigilConfigOverrides = {}): void {
+  mkdirSync(dataDir, { recursive: true });
+  const config = {
+    recording: { segmentTargetMs: 4000, fragmentMs: 1000, ...overrides.recording },
+    ingest: { backoffMinMs: 300, backoffMaxMs: 2000, stallMs: 4000, ...overrides.ingest },
+    log: overrides.log ?? { level: 'info' },
+    ...(overrides.database ? { database: overrides.database } : {}),
+    ...(overrides.storeDir ? { storeDir: overrides.storeDir } : {}),
+  };
+  writeFileSync(join(dataDir, 'vigil.json'), JSON.stringify(config, null, 2));
+}
+
+export interface ServingVigil {
+  url: string;
+  port: number;
+  child: ChildProcess;
+  /** Everything the server wrote to stderr (pino JSON log lines). */
+  logs(): string;
+  /** SIGTERM and wait for exit (graceful: runs closed with cause `shutdown`). */
+  stop(): Promise<number | null>;
+  /** SIGKILL and wait for exit (a crash). */
+  kill(): Promise<void>;
+}
+
+/** Starts `vigil serve --json --port 0` and resolves once it prints its URL. */
+export async function startServe(dataDir: string, options: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<ServingVigil> {
+  const child = spawn(process.execPath, [vigilBin, 'serve', '--json', '--data-dir', dataDir, '--port', '0'], {
+    env: childEnv(options.env),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  let stdout = '';
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<number | null>((r) => child.on('close', (code) => r(code)));
+  const ready = await new Promise<{ url: string; port: number }>((resolvePromise, reject) => {
+    const timer = setTimeout(() => reject(new Error(`vigil serve did not start in time:\n${stderr.slice(-3000)}`)), options.timeoutMs ?? 60_000);
+    child.stdout!.on('data', (d: Buffer) => {
+      stdout += d.toString();
+      const line = stdout.split('\n').find((l) => l.startsWith('{') && l.includes('"url"'));
+      if (line) {
+        clearTimeout(timer);
+        resolvePromise(JSON.parse(line) as { url: string; port: number });
+      }
+    });
+    void exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`vigil serve exited with ${code} before it was ready:\n${stderr.slice(-3000)}`));
+    });
+  });
+  return {
+    ...ready,
+    child,
+    logs: () => stderr,
+    stop: async () => {
+      child.kill('SIGTERM');
+      return exited;
+    },
+    kill: async () => {
+      child.kill('SIGKILL');
+      await exited;
+    },
+  };
+}
+
+/** Polls `fn` until it returns a truthy value or the time runs out. */
+export async function waitFor<T>(fn: () => Promise<T | undefined | null | false>, options: { timeoutMs?: number; intervalMs?: number; what?: string } = {}): Promise<T> {
+  const deadline = Date.now() + (options.timeoutMs ?? 30_000);
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await fn();
+      if (value) return value;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${options.what ?? 'condition'}${last ? `: ${String(last)}` : ''}`);
+    await new Promise((r) => setTimeout(r, options.intervalMs ?? 250));
+  }
+}
