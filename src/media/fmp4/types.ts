@@ -65,3 +65,29 @@ export interface SplitFile {
   /** Bytes after the last whole fragment (a fragment cut by a crash), 0 for a clean file. */
   trailingBytes: number;
 }
+
+// --- Additions (after the fixed contract above) ---
+
+/**
+ * The video track's `trex` defaults (moov/mvex): the values a fragment uses when neither its tfhd nor its trun
+ * carries a sample duration, size or flags. Optional so that hand-made InitSegment values stay valid.
+ */
+export interface TrackExtendsDefaults {
+  sampleDurationTicks: number;
+  sampleSizeBytes: number;
+  sampleFlags: number;
+}
+
+export interface InitSegment {
+  /** From moov/mvex/trex of the video track, when present (always, for ffmpeg's fragmented output). */
+  trex?: TrackExtendsDefaults;
+}
+
+/** What parseFragment needs from the init segment: the track to read, and the trex defaults if known. */
+export type FragmentContext = Pick<InitSegment, 'trackId'> & Partial<Pick<InitSegment, 'trex'>>;
+
+/** Fmp4StreamParser options. */
+export interface Fmp4StreamOptions {
+  /** Largest box accepted, in bytes (default 64 MiB): a corrupt size must not make the parser buffer gigabytes. */
+  maxBoxSize?: number;
+}
