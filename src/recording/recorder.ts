@@ -193,7 +193,9 @@ export class Recorder {
             deps.hub.endStream(target.streamId, reason ?? state);
           }
         },
-        onDiagnostic: (line) => log.warn({ ...ids, ffmpeg: line }, 'ffmpeg diagnostic'),
+        // ffmpeg says these two on every RTSP connect with -c copy; they are harmless, so keep them out of warn.
+        onDiagnostic: (line) =>
+          (BENIGN_FFMPEG.test(line) ? log.debug : log.warn).call(log, { ...ids, ffmpeg: line }, 'ffmpeg diagnostic'),
       },
     );
     this.entries.set(target.streamId, entry);
@@ -207,6 +209,8 @@ export class Recorder {
     this.deps.hub.endStream(entry.target.streamId, cause);
   }
 }
+
+const BENIGN_FFMPEG = /Timestamps are unset in a packet|Non-monotonous DTS in output stream/;
 
 /** What, if changed, requires restarting a stream's ingest. */
 function keyOf(t: IngestTarget): string {

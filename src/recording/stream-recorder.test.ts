@@ -12,7 +12,7 @@ import { checkStorage, decodeFragmentIndex, reconcileStore, RecordingRepo, Strea
 
 const cameraId = '0192f3a0-0000-7000-8000-0000000000aa';
 const streamId = '0192f3a0-0000-7000-8000-0000000000bb';
-const silent = { info: () => undefined, warn: () => undefined, error: () => undefined };
+const silent = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
 
 let clip: { init: InitSegment; fragments: Fragment[] };
 let workDir: string;

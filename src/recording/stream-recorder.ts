@@ -14,6 +14,7 @@ import { MediaClock } from './media-clock.js';
 import { MAX_SEGMENT_DURATION_MS, type RecordingRepo } from './repo.js';
 
 export interface RecorderLogger {
+  debug(obj: object, msg?: string): void;
   info(obj: object, msg?: string): void;
   warn(obj: object, msg?: string): void;
   error(obj: object, msg?: string): void;

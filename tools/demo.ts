@@ -1,0 +1,70 @@
+// The demo: four simulated cameras (two 1080p, two 720p, each with a sub stream), Vigil serving on an embedded
+// SQLite database under ./data, and the URL printed. Cameras are registered once (by name) so a restart keeps
+// their recordings. Stop with Ctrl-C.
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { preset1080p, preset720p, startSimCameras } from './sim-camera/index.js';
+import { repoRoot, runVigil } from '../test/support/vigil-process.js';
+
+const dataDir = process.env.VIGIL_DATA_DIR ?? join(repoRoot, 'data');
+const port = process.env.VIGIL_PORT ?? '8080';
+const simPort = Number(process.env.VIGIL_DEMO_RTSP_PORT ?? 8554);
+
+const cameras = [
+  { name: '东门 East Gate', main: preset1080p('east-gate', { label: '东门 East Gate' }) },
+  { name: '大厅 Lobby', main: preset1080p('lobby', { label: '大厅 Lobby' }) },
+  { name: '停车场 Car Park', main: preset720p('car-park', { label: '停车场 Car Park' }) },
+  { name: '收银台 Checkout', main: preset720p('checkout', { label: '收银台 Checkout' }) },
+];
+
+console.log('demo: preparing simulated cameras (clips are encoded once and cached)…');
+const sim = await startSimCameras({
+  port: simPort,
+  streams: cameras.flatMap((c) => [
+    c.main,
+    { name: `${c.main.name}-sub`, width: 640, height: 360, bitrateKbps: 600, label: c.main.label },
+  ]),
+});
+
+const env = { VIGIL_DATA_DIR: dataDir };
+const listed = await runVigil(['camera', 'list', '--json'], { env });
+if (listed.code !== 0) throw new Error(`vigil camera list failed: ${listed.stderr || listed.stdout}`);
+const existing = new Set(((listed.json as { cameras: { name: string }[] }).cameras ?? []).map((c) => c.name));
+for (const c of cameras) {
+  if (existing.has(c.name)) continue;
+  const added = await runVigil(['camera', 'add', '--json', '--name', c.name, '--url', sim.urlOf(c.main.name), '--sub-url', sim.urlOf(`${c.main.name}-sub`)], { env });
+  if (added.code !== 0) throw new Error(`vigil camera add failed: ${added.stderr || added.stdout}`);
+}
+
+const serve = spawn(process.execPath, [join(repoRoot, 'bin', 'vigil.mjs'), 'serve', '--data-dir', dataDir, '--port', port], {
+  stdio: ['ignore', 'inherit', 'pipe'],
+  env: { ...process.env, VIGIL_LOG_LEVEL: process.env.VIGIL_LOG_LEVEL ?? 'warn' },
+});
+serve.stderr.pipe(process.stderr);
+const host = process.env.VIGIL_HOST ?? '127.0.0.1';
+console.log(`
+Vigil demo
+  web UI:   http://${host}:${port}/
+  login:    none yet — accounts, roles and the access register (R16) arrive with the access-gate issue;
+            until then the demo listens on ${host} only.
+  data:     ${dataDir} (SQLite index + segment store)
+  cameras:  ${cameras.map((c) => c.name).join(', ')} (simulated, rtsp://127.0.0.1:${sim.port}/…)
+Press Ctrl-C to stop.`);
+
+let stopping = false;
+const stop = async () => {
+  if (stopping) return;
+  stopping = true;
+  serve.kill('SIGTERM');
+  await new Promise((r) => serve.once('close', r));
+  await sim.close();
+  process.exit(0);
+};
+process.on('SIGINT', () => void stop());
+process.on('SIGTERM', () => void stop());
+serve.on('close', async (code) => {
+  if (stopping) return;
+  console.error(`vigil serve exited with ${code}`);
+  await sim.close();
+  process.exit(code ?? 1);
+});
