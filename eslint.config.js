@@ -16,5 +16,5 @@ export default tseslint.config(
   // Migrations take Kysely<any> by design (conventions §8); CLI and tools print to the console.
   { files: ['**/*.cjs'], languageOptions: { sourceType: 'commonjs', globals: { module: 'writable', require: 'readonly' } } },
   { files: ['src/db/migrations/**'], rules: { '@typescript-eslint/no-explicit-any': 'off' } },
-  { files: ['src/cli/**', 'tools/**', 'bench/**', 'bin/**', 'test/**'], rules: { 'no-console': 'off' } },
+  { files: ['src/cli/**', 'tools/**', 'bench/**', 'bin/**', 'test/**', '**/*.test.ts'], rules: { 'no-console': 'off' } },
 );

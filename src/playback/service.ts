@@ -55,6 +55,8 @@ export interface RangeQuery {
 
 /** The longest range the recordings listing accepts (a timeline is cheap: rows only, no bytes). */
 const MAX_LISTING_RANGE_MS = 366 * 86_400_000;
+/** One playlist line pair per fragment: a day is ~86,400 entries (~5 MB of text); longer is for export, not HLS. */
+const MAX_PLAYLIST_RANGE_MS = 86_400_000;
 
 export class VideoService {
   constructor(private readonly deps: VideoServiceDeps) {}
@@ -73,7 +75,7 @@ export class VideoService {
 
   /** An HLS playlist of the range, byte ranges into segment files served by `segmentRead`. */
   async playlist(cameraId: string, query: RangeQuery, segmentUrl: (segmentId: number) => string): Promise<string> {
-    const { segments, range } = await this.segmentsFor(cameraId, query);
+    const { segments, range } = await this.segmentsFor(cameraId, query, Math.min(this.deps.maxRangeMs, MAX_PLAYLIST_RANGE_MS));
     if (segments.length === 0) throw noRecording(range);
     return buildHlsPlaylist({ segments, fromMs: range.fromMs, toMs: range.toMs, segmentUrl });
   }
@@ -114,8 +116,8 @@ export class VideoService {
     return this.deps.live.subscribe(stream.id, sink);
   }
 
-  private async segmentsFor(cameraId: string, query: RangeQuery): Promise<{ segments: PlaybackSegment[]; range: TimeRange }> {
-    const range = parseTimeRange(query, { maxRangeMs: this.deps.maxRangeMs, nowMs: this.deps.now() });
+  private async segmentsFor(cameraId: string, query: RangeQuery, maxRangeMs = this.deps.maxRangeMs): Promise<{ segments: PlaybackSegment[]; range: TimeRange }> {
+    const range = parseTimeRange(query, { maxRangeMs, nowMs: this.deps.now() });
     const streamId = await this.recordedStream(cameraId, query.stream);
     const segments = await this.deps.index.segmentsInRange(cameraId, range.fromMs, range.toMs, streamId);
     return { segments, range };
