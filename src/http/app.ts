@@ -1,4 +1,6 @@
 // The Fastify application: error mapping (one registry), and one plugin per capability. No logic here.
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
 import websocket from '@fastify/websocket';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
@@ -37,6 +39,13 @@ export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
     reply.code(404).send({ error: 'not_found', message: `no route ${req.method} ${req.url.split('?')[0]}` }),
   );
 
+  // OpenAPI generated from the routes' TypeBox schemas; browsable at /docs, JSON at /docs/json.
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'Vigil API', version: '1', description: '公共安全视频图像信息系统 — cameras, recordings, playback, export, live' },
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
   await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
   await app.register(opsRoutes, deps.ops);
   await app.register(cameraRoutes, { cameras: deps.cameras, statusOf: deps.statusOf });
