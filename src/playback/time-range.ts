@@ -4,6 +4,8 @@ import { PlaybackError, type TimeRangeReason } from './errors.js';
 
 /** 2000-01-01T00:00:00Z: nothing recorded by this system is older; earlier values are unit or typing mistakes. */
 export const EARLIEST_MS = Date.UTC(2000, 0, 1);
+/** The largest time a JavaScript Date can hold (ECMA-262 §21.4.1.1). */
+const MAX_DATE_MS = 8.64e15;
 /** How far past `now` a range may reach: a day covers clock skew between client and server in any time zone. */
 export const FUTURE_SLACK_MS = 24 * 60 * 60 * 1000;
 
@@ -55,7 +57,9 @@ function checkPlausible(field: 'from' | 'to', ms: number, nowMs: number): void {
     fail('too_early', `'${field}' ${ms} is before 2000-01-01T00:00:00Z${hint}`, field);
   }
   if (ms > nowMs + FUTURE_SLACK_MS) {
-    fail('too_late', `'${field}' ${new Date(ms).toISOString()} is more than a day after now (${new Date(nowMs).toISOString()})`, field);
+    // Past year 275760 (|ms| > 8.64e15) a Date is invalid and toISOString() throws: show the number instead.
+    const shown = Math.abs(ms) <= MAX_DATE_MS ? new Date(ms).toISOString() : String(ms);
+    fail('too_late', `'${field}' ${shown} is more than a day after now (${new Date(nowMs).toISOString()})`, field);
   }
 }
 
