@@ -37,7 +37,12 @@ function parseInstant(field: 'from' | 'to', value: unknown): number {
   }
   if (typeof value !== 'string') fail('not_a_time', `'${field}' must be milliseconds since the epoch or an ISO-8601 date-time`, field);
   const text = value.trim();
-  if (INTEGER.test(text)) return Number(text);
+  if (INTEGER.test(text)) {
+    const ms = Number(text);
+    // 16 digits can exceed 2^53: Number() would round silently, and the message would show another value.
+    if (!Number.isSafeInteger(ms)) fail('not_a_time', `'${field}' must be an integer of milliseconds since 1970-01-01T00:00:00Z, got ${text}`, field);
+    return ms;
+  }
   if (ISO_DATE_TIME.test(text)) {
     const ms = Date.parse(text);
     if (Number.isFinite(ms)) return ms;
