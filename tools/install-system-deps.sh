@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # Installs, idempotently, every Debian package Vigil needs: ffmpeg (ingest), GStreamer's RTSP server with
-# python3-gi (simulated cameras), chromium (browser tests), fonts (CJK text in clips and watermarks) and
-# postgresql (the second database dialect). Safe to run again: it only installs what is missing.
+# python3-gi (simulated cameras; gstreamer1.0-x has the Pango clock overlay of live-encoded ones), chromium
+# (browser tests), fonts (CJK text in clips and watermarks) and postgresql (the second database dialect).
+# Safe to run again: it only installs what is missing.
 set -euo pipefail
 
 packages=(
   ffmpeg
   python3-gi gir1.2-gst-rtsp-server-1.0 gir1.2-gstreamer-1.0
   gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
-  gstreamer1.0-plugins-ugly gstreamer1.0-libav
+  gstreamer1.0-plugins-ugly gstreamer1.0-libav gstreamer1.0-x
   chromium fonts-noto-cjk fonts-dejavu-core
   postgresql
 )
