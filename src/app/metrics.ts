@@ -1,14 +1,14 @@
 // Prometheus metrics (prom-client): per-stream state, bitrate, fps, fragments received/written/lost, reconnects,
-// live viewers, and the store's free bytes. Values are read from the recorder and hub at scrape time, so the hot
-// path only bumps its own counters.
+// live viewers and transcodes, and the store's free bytes. Values are read from the recorder, hub and transcoder at
+// scrape time, so the hot path only bumps its own counters.
 import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
-import type { LiveHub } from '../media/index.js';
+import type { LiveHub, LiveTranscoder } from '../media/index.js';
 import type { Recorder } from '../recording/index.js';
 import type { LocalSegmentStore } from '../storage/index.js';
 
 const STATES = ['idle', 'connecting', 'recording', 'reconnecting', 'failed', 'stopped'] as const;
 
-export function createMetrics(deps: { recorder: Recorder; hub: LiveHub; store: LocalSegmentStore }): {
+export function createMetrics(deps: { recorder: Recorder; hub: LiveHub; transcoder: LiveTranscoder; store: LocalSegmentStore }): {
   render(): Promise<{ contentType: string; body: string }>;
 } {
   const registry = new Registry();
@@ -28,6 +28,8 @@ export function createMetrics(deps: { recorder: Recorder; hub: LiveHub; store: L
   const reconnects = gauge('vigil_stream_reconnects', 'ffmpeg restarts after a failure since start');
   const viewers = new Gauge({ name: 'vigil_live_viewers', help: 'Live viewers per stream', labelNames: ['stream_id'], registers: [registry] });
   const skipped = new Gauge({ name: 'vigil_live_fragments_skipped', help: 'Fragments skipped for slow live viewers', labelNames: ['stream_id'], registers: [registry] });
+  const transcodes = new Gauge({ name: 'vigil_live_transcodes', help: 'Live streams being transcoded to H.264 now (each runs one ffmpeg)', registers: [registry] });
+  const transcodesMax = new Gauge({ name: 'vigil_live_transcodes_max', help: 'Limit on concurrent live transcodes (live.maxTranscodes)', registers: [registry] });
   const free = new Gauge({ name: 'vigil_store_free_bytes', help: 'Free bytes on the segment store', registers: [registry] });
   const total = new Gauge({ name: 'vigil_store_total_bytes', help: 'Size of the segment store file system', registers: [registry] });
 
@@ -53,6 +55,9 @@ export function createMetrics(deps: { recorder: Recorder; hub: LiveHub; store: L
       viewers.set({ stream_id: s.streamId }, s.subscribers);
       skipped.set({ stream_id: s.streamId }, s.fragmentsSkipped);
     }
+    const t = deps.transcoder.stats();
+    transcodes.set(t.active);
+    transcodesMax.set(t.maxTranscodes);
     free.set(await deps.store.freeBytes());
     total.set(await deps.store.totalBytes());
   }

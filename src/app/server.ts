@@ -5,7 +5,7 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import type { Config } from '../config/index.js';
 import { buildHttpApp, type HealthReport } from '../http/index.js';
-import { LiveHub } from '../media/index.js';
+import { LiveHub, LiveTranscoder, type TranscodeEvent } from '../media/index.js';
 import { PlaybackError, VideoService, type SegmentBytes } from '../playback/index.js';
 import type { LocalSegmentStore } from '../storage/index.js';
 import { Recorder, reconcileStore } from '../recording/index.js';
@@ -27,6 +27,13 @@ export async function startVigil(config: Config, log: Logger): Promise<RunningVi
   const core = await openCore(config, (err) => log.error({ err }, 'camera change listener failed'));
   let recorder: Recorder | null = null;
   const hub = new LiveHub();
+  const transcoder = new LiveTranscoder({
+    hub,
+    maxTranscodes: config.live.maxTranscodes,
+    idleMs: config.live.transcodeIdleMs,
+    ffmpegPath: config.ingest.ffmpegPath,
+    onEvent: (event) => logTranscode(log, event),
+  });
   try {
     const report = await reconcileStore({ store: core.store, repo: core.recordings, now: Date.now, log });
     if (report.runsClosed) log.warn({ ...report }, 'recovered from an unclean stop');
@@ -44,12 +51,13 @@ export async function startVigil(config: Config, log: Logger): Promise<RunningVi
     await recorder.start();
     const rec = recorder;
 
-    const metrics = createMetrics({ recorder: rec, hub, store: core.store });
+    const metrics = createMetrics({ recorder: rec, hub, transcoder, store: core.store });
     const video = new VideoService({
       index: core.recordings,
       bytes: segmentBytesOf(core.store),
       cameras: core.cameras,
       live: hub,
+      transcoder,
       now: Date.now,
       maxRangeMs: config.playback.maxRangeMs,
     });
@@ -76,6 +84,7 @@ export async function startVigil(config: Config, log: Logger): Promise<RunningVi
     return {
       url, port, core, recorder: rec,
       close: () => (closing ??= (async () => {
+        await transcoder.close();
         hub.close('server shutting down');
         await app.close();
         await rec.stop();
@@ -84,10 +93,19 @@ export async function startVigil(config: Config, log: Logger): Promise<RunningVi
       })()),
     };
   } catch (err) {
+    await transcoder.close().catch(() => undefined);
     await recorder?.stop().catch(() => undefined);
     await core.close().catch(() => undefined);
     throw err;
   }
+}
+
+/** Transcodes cost CPU: their start, stop and failures are worth an info line; ffmpeg's own lines are warnings. */
+function logTranscode(log: Logger, event: TranscodeEvent): void {
+  const { type, ...fields } = event;
+  if (type === 'diagnostic') log.warn(fields, 'live transcode ffmpeg diagnostic');
+  else if (type === 'failed') log.warn(fields, 'live transcode failed');
+  else log.info(fields, `live transcode ${type.replace('_', ' ')}`);
 }
 
 async function health(core: Core, recorder: Recorder, config: Config): Promise<HealthReport> {

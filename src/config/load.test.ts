@@ -24,6 +24,7 @@ describe('loadConfig', () => {
     expect(c.http.port).toBe(8080);
     expect(c.database.dialect).toBe('sqlite');
     expect(c.recording.segmentTargetMs).toBe(60_000);
+    expect(c.live).toEqual({ maxTranscodes: 2, transcodeIdleMs: 10_000 });
     expect(storeDirOf(c)).toBe(join(cwd, 'data', 'store'));
     expect(loadConfig({ cwd, env: { VIGIL_DATA_DIR: '/srv/v' } }).dataDir).toBe('/srv/v');
     expect(loadConfig({ cwd, env: { VIGIL_DATA_DIR: '/srv/v' }, dataDir: 'x' }).dataDir).toBe(join(cwd, 'x'));
@@ -36,6 +37,9 @@ describe('loadConfig', () => {
     expect(loadConfig({ dataDir: dir, env: { VIGIL_PORT: '9100' } }).http.port).toBe(9100);
     expect(loadConfig({ dataDir: dir, env: { VIGIL_PORT: '9100' }, port: '9200' }).http.port).toBe(9200);
     expect(loadConfig({ dataDir: dir, env: {} }).recording.segmentTargetMs).toBe(10000);
+    writeFileSync(join(dir, 'live.json'), JSON.stringify({ live: { maxTranscodes: 0 } }));
+    const off = loadConfig({ dataDir: dir, env: {}, configFile: join(dir, 'live.json') });
+    expect(off.live).toEqual({ maxTranscodes: 0, transcodeIdleMs: 10_000 });
     const pg = loadConfig({ dataDir: dir, env: { VIGIL_DB_URL: 'postgres://u@127.0.0.1/x' } });
     expect(pg.database).toEqual({ dialect: 'postgres', url: 'postgres://u@127.0.0.1/x' });
   });
@@ -49,6 +53,10 @@ describe('loadConfig', () => {
     [{}, { database: { dialect: 'oracle' } }, /database\.dialect/],
     [{}, { database: { dialect: 'postgres' } }, /database\.url: required/],
     [{}, { log: { level: 'loud' } }, /log\.level/],
+    [{}, { live: { maxTranscodes: -1 } }, /live\.maxTranscodes/],
+    [{}, { live: { maxTranscodes: 1.5 } }, /live\.maxTranscodes/],
+    [{}, { live: { transcodeIdleMs: 3_600_000 } }, /live\.transcodeIdleMs: .*600000/],
+    [{}, { live: { transcodes: 2 } }, /live\.transcodes: unknown setting/],
     [{}, { ingest: { backoffMinMs: 5000, backoffMaxMs: 1000 } }, /backoffMaxMs: must be at least/],
   ])('names the bad value: env %j file %j', (env, file, message) => {
     const dir = tmp();

@@ -55,6 +55,17 @@ export const ConfigSchema = Type.Object(
       },
       { additionalProperties: false, default: {} },
     ),
+    live: Type.Object(
+      {
+        /** Live streams transcoded to H.264 at once, for browsers without the camera's codec (H.265). Each costs a
+         * real share of a core (measured on a test pattern: ~6 % for 640x360, ~36 % for 1080p scaled to 720p; real
+         * scenes cost more); 0 turns transcoding off. */
+        maxTranscodes: Type.Integer({ minimum: 0, maximum: 64, default: 2 }),
+        /** A transcode runs on this long after its last viewer leaves (a viewer switching back finds it warm). */
+        transcodeIdleMs: Type.Integer({ minimum: 0, maximum: 600_000, default: 10_000 }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
     log: Type.Object(
       {
         level: Type.Union(

@@ -31,6 +31,10 @@ export const errorRegistry: Record<string, ErrorSpec> = {
   credential_key_mismatch: { status: 500 },
   credential_unreadable: { status: 500 },
   internal_error: { status: 500 },
+  // Live transcoding to H.264 (architecture §3 "Browsers and H.265") is costed and limited: every slot is in use
+  // (live.maxTranscodes), or it is turned off (0). Temporary on this server, so 503.
+  transcode_limit: { status: 503 },
+  transcode_disabled: { status: 503 },
 };
 
 /** An error raised by the HTTP layer itself (bad params before any module is called). */

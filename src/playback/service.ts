@@ -37,11 +37,18 @@ export interface LiveSource {
   subscribe(streamId: string, sink: LiveViewerSink): () => void;
 }
 
+/** How a viewer wants a live stream: as the camera sends it, or transcoded to H.264 (browsers without H.265). */
+export interface LiveOptions {
+  transcode?: 'h264';
+}
+
 export interface VideoServiceDeps {
   index: RecordingIndex;
   bytes: SegmentBytes;
   cameras: CameraDirectory;
   live: LiveSource;
+  /** The shared H.264 transcodes of live streams; it may refuse a viewer (transcode_limit, transcode_disabled). */
+  transcoder: LiveSource;
   now: () => number;
   /** Longest range a playlist or an export may cover. */
   maxRangeMs: number;
@@ -106,14 +113,17 @@ export class VideoService {
     return writeExport(plan, this.deps.bytes, sink);
   }
 
-  /** Subscribes a live viewer to a camera stream (default: the sub stream if there is one, it is lighter). */
-  async live(cameraId: string, kind: StreamKind | undefined, sink: LiveViewerSink): Promise<() => void> {
+  /**
+   * Subscribes a live viewer to a camera stream (default: the sub stream if there is one, it is lighter), or with
+   * `transcode: 'h264'` to the stream's shared H.264 transcode.
+   */
+  async live(cameraId: string, kind: StreamKind | undefined, sink: LiveViewerSink, options: LiveOptions = {}): Promise<() => void> {
     const camera = await this.deps.cameras.get(cameraId);
     const stream = kind
       ? camera.streams.find((s) => s.kind === kind)
       : camera.streams.find((s) => s.kind === 'sub') ?? camera.streams.find((s) => s.kind === 'main');
     if (!stream) throw new PlaybackError('not_found', `camera ${cameraId} has no ${kind ?? 'main'} stream`);
-    return this.deps.live.subscribe(stream.id, sink);
+    return options.transcode === 'h264' ? this.deps.transcoder.subscribe(stream.id, sink) : this.deps.live.subscribe(stream.id, sink);
   }
 
   private async segmentsFor(cameraId: string, query: RangeQuery, maxRangeMs = this.deps.maxRangeMs): Promise<{ segments: PlaybackSegment[]; range: TimeRange }> {

@@ -5,6 +5,7 @@ import { once } from 'node:events';
 import { PassThrough } from 'node:stream';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
+import type { WebSocket } from 'ws';
 import { wsLiveSink } from '../../media/index.js';
 import type { VideoService } from '../../playback/index.js';
 import { toApiError } from '../errors.js';
@@ -12,6 +13,34 @@ import { CameraIdParams, TimeRangeQuery } from '../schemas.js';
 
 export interface VideoRoutesOptions {
   video: VideoService;
+  /** How often a live socket is pinged; one that has not answered the previous ping is terminated. Default 15 000. */
+  livePingIntervalMs?: number;
+}
+
+/**
+ * Drops dead live viewers: a viewer whose machine vanished (power cut, network gone) never closes its socket, and
+ * TCP may not notice for many minutes, while the hub keeps sending to it. A ping every interval, and a socket that
+ * has not answered the previous one is terminated (its 'close' then unsubscribes it).
+ */
+function keepAlive(socket: WebSocket, intervalMs: number): void {
+  let answered = true;
+  socket.on('pong', () => {
+    answered = true;
+  });
+  const timer = setInterval(() => {
+    if (!answered) {
+      socket.terminate();
+      return;
+    }
+    answered = false;
+    try {
+      socket.ping();
+    } catch {
+      socket.terminate();
+    }
+  }, intervalMs);
+  timer.unref();
+  socket.on('close', () => clearInterval(timer));
 }
 
 /** A byte sink over a response stream that waits for 'drain' and stops when the client goes away. */
@@ -22,10 +51,14 @@ function streamSink(out: PassThrough): (chunk: Buffer) => Promise<void> {
   };
 }
 
-const LiveQuery = Type.Object({ stream: Type.Optional(Type.Union([Type.Literal('main'), Type.Literal('sub')])) });
+const LiveQuery = Type.Object({
+  stream: Type.Optional(Type.Union([Type.Literal('main'), Type.Literal('sub')])),
+  /** Watch the stream's shared H.264 transcode (for browsers without the camera's codec, e.g. H.265). */
+  transcode: Type.Optional(Type.Literal('h264')),
+});
 const SegmentParams = Type.Object({ id: Type.String({ maxLength: 64 }), segmentId: Type.String({ maxLength: 40 }) });
 
-export const videoRoutes: FastifyPluginAsyncTypebox<VideoRoutesOptions> = async (app, { video }) => {
+export const videoRoutes: FastifyPluginAsyncTypebox<VideoRoutesOptions> = async (app, { video, livePingIntervalMs = 15_000 }) => {
   app.get('/api/v1/cameras/:id/recordings', { schema: { params: CameraIdParams, querystring: TimeRangeQuery } }, async (req) =>
     video.recordings(req.params.id, req.query),
   );
@@ -84,14 +117,15 @@ export const videoRoutes: FastifyPluginAsyncTypebox<VideoRoutesOptions> = async 
 
   app.get('/api/v1/cameras/:id/live', { websocket: true, schema: { params: CameraIdParams, querystring: LiveQuery } }, (socket, req) => {
     const { id } = req.params as { id: string };
-    const { stream } = req.query as { stream?: 'main' | 'sub' };
+    const { stream, transcode } = req.query as { stream?: 'main' | 'sub'; transcode?: 'h264' };
     let unsubscribe: (() => void) | null = null;
     let closed = false;
     socket.on('close', () => {
       closed = true;
       unsubscribe?.();
     });
-    video.live(id, stream, wsLiveSink(socket)).then(
+    keepAlive(socket, livePingIntervalMs);
+    video.live(id, stream, wsLiveSink(socket), transcode ? { transcode } : {}).then(
       (unsub: () => void) => {
         if (closed) unsub();
         else unsubscribe = unsub;

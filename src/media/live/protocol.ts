@@ -8,6 +8,11 @@
 //   binary fragments (moof+mdat): first the cached GOP (starting at a keyframe), then live ones
 //   text init + binary init again on a format change (the page rebuilds its decoder)
 //   text {"type":"ended","reason":"…"}            when the camera stream ends (a later init means it is back)
+//   text {"type":"error",error,message}, then close 4000 + HTTP status   when the server refuses the viewer (sent
+//                                                 by the route, e.g. `transcode_limit` → 4503)
+//
+// With `transcode=h264` the viewer watches the shared H.264 transcode of the stream (transcoder.ts): the same
+// protocol, with the transcode's init (avc1) and fragments.
 
 import type { InitSegment } from '../fmp4/types.js';
 
@@ -29,7 +34,9 @@ export type LiveInitMessage = {
 };
 export type LiveWaitingMessage = { type: 'waiting' };
 export type LiveEndedMessage = { type: 'ended'; reason: string };
-export type LiveMessage = LiveInitMessage | LiveWaitingMessage | LiveEndedMessage;
+/** A refusal, sent by the route before it closes the socket with code 4000 + HTTP status. */
+export type LiveErrorMessage = { type: 'error'; error: string; message: string; article?: string };
+export type LiveMessage = LiveInitMessage | LiveWaitingMessage | LiveEndedMessage | LiveErrorMessage;
 
 export function initMessage(init: InitSegment): string {
   const message: LiveInitMessage = {
