@@ -1,14 +1,33 @@
 // The minimal page in a real browser (Debian's Chromium via playwright-core) against the real server recording a
 // real RTSP camera: live view decodes frames through MSE, playback decodes a recorded range through hls.js, and the
-// H.265 camera is recorded but refused for live view with a clear bilingual message (no hvc1 in this Chromium).
-import { mkdtempSync, rmSync } from 'node:fs';
+// H.265 camera (no hvc1 in this Chromium) is recorded as H.265 and played live through the server's H.264 transcode,
+// with a bilingual note saying so; the transcode's ffmpeg stops once the page has gone.
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { parseFragment, parseInit } from '../src/media/index.js';
 import { startSimCameras, type SimCameras } from '../tools/sim-camera/index.js';
 import { launchBrowser } from './support/browser.js';
 import { runVigil, startServe, waitFor, writeTestConfig, type ServingVigil } from './support/vigil-process.js';
+
+/** Live processes (not zombies) whose parent is `ppid` and whose command line has `word`. */
+function childrenWith(ppid: number, word: string): number[] {
+  const found: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const [state, parent] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(parent) === ppid && state !== 'Z' && readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(word)) found.push(Number(entry));
+    } catch {
+      // gone while we looked
+    }
+  }
+  return found;
+}
 
 describe('web page in Chromium', () => {
   let sim: SimCameras;
@@ -27,7 +46,7 @@ describe('web page in Chromium', () => {
       ],
     });
     dataDir = mkdtempSync(join(tmpdir(), 'vigil-web-'));
-    writeTestConfig(dataDir);
+    writeTestConfig(dataDir, { live: { transcodeIdleMs: 1000 } });
     const add = async (name: string, url: string) => {
       const r = await runVigil(['camera', 'add', '--json', '--data-dir', dataDir, '--name', name, '--url', url]);
       expect(r.code, r.stderr).toBe(0);
@@ -81,23 +100,62 @@ describe('web page in Chromium', () => {
     await page.close();
   });
 
-  it('records the H.265 camera and says clearly that this browser cannot decode it live', async () => {
+  it('records the H.265 camera as it comes and plays it live through the H.264 transcode, with a note', async () => {
     await waitFor(async () => {
       const res = await fetch(`${vigil.url}/api/v1/cameras/${h265Id}/recordings?from=${Date.now() - 120_000}&to=${Date.now()}`);
       const tl = (await res.json()) as { segments: { codec: string }[] };
       return tl.segments.some((s) => /^(hvc1|hev1)\./.test(s.codec));
     }, { timeoutMs: 30_000, what: 'an H.265 segment' });
     const page = await openPage();
+    const started = Date.now();
     await page.selectOption('#camera', h265Id);
-    await page.waitForFunction(() => /HEVC/.test(document.body.innerText), undefined, { timeout: 15_000 });
-    const text = await page.innerText('body');
-    expect(text).toMatch(/无法解码 H\.265/); // Chinese first
-    expect(text).toMatch(/cannot decode H\.265/); // English second
-    // Nothing is fed to the decoder for it: the frame counter (left from the camera shown first) stands still.
-    const frames = () => page.evaluate(() => (window as unknown as { vigilLive: { framesDecoded(): number } }).vigilLive.framesDecoded());
-    const before = await frames();
-    await page.waitForTimeout(1500);
-    expect(await frames()).toBe(before);
+    await page.waitForFunction(() => (window as unknown as { vigilLive: { transcoding(): boolean } }).vigilLive.transcoding(), undefined, { timeout: 15_000 });
+    const base = await page.evaluate(() => (window as unknown as { vigilLive: { framesDecoded(): number } }).vigilLive.framesDecoded());
+    await page.waitForFunction((n) => (window as unknown as { vigilLive: { framesDecoded(): number } }).vigilLive.framesDecoded() > n + 20, base, { timeout: 20_000 });
+    console.log(`H.265 camera: 20 transcoded frames decoded ${Date.now() - started} ms after choosing it`);
+    expect(await page.textContent('#live-state')).toMatch(/播放中|Playing/);
+    expect(await page.textContent('#live-note')).toBe('已转码为 H.264 Transcoded to H.264');
+    expect(await page.isVisible('#live-note')).toBe(true);
+    expect(await page.isHidden('#error')).toBe(true);
+    const transcodes = async () => {
+      const text = await (await fetch(`${vigil.url}/metrics`)).text();
+      return Number(/^vigil_live_transcodes (\d+)$/m.exec(text)?.[1]);
+    };
+    expect(await transcodes()).toBe(1);
+    expect(childrenWith(vigil.child.pid!, 'libx264')).toHaveLength(1); // one ffmpeg transcoding
+    if (process.env.VIGIL_KEEP_ARTIFACTS === '1') await page.screenshot({ path: join(tmpdir(), 'vigil-h265-transcoded.png') });
     await page.close();
+    // The viewer is gone: the transcode stops after its idle period (1 s here) and its ffmpeg is gone with it.
+    await waitFor(async () => (await transcodes()) === 0, { timeoutMs: 10_000, what: 'the transcode to stop' });
+    await waitFor(async () => childrenWith(vigil.child.pid!, 'libx264').length === 0, { timeoutMs: 5000, what: 'its ffmpeg to exit' });
+    expect(vigil.logs()).toMatch(/"reason":"idle".*"msg":"live transcode stopped"|"msg":"live transcode stopped".*"reason":"idle"/);
+
+    // The API itself, from cold (no transcode running): an avc1 init, then a keyframe fragment.
+    const ws = new WebSocket(`${vigil.url.replace('http', 'ws')}/api/v1/cameras/${h265Id}/live?transcode=h264`);
+    const opened = Date.now();
+    const texts: string[] = [];
+    const binaries: Buffer[] = [];
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`transcode over the API: ${JSON.stringify(texts)}`)), 10_000);
+      ws.on('message', (data, isBinary) => {
+        if (isBinary) binaries.push(data as Buffer);
+        else texts.push(String(data));
+        if (binaries.length >= 2) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+      ws.on('error', reject);
+    });
+    const firstFragmentMs = Date.now() - opened;
+    ws.close();
+    console.log(`transcode over the API from cold: first H.264 fragment ${firstFragmentMs} ms after connecting`);
+    expect(texts.map((t) => JSON.parse(t) as unknown)).toEqual([
+      { type: 'waiting' },
+      { type: 'init', codec: expect.stringMatching(/^avc1\./), codecFamily: 'h264', width: 320, height: 240 },
+    ]);
+    const init = parseInit(binaries[0]!);
+    expect(parseFragment(binaries[1]!, init).keyframe).toBe(true);
+    expect(firstFragmentMs).toBeLessThan(3000);
   });
 });

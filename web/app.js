@@ -32,7 +32,14 @@ const STREAM_KIND_TEXT = { main: '主码流 Main', sub: '子码流 Sub' };
 let cameras = [];
 let view = 'live';
 
-const live = new LivePlayer($('live-video'), (state, detail) => showState($('live-state'), state, detail));
+const live = new LivePlayer(
+  $('live-video'),
+  (state, detail) => showState($('live-state'), state, state === 'unsupported' ? detail + subStreamHint() : detail),
+  (note) => {
+    $('live-note').textContent = note;
+    $('live-note').hidden = !note;
+  },
+);
 const playback = new PlaybackView({
   video: $('playback-video'),
   timeline: $('timeline'),
@@ -40,7 +47,7 @@ const playback = new PlaybackView({
   onState: (state, detail) => showState($('playback-state'), state, detail),
 });
 
-window.vigilLive = { framesDecoded: () => live.framesDecoded(), state: () => live.state() };
+window.vigilLive = { framesDecoded: () => live.framesDecoded(), state: () => live.state(), transcoding: () => live.transcoding };
 window.vigilPlayback = { framesDecoded: () => playback.framesDecoded(), state: () => playback.state() };
 
 function showState(element, state, detail) {
@@ -50,6 +57,14 @@ function showState(element, state, detail) {
   element.textContent = detail && !problem ? `${text}：${detail}` : text;
   element.dataset.state = state;
   if (problem) showError(detail || text);
+}
+
+/** Points at the sub-stream only when the camera has one and the main stream is the one shown. */
+function subStreamHint() {
+  const camera = selectedCamera();
+  const hasSub = camera?.streams?.some((stream) => stream.kind === 'sub');
+  if (!hasSub || $('stream').value !== 'main') return '';
+  return ' 可在“码流 Stream”中改选子码流。 You can choose the sub-stream under “Stream”.';
 }
 
 function showError(error) {

@@ -8,6 +8,10 @@
 //     the cached GOP's keyframe): a long-open tab must not grow without bound.
 //   - The hub skips a slow viewer forward to a keyframe, leaving a gap; the playhead jumps to the newest buffered
 //     range, and to near its end whenever it falls too far behind the live edge.
+//   - A codec this browser cannot decode (H.265 in Chromium without HEVC) is asked for again as the server's shared
+//     H.264 transcode (`transcode=h264`), once, with a note saying so. The test is `isTypeSupported`, not the codec
+//     family: a browser that does decode H.265 plays it directly and costs the server no CPU. If the server refuses
+//     (its transcodes are all in use, or turned off) the refusal is shown as it came, not retried.
 
 const KEEP_BEHIND_S = 10; // seconds kept behind the playhead (short rewinds by the user)
 const TRIM_SLACK_S = 10; // trim only when this much more than KEEP_BEHIND_S has piled up (fewer remove() calls)
@@ -18,15 +22,27 @@ const RETRY_DELAYS_MS = [1000, 2000, 5000, 10000];
 
 /** Close codes after which reconnecting would not help (refused by the server), shown to the user instead. */
 const FINAL_CLOSE_CODES = new Set([1000, 1008, 4401, 4403, 4404]);
+/** After an {"type":"error"} message every 4xxx close is a deliberate refusal, except 4500 (a server fault: retry). */
+const RETRYABLE_REFUSAL = 4500;
+
+export const TRANSCODED_NOTE = '已转码为 H.264 Transcoded to H.264';
+
+/** Chinese for the refusals the page can meet when it asks for a transcode; the server's message follows in English. */
+const REFUSAL_TEXT = {
+  transcode_limit: '服务器的实时转码路数已满，请稍后再试',
+  transcode_disabled: '此服务器未开启实时转码',
+};
 
 export class LivePlayer {
   /**
    * @param {HTMLVideoElement} video
    * @param {(state: string, detail: string) => void} onState
+   * @param {(note: string) => void} [onNote] a short line about how the video reaches the page ('' for none)
    */
-  constructor(video, onState) {
+  constructor(video, onState, onNote = () => {}) {
     this.video = video;
     this.onState = onState;
+    this.onNote = onNote;
     this.currentState = 'idle';
     this.socket = null;
     this.url = null;
@@ -35,6 +51,9 @@ export class LivePlayer {
     this.retry = 0;
     this.retryTimer = null;
     this.unsupported = false;
+    this.transcoding = false; // this connection asks for the H.264 transcode
+    this.sourceInit = null; // the init message of the stream this browser could not decode
+    this.refusal = null; // the server's last {"type":"error"} message on this connection
     video.addEventListener('playing', () => {
       if (this.socket && this.currentState !== 'ended') this.#setState('playing');
     });
@@ -45,6 +64,8 @@ export class LivePlayer {
   start(url) {
     this.stop();
     this.url = url;
+    this.transcoding = false;
+    this.sourceInit = null;
     this.retry = 0;
     this.#connect();
   }
@@ -59,6 +80,7 @@ export class LivePlayer {
       socket.close(1000, 'viewer left');
     }
     this.#detachMedia();
+    this.onNote('');
     this.#setState('idle');
   }
 
@@ -75,6 +97,7 @@ export class LivePlayer {
     const socket = new WebSocket(this.url);
     socket.binaryType = 'arraybuffer';
     this.socket = socket;
+    this.refusal = null;
     socket.onmessage = (event) => {
       if (this.socket !== socket) return;
       if (typeof event.data === 'string') this.#onText(event.data);
@@ -97,6 +120,7 @@ export class LivePlayer {
     }
     if (message.type === 'init') this.#onInit(message);
     else if (message.type === 'waiting') this.#setState('waiting');
+    else if (message.type === 'error') this.refusal = message; // the close that follows says it is final
     else if (message.type === 'ended') {
       this.#detachMedia();
       this.#setState('ended', message.reason ?? '');
@@ -107,21 +131,41 @@ export class LivePlayer {
     this.#detachMedia();
     const mime = `video/mp4; codecs="${message.codec}"`;
     this.unsupported = !window.MediaSource || !MediaSource.isTypeSupported(mime);
+    if (this.unsupported && window.MediaSource && !this.transcoding) {
+      this.#switchToTranscode(message);
+      return;
+    }
     if (this.unsupported) {
-      // Stop the transfer: nothing here can decode it, and the viewer must pick another stream anyway.
+      // Stop the transfer: nothing here can decode it (not even the transcode), and reconnecting will not change that.
       const socket = this.socket;
       this.socket = null;
       this.url = null;
       socket?.close(1000, 'codec not supported');
-      this.#setState('unsupported', unsupportedText(message));
+      this.#setState('unsupported', unsupportedText(this.sourceInit ?? message, null));
       return;
     }
+    this.onNote(this.transcoding ? TRANSCODED_NOTE : '');
     const source = new MediaSource();
     const media = { source, buffer: null, queue: [], queuedBytes: 0, mime, started: false };
     this.media = media;
     source.addEventListener('sourceopen', () => this.#onSourceOpen(media), { once: true });
     this.video.src = URL.createObjectURL(source);
     this.#setState('connecting', `${message.codec} ${message.width}×${message.height}`);
+  }
+
+  /** Asks the server for the stream's H.264 transcode instead (same camera and stream, `transcode=h264`). */
+  #switchToTranscode(message) {
+    const socket = this.socket;
+    this.socket = null;
+    socket?.close(1000, 'switching to the H.264 transcode');
+    const url = new URL(this.url);
+    url.searchParams.set('transcode', 'h264');
+    this.url = url.href;
+    this.transcoding = true;
+    this.sourceInit = message;
+    this.retry = 0;
+    this.#connect();
+    this.#setState('connecting', `转码为 H.264 Transcoding ${message.codec} to H.264`);
   }
 
   #onSourceOpen(media) {
@@ -223,6 +267,15 @@ export class LivePlayer {
   #onClosed(code, reason) {
     this.#detachMedia();
     if (!this.url) return;
+    const refusal = this.refusal;
+    this.refusal = null;
+    if (refusal && code >= 4000 && code !== RETRYABLE_REFUSAL) {
+      this.url = null;
+      this.onNote('');
+      if (this.transcoding && this.sourceInit) this.#setState('unsupported', unsupportedText(this.sourceInit, { ...refusal, status: code - 4000 }));
+      else this.#setState('error', `服务器拒绝 Server refused: ${describeRefusal({ ...refusal, status: code - 4000 })}`);
+      return;
+    }
     if (FINAL_CLOSE_CODES.has(code)) {
       this.#setState('error', `服务器关闭了连接 Server closed the connection: ${reason || code}`);
       return;
@@ -253,13 +306,24 @@ function currentFrames(video) {
   return video.webkitDecodedFrameCount ?? 0;
 }
 
-function unsupportedText(message) {
-  if (message.codecFamily === 'h265') {
+/** The server's refusal as one line: its message, code and HTTP status (as web/api.js describes API errors). */
+function describeRefusal(refusal) {
+  const article = refusal.article ? ` · 依据 Article ${refusal.article}` : '';
+  return `${refusal.message} (${refusal.error} · HTTP ${refusal.status}${article})`;
+}
+
+/** Why this stream cannot be shown here: the codec, and why the transcode is not available when it was refused. */
+function unsupportedText(message, refusal) {
+  const what = message.codecFamily === 'h265' ? `H.265 (HEVC, ${message.codec})` : message.codec;
+  if (!window.MediaSource) {
+    return `此浏览器不支持 Media Source Extensions，无法播放实时视频。 This browser has no Media Source Extensions and cannot play live video.`;
+  }
+  if (refusal) {
+    const zh = REFUSAL_TEXT[refusal.error] ?? '服务器拒绝了转码请求';
     return (
-      `此浏览器无法解码 H.265 (HEVC, ${message.codec}) 视频。请在"码流 Stream"中选择摄像机的 H.264 子码流，或请管理员开启转码。` +
-      ` This browser cannot decode H.265 (HEVC, ${message.codec}) video. Choose the camera's H.264 sub-stream under` +
-      ` "Stream", or ask an administrator to enable transcoding.`
+      `此浏览器无法解码 ${what} 视频，服务器也无法为其转码为 H.264：${zh}。` +
+      ` This browser cannot decode ${what} video, and the server cannot transcode it to H.264 now: ${describeRefusal(refusal)}`
     );
   }
-  return `此浏览器不支持视频编码 ${message.codec}。 This browser does not support the video codec ${message.codec}.`;
+  return `此浏览器无法解码 ${what} 视频。 This browser cannot decode ${what} video.`;
 }

@@ -53,6 +53,7 @@ export interface VigilConfigOverrides {
   ingest?: Record<string, unknown>;
   database?: { dialect: 'postgres'; url: string };
   storeDir?: string;
+  live?: { maxTranscodes?: number; transcodeIdleMs?: number };
   log?: { level: string };
   [key: string]: unknown;
 }
@@ -66,6 +67,7 @@ export function writeTestConfig(dataDir: string, overrides: VigilConfigOverrides
     log: overrides.log ?? { level: 'info' },
     ...(overrides.database ? { database: overrides.database } : {}),
     ...(overrides.storeDir ? { storeDir: overrides.storeDir } : {}),
+    ...(overrides.live ? { live: overrides.live } : {}),
   };
   writeFileSync(join(dataDir, 'vigil.json'), JSON.stringify(config, null, 2));
 }

@@ -1,8 +1,9 @@
 // The live page (web/) against the live hub in real Chromium, before the real HTTP server exists: a loopback
 // node:http server serves web/ and a stub camera list, a `ws` server on /api/v1/cameras/<id>/live subscribes each
 // socket to a LiveHub, and the hub is fed by real ffmpeg (libx264, and libx265 for the H.265 camera) through the
-// real fMP4 stream parser. Proves: frames decode from the cached GOP onward, H.265 gets the bilingual explanation,
-// and the end of a stream reaches the page. Everything started here is stopped in afterAll.
+// real fMP4 stream parser. Proves: frames decode from the cached GOP onward, an H.265 camera is asked for again as
+// the H.264 transcode (here the stub answers `transcode=h264` with the H.264 camera's stream, or refuses it like a
+// server at its transcode limit), with the bilingual note or explanation, and the end of a stream reaches the page. Everything started here is stopped in afterAll.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -126,6 +127,8 @@ describe('live page in Chromium', () => {
   let baseUrl: string;
   let artifacts: string;
   const pageErrors: string[] = [];
+  const transcodeRequests: string[] = [];
+  let refuseTranscode = true;
 
   beforeAll(async () => {
     artifacts = await mkdtemp(join(tmpdir(), 'vigil-live-page-'));
@@ -143,8 +146,17 @@ describe('live page in Chromium', () => {
         socket.destroy();
         return;
       }
-      const streamId = `${decodeURIComponent(match[1] ?? '')}/${url.searchParams.get('stream') || 'main'}`;
+      let streamId = `${decodeURIComponent(match[1] ?? '')}/${url.searchParams.get('stream') || 'main'}`;
+      const transcode = url.searchParams.get('transcode');
+      if (transcode) transcodeRequests.push(`${streamId}~${transcode}`);
+      // The stub's "transcode" of the H.265 camera is the H.264 camera's stream; the protocol is the same.
+      if (transcode === 'h264') streamId = 'cam-1/main';
       wss.handleUpgrade(req, socket, head, (ws) => {
+        if (transcode && refuseTranscode) {
+          ws.send(JSON.stringify({ type: 'error', error: 'transcode_limit', message: 'all 2 live transcodes are in use by other viewers' }));
+          ws.close(4503, 'transcode_limit');
+          return;
+        }
         const unsubscribe = hub.subscribe(streamId, wsLiveSink(ws));
         ws.once('close', unsubscribe);
       });
@@ -211,15 +223,35 @@ describe('live page in Chromium', () => {
     expect(pageErrors).toEqual([]);
   });
 
-  it('explains in both languages that this browser cannot decode the H.265 camera', async () => {
+  it('asks for the H.265 camera as the H.264 transcode, and explains in both languages when the server refuses', async () => {
     await encoders[1]?.exited; // its init is cached in the hub; the camera's stream may have finished
     expect(hub.stats().streams.find((s) => s.streamId === 'cam-2/main')?.codec, encoders[1]?.stderr()).toMatch(/^hvc1\./);
     await page.selectOption('#camera', 'cam-2');
     await page.waitForFunction(() => window.vigilLive.state() === 'unsupported');
+    expect(transcodeRequests).toEqual(['cam-2/main~h264']); // once: a refusal is shown, not retried
     const banner = await page.textContent('#error');
     expect(banner).toContain('此浏览器无法解码 H.265');
+    expect(banner).toContain('服务器的实时转码路数已满');
     expect(banner).toContain('This browser cannot decode H.265');
+    expect(banner).toContain('all 2 live transcodes are in use by other viewers (transcode_limit · HTTP 503)');
+    expect(banner).not.toMatch(/administrator|管理员/); // nothing to ask for that does not exist
+    expect(await page.isHidden('#live-note')).toBe(true);
     await page.screenshot({ path: join(artifacts, 'h265.png') });
+  });
+
+  it('plays the transcode of the H.265 camera with a note saying so', async () => {
+    refuseTranscode = false;
+    await page.selectOption('#camera', 'cam-1');
+    await page.selectOption('#camera', 'cam-2');
+    const base = await page.evaluate(() => window.vigilLive.framesDecoded());
+    await page.waitForFunction((n) => window.vigilLive.framesDecoded() > n + 20, base, { timeout: 8000 });
+    expect(await page.evaluate(() => window.vigilLive.transcoding())).toBe(true);
+    expect(await page.textContent('#live-note')).toBe('已转码为 H.264 Transcoded to H.264');
+    expect(await page.isVisible('#live-note')).toBe(true);
+    await page.selectOption('#camera', 'cam-1'); // a camera the browser decodes: no transcode, no note
+    await page.waitForFunction(() => window.vigilLive.state() === 'playing', undefined, { timeout: 6000 });
+    expect(await page.evaluate(() => window.vigilLive.transcoding())).toBe(false);
+    expect(await page.isHidden('#live-note')).toBe(true);
   });
 
   it('shows that the stream ended, with the reason', async () => {
@@ -261,7 +293,7 @@ describe('live page in Chromium', () => {
 
 declare global {
   interface Window {
-    vigilLive: { framesDecoded(): number; state(): string };
+    vigilLive: { framesDecoded(): number; state(): string; transcoding(): boolean };
     vigilPlayback: { framesDecoded(): number; state(): string };
   }
 }
