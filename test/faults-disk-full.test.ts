@@ -1,0 +1,203 @@
+// Fault test, disk full (issue 2; architecture §4 invariant 5): the segment store is a 16 MiB tmpfs, mostly taken
+// by a filler file, and one 4 Mbit/s camera fills the rest. The 6 s segments (~3 MB) and the 1 MiB free-space floor
+// are chosen so the first segment commits and the second runs into ENOSPC mid-write: the hard path (torn tail cut
+// back, whole fragments committed), not just the floor check between segments.
+// Proves: the stream's recorder state becomes `store_full`, /healthz answers 503 `critical`, the metric says so, the
+// camera stays connected and nothing is written (no flapping); every segment committed before and at the fault still
+// matches its row's size and SHA-256, decodes with ffmpeg, and `vigil check --storage` finds 0 mismatches; deleting
+// the filler makes recording resume by itself in a new run with start cause `store_resumed`, whose segment is sound
+// too; nothing recorded before is touched. The tmpfs is unmounted in afterAll, even on failure.
+import { closeSync, openSync, statfsSync, unlinkSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSimCameras, type SimCameras } from '../tools/sim-camera/index.js';
+import {
+  addCamera, api, decodeWithFfmpeg, mainStatus, metricValue, ProcessTracker, readIndex, segmentFile, sha256Of, sleep,
+  smallStream, tempDir, verifySegmentHashes, type SegmentRowInfo,
+} from './support/faults.js';
+import { probeSmallStore, smallStore, type SmallStore } from './support/small-store.js';
+import { runVigil, waitFor, writeTestConfig, type ServingVigil } from './support/vigil-process.js';
+
+const MIB = 1024 * 1024;
+const TMPFS_BYTES = 16 * MIB;
+const MIN_FREE_BYTES = 1 * MIB;
+/** Free space left beside the filler: one whole 6 s segment (~3 MB at 4 Mbit/s) fits, the second does not. */
+const HEADROOM_BYTES = 5 * MIB;
+
+const probe = probeSmallStore();
+const skipReason = 'reason' in probe ? probe.reason : null;
+if (skipReason) console.error(`[faults-disk-full] SKIPPED: no small tmpfs store can be made here: ${skipReason}`);
+let small: SmallStore | null = null;
+
+const tracker = new ProcessTracker().start();
+let sim: SimCameras | undefined;
+let vigil: ServingVigil | undefined;
+let dataDir: string;
+let cameraId: string;
+let filler: string;
+let fillerWrittenAt = 0;
+let committedWhileFull: SegmentRowInfo[] = [];
+const hashesWhileFull = new Map<number, string>();
+
+function freeBytes(): number {
+  const s = statfsSync(small!.hostPath(small!.mountDir));
+  return s.bavail * s.bsize;
+}
+
+function indexOf(): ReturnType<typeof readIndex> {
+  return readIndex(dataDir);
+}
+
+async function checkStorage(): Promise<{ code: number | null; mismatches: unknown[]; segmentsChecked: number; out: string }> {
+  const r = await runVigil(['check', '--storage', '--json', ...small!.checkArgs(dataDir)]);
+  const storage = (r.json as { storage?: { mismatches: unknown[]; segmentsChecked: number } } | undefined)?.storage;
+  return { code: r.code, mismatches: storage?.mismatches ?? ['no report'], segmentsChecked: storage?.segmentsChecked ?? 0, out: r.stdout + r.stderr };
+}
+
+beforeAll(async () => {
+  if (skipReason) return;
+  small = smallStore(TMPFS_BYTES);
+  dataDir = tempDir('faults-disk-full');
+  writeTestConfig(dataDir, {
+    storeDir: small.storeDir,
+    recording: { segmentTargetMs: 6000, minFreeBytes: MIN_FREE_BYTES, storeRetryMs: 500 },
+  });
+  sim = await startSimCameras({ streams: [smallStream('full', { bitrateKbps: 4000, label: 'full-4m' })] });
+  cameraId = await addCamera(dataDir, 'filling', sim.urlOf('full'));
+  vigil = await small.startServe(dataDir);
+  // Take all but HEADROOM_BYTES of the tmpfs with a filler file outside the store directory.
+  filler = small.hostPath(join(small.mountDir, 'filler'));
+  const fillerBytes = freeBytes() - HEADROOM_BYTES;
+  const fd = openSync(filler, 'wx');
+  try {
+    const chunk = Buffer.alloc(MIB);
+    for (let left = fillerBytes; left > 0; left -= chunk.length) writeSync(fd, chunk, 0, Math.min(left, chunk.length));
+  } finally {
+    closeSync(fd);
+  }
+  fillerWrittenAt = Date.now();
+}, 120_000);
+
+afterAll(async () => {
+  let code: number | null | undefined;
+  try {
+    code = await vigil?.stop();
+    await sim?.close();
+  } finally {
+    await small?.dispose(); // unmounts the tmpfs whatever happened above
+    tracker.stop();
+  }
+  const leaks = await tracker.leaks();
+  expect(leaks, `processes left running: ${JSON.stringify(leaks)}`).toEqual([]);
+  if (vigil) expect(code).toBe(0);
+}, 60_000);
+
+describe.skipIf(skipReason !== null)(`disk full (segment store on a ${TMPFS_BYTES / MIB} MiB tmpfs)`, () => {
+  it('stops writing with a critical alert when the store fills: store_full, /healthz 503 critical, metric 1', async () => {
+    const base = vigil!.url;
+    await waitFor(async () => (await mainStatus(base, cameraId))?.recording === 'recording', { timeoutMs: 20_000, what: 'recording' });
+    const status = await waitFor(async () => {
+      const s = await mainStatus(base, cameraId);
+      return s?.recording === 'store_full' ? s : undefined;
+    }, { timeoutMs: 40_000, intervalMs: 100, what: 'store_full' });
+    const detectedAt = Date.now();
+    expect(status.state).toBe('recording'); // the camera is still connected; only writing stopped
+    // How the fault was met: ENOSPC in a write (logged with the code) or the floor check between segments.
+    const lines = vigil!.logs().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { msg?: string; code?: string; time?: number });
+    const fault = lines.find((l) => l.msg?.startsWith('segment store write failed') || l.msg?.startsWith('segment store full'));
+    expect(fault, 'a critical log line naming the fault').toBeDefined();
+    console.error(
+      `[faults-disk-full] mode ${small!.mode}; store full ${detectedAt - fillerWrittenAt} ms after the filler; fault: ${fault!.msg}${fault!.code ? ` (${fault!.code})` : ''}; ` +
+        `API showed store_full ${detectedAt - (fault!.time ?? detectedAt)} ms after the fault was logged (≤ 100 ms poll)`,
+    );
+    expect(fault!.msg).toMatch(/^segment store write failed/); // the setup makes the second segment hit ENOSPC
+    expect(fault!.code).toBe('ENOSPC');
+
+    const health = await api<{ status: string; checks: { store: { full: boolean }; streams: { storeFull: string[] } } }>(base, '/healthz');
+    expect(health.status).toBe(503);
+    expect(health.json.status).toBe('critical');
+    expect(health.json.checks.store.full).toBe(true);
+    expect(health.json.checks.streams.storeFull).toHaveLength(1);
+    const metrics = await api(base, '/metrics');
+    expect(metricValue(metrics.text, 'vigil_stream_store_full', { camera_id: cameraId })).toBe(1);
+
+    // The run that hit the fault is closed with cause store_full.
+    const { runs } = indexOf();
+    expect(runs.map((r) => [r.start_cause, r.end_cause])).toEqual([['start', 'store_full']]);
+  });
+
+  it('stays stopped while full (no flapping, no writes) and keeps everything recorded intact', async () => {
+    const base = vigil!.url;
+    const written = (t: string) => metricValue(t, 'vigil_stream_fragments_written', { camera_id: cameraId });
+    const lost = (t: string) => metricValue(t, 'vigil_stream_fragments_lost', { camera_id: cameraId });
+    const m0 = (await api(base, '/metrics')).text;
+    // Four probe intervals: still store_full every time we look.
+    for (let i = 0; i < 8; i++) {
+      expect((await mainStatus(base, cameraId))?.recording).toBe('store_full');
+      await sleep(250);
+    }
+    const m1 = (await api(base, '/metrics')).text;
+    expect(written(m1)).toBe(written(m0)); // nothing written while full…
+    expect(lost(m1)!).toBeGreaterThan(lost(m0)!); // …and what arrives is counted as lost, not silently dropped
+    expect(indexOf().runs).toHaveLength(1); // no resume/fail churn of runs
+
+    const { segments } = indexOf();
+    committedWhileFull = segments;
+    // The first segment (whole) and the one cut by ENOSPC (its whole fragments) are both committed.
+    expect(segments.length).toBeGreaterThanOrEqual(2);
+    expect(verifySegmentHashes(small!.hostPath(small!.storeDir), segments)).toEqual([]);
+    for (const s of segments) {
+      const path = small!.hostPath(segmentFile(small!.storeDir, s));
+      hashesWhileFull.set(s.id, sha256Of(path));
+      const decoded = await decodeWithFfmpeg(path);
+      expect(decoded.errors, `segment ${s.id} decodes`).toBe('');
+      expect(decoded.ok).toBe(true);
+      expect(decoded.frames).toBeGreaterThanOrEqual(25);
+    }
+    // No .partial is left over from the torn write, and the index agrees with the store.
+    const check = await checkStorage();
+    expect(check.code, check.out).toBe(0);
+    expect(check.mismatches).toEqual([]);
+    expect(check.segmentsChecked).toBe(segments.length);
+    console.error(`[faults-disk-full] while full: ${segments.length} segments committed (${segments.map((s) => `${s.size_bytes} B`).join(', ')}), ${freeBytes()} bytes free`);
+  });
+
+  it('resumes by itself when space returns: new run with start cause store_resumed; nothing recorded before is touched', async () => {
+    const base = vigil!.url;
+    unlinkSync(filler);
+    const freedAt = Date.now();
+    await waitFor(async () => (await mainStatus(base, cameraId))?.recording === 'recording', { timeoutMs: 15_000, intervalMs: 100, what: 'recording again' });
+    const resumeMs = Date.now() - freedAt;
+    const health = await waitFor(async () => {
+      const h = await api<{ status: string }>(base, '/healthz');
+      return h.status === 200 ? h : undefined;
+    }, { timeoutMs: 5000, what: '/healthz 200' });
+    expect(health.json.status).toBe('ok');
+
+    // The resumed run's first segment commits (6 s of video) and is sound.
+    const index = await waitFor(async () => {
+      const i = indexOf();
+      return i.runs.length === 2 && i.segments.some((s) => s.run_id === i.runs[1]!.id) ? i : undefined;
+    }, { timeoutMs: 20_000, what: 'a segment of the resumed run' });
+    console.error(`[faults-disk-full] recording resumed ${resumeMs} ms after the filler was deleted (store probe every 500 ms)`);
+    expect(resumeMs).toBeLessThan(5000);
+    expect(index.runs.map((r) => [r.start_cause, r.end_cause])).toEqual([['start', 'store_full'], ['store_resumed', null]]);
+    expect(index.runs[1]!.start_ms).toBeGreaterThanOrEqual(freedAt - 1100);
+    const timeline = await api<{ gaps: { cause: string }[] }>(base, `/api/v1/cameras/${cameraId}/recordings?from=${index.runs[0]!.start_ms}&to=${Date.now()}`);
+    expect(timeline.json.gaps.map((g) => g.cause)).toContain('store_full');
+
+    // Everything committed before is still there, byte for byte; all rows match their files; all decode.
+    for (const s of committedWhileFull) {
+      expect(sha256Of(small!.hostPath(segmentFile(small!.storeDir, s))), `segment ${s.id} unchanged`).toBe(hashesWhileFull.get(s.id));
+    }
+    expect(verifySegmentHashes(small!.hostPath(small!.storeDir), index.segments)).toEqual([]);
+    for (const s of index.segments.filter((x) => x.run_id === index.runs[1]!.id)) {
+      const decoded = await decodeWithFfmpeg(small!.hostPath(segmentFile(small!.storeDir, s)));
+      expect(decoded.errors, `resumed segment ${s.id} decodes`).toBe('');
+      expect(decoded.ok).toBe(true);
+    }
+    const check = await checkStorage();
+    expect(check.code, check.out).toBe(0);
+    expect(check.mismatches).toEqual([]);
+  });
+});

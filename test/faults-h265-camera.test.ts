@@ -1,0 +1,78 @@
+// H.265 camera (issue 2; architecture §3 "Browsers and H.265"): many cameras sold in China default to H.265, and it
+// must be recorded as it comes (stream copy). A simulated H.265 camera is recorded by a real `vigil serve`.
+// Proves: the stream reaches `recording`; its segments carry an `hvc1`/`hev1` codec string; a committed segment
+// file is HEVC and decodes with ffmpeg; an MP4 export of the recorded range is HEVC, decodes with ffmpeg without an
+// error, and holds the frames of the range; `vigil check --storage` finds nothing wrong; nothing is left running.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { startSimCameras, type SimCameras } from '../tools/sim-camera/index.js';
+import {
+  addCamera, apiBytes, decodeWithFfmpeg, mainStatus, probeCodec, ProcessTracker, recordings, smallStream, tempDir,
+} from './support/faults.js';
+import { runVigil, startServe, waitFor, writeTestConfig, type ServingVigil } from './support/vigil-process.js';
+
+const tracker = new ProcessTracker().start();
+let sim: SimCameras | undefined;
+let vigil: ServingVigil | undefined;
+
+afterAll(async () => {
+  const code = await vigil?.stop();
+  await sim?.close();
+  tracker.stop();
+  expect(code).toBe(0);
+  const leaks = await tracker.leaks();
+  expect(leaks, `processes left running: ${JSON.stringify(leaks)}`).toEqual([]);
+}, 60_000);
+
+describe('H.265 camera (real vigil serve, ffmpeg, RTSP server)', () => {
+  it('records H.265 as it comes (hvc1/hev1 segments) and exports an MP4 that ffmpeg decodes', async () => {
+    const dataDir = tempDir('faults-h265');
+    writeTestConfig(dataDir);
+    sim = await startSimCameras({ streams: [smallStream('hevc', { codec: 'h265', label: 'hevc-cam' })] });
+    const cameraId = await addCamera(dataDir, 'hevc', sim.urlOf('hevc'));
+    const t0 = Date.now();
+    vigil = await startServe(dataDir);
+    const base = vigil.url;
+    await waitFor(async () => (await mainStatus(base, cameraId))?.state === 'recording', { timeoutMs: 20_000, what: 'recording' });
+    // Two committed segments (4 s each), so the export spans a segment boundary.
+    const timeline = await waitFor(async () => {
+      const t = await recordings(base, cameraId, t0 - 1000);
+      return t.segments.length >= 2 ? t : undefined;
+    }, { timeoutMs: 30_000, what: 'two segments' });
+    for (const s of timeline.segments) {
+      expect(s.codec).toMatch(/^(hvc1|hev1)\./);
+      expect([s.width, s.height]).toEqual([320, 240]);
+    }
+
+    const [first, second] = timeline.segments as [typeof timeline.segments[0], typeof timeline.segments[0]];
+    const segment = await apiBytes(base, `/api/v1/cameras/${cameraId}/segments/${first.id}`);
+    expect(segment.status).toBe(200);
+    const segmentFile = join(dataDir, 'segment.mp4');
+    writeFileSync(segmentFile, segment.bytes);
+    expect(await probeCodec(segmentFile)).toBe('hevc');
+    const segDecoded = await decodeWithFfmpeg(segmentFile);
+    expect(segDecoded.errors).toBe('');
+    expect(segDecoded.frames).toBeGreaterThanOrEqual(Math.floor((first.endMs - first.startMs) / 40) - 2);
+
+    const from = first.startMs;
+    const to = second.endMs;
+    const exported = await apiBytes(base, `/api/v1/cameras/${cameraId}/export.mp4?from=${from}&to=${to}`);
+    expect(exported.status).toBe(200);
+    expect(exported.headers.get('content-type')).toBe('video/mp4');
+    const exportFile = join(dataDir, 'export.mp4');
+    writeFileSync(exportFile, exported.bytes);
+    expect(await probeCodec(exportFile)).toBe('hevc');
+    const decoded = await decodeWithFfmpeg(exportFile);
+    expect(decoded.errors).toBe('');
+    expect(decoded.ok).toBe(true);
+    // 25 fps over the two segments, allowing a frame or two at the cuts.
+    const expectedFrames = Math.floor((to - from) / 40);
+    expect(decoded.frames).toBeGreaterThanOrEqual(expectedFrames - 3);
+    expect(decoded.frames).toBeLessThanOrEqual(expectedFrames + 3);
+    console.error(`[faults-h265] codec ${first.codec}; export ${exported.bytes.length} bytes, ${decoded.frames} frames for ${to - from} ms`);
+
+    const check = await runVigil(['check', '--storage', '--json', '--data-dir', dataDir]);
+    expect(check.code, check.stdout + check.stderr).toBe(0);
+  });
+});
