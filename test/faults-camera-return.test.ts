@@ -126,10 +126,9 @@ describe.each(['sqlite', 'postgres'] as const)('camera stops and returns (%s)', 
 
 describe('camera stops and returns, production backoff (1 s → 30 s)', () => {
   // Issue 2 asks for resume within 5 s of the camera's return with the settings a site runs, not only the test
-  // config's 2 s maximum backoff. While the stream is away the camera answers 404, which the ingest classifies as
-  // `not_found`, a permanent reason: the stream goes to `failed` and the next attempt waits the maximum backoff
-  // (15–30 s), so a 2 s outage costs 15–30 s of footage. Reported; this test fails until the ingest retries a
-  // stream that was just recording sooner.
+  // config's 2 s maximum backoff. While the stream is away the camera answers 404 (`not_found`, otherwise a
+  // permanent reason waiting the maximum backoff); the fast-retry window after a recording stream is lost
+  // (ingest.fastRetryMs / fastRetryWindowMs) keeps retries at 1–2 s, so the return is picked up within seconds.
   it('resumes within 5 s after a 2 s outage', async () => {
     await cameraStopsAndReturns({ dialect: 'sqlite', ingest: PRODUCTION_INGEST, label: 'sqlite, production backoff' });
   });

@@ -45,6 +45,12 @@ export const ConfigSchema = Type.Object(
         backoffMaxMs: Type.Integer({ minimum: 100, maximum: 600_000, default: 30_000 }),
         /** No fragment for this long: the stream is stalled and ffmpeg is restarted. */
         stallMs: Type.Integer({ minimum: 1_000, maximum: 600_000, default: 10_000 }),
+        /**
+         * After a recording stream is lost, retry every ~fastRetryMs for fastRetryWindowMs, then back off: a camera
+         * that reboots records again within seconds of its return. 0 window turns it off.
+         */
+        fastRetryMs: Type.Integer({ minimum: 200, maximum: 60_000, default: 2_000 }),
+        fastRetryWindowMs: Type.Integer({ minimum: 0, maximum: 3_600_000, default: 120_000 }),
       },
       { additionalProperties: false, default: {} },
     ),

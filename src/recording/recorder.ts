@@ -44,6 +44,8 @@ export interface IngestSettings {
   backoffMinMs: number;
   backoffMaxMs: number;
   stallMs: number;
+  fastRetryMs: number;
+  fastRetryWindowMs: number;
 }
 
 export interface RecorderDeps {
@@ -170,6 +172,8 @@ export class Recorder {
         fragmentMs: deps.ingest.fragmentMs,
         ffmpegPath: deps.ingest.ffmpegPath,
         stallMs: deps.ingest.stallMs,
+        fastRetryMs: deps.ingest.fastRetryMs,
+        fastRetryWindowMs: deps.ingest.fastRetryWindowMs,
         backoff: { minMs: deps.ingest.backoffMinMs, maxMs: deps.ingest.backoffMaxMs },
       },
       {

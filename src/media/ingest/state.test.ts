@@ -32,9 +32,9 @@ const table: [string, IngestSnapshot, IngestEvent, IngestSnapshot][] = [
   ['404: failed', connecting, failure('not_found'), { state: 'failed', reason: 'not_found', failures: 1 }],
   ['ffmpeg missing: failed', connecting, failure('spawn_failed'), { state: 'failed', reason: 'spawn_failed', failures: 1 }],
   ['MJPEG init: failed, unsupported codec', connecting, { type: 'init', codecFamily: 'other', atMs: at }, { state: 'failed', reason: 'unsupported_codec', failures: 1 }],
-  ['short recording ends: backoff continues', recording, failure('stream_ended'), { state: 'reconnecting', reason: 'stream_ended', failures: 3 }],
-  ['stable recording stalls: backoff restarts', stableRecording, failure('stalled'), { state: 'reconnecting', reason: 'stalled', failures: 1 }],
-  ['parse error while recording', recording, failure('parse_error'), { state: 'reconnecting', reason: 'parse_error', failures: 3 }],
+  ['short recording ends: backoff continues', recording, failure('stream_ended'), { state: 'reconnecting', reason: 'stream_ended', failures: 3, lostAtMs: at }],
+  ['stable recording stalls: backoff restarts', stableRecording, failure('stalled'), { state: 'reconnecting', reason: 'stalled', failures: 1, lostAtMs: at }],
+  ['parse error while recording', recording, failure('parse_error'), { state: 'reconnecting', reason: 'parse_error', failures: 3, lostAtMs: at }],
   ['failed retry that cannot connect: reconnecting with the new reason', failed, failure('unreachable'), { state: 'reconnecting', reason: 'unreachable', failures: 8 }],
   ['reconnecting retry refused by auth: failed', reconnecting, failure('auth_failed'), { state: 'failed', reason: 'auth_failed', failures: 4 }],
   ['a failure while idle is ignored', idle, failure('unreachable'), idle],
@@ -93,5 +93,36 @@ describe('nextBackoffMs', () => {
   it('waits at the maximum in failed, by the failure count otherwise', () => {
     expect(retryDelayMs({ state: 'failed', reason: 'auth_failed', failures: 1 }, () => 0.5)).toBe(22_500);
     expect(retryDelayMs({ state: 'reconnecting', reason: 'unreachable', failures: 1 }, () => 0.5)).toBe(1500);
+  });
+});
+
+describe('fast retry after a recording stream is lost', () => {
+  const policy = { stableMs: 30_000, fastRetryWindowMs: 120_000 };
+  const recording = transition(transition(INITIAL_SNAPSHOT, { type: 'start' }, policy), { type: 'fragment', atMs: 1000 }, policy);
+  const fast = { windowMs: 120_000, retryMs: 2000 };
+
+  it('treats every reason as temporary inside the window, so a rebooting camera answering 404 is retried fast', () => {
+    const lost = transition(recording, { type: 'failure', reason: 'stream_ended', atMs: 10_000 }, policy);
+    expect(lost).toMatchObject({ state: 'reconnecting', lostAtMs: 10_000 });
+    const notFound = transition(lost, { type: 'failure', reason: 'not_found', atMs: 12_000 }, policy);
+    expect(notFound).toMatchObject({ state: 'reconnecting', reason: 'not_found', lostAtMs: 10_000 });
+    expect(retryDelayMs(notFound, () => 1, undefined, { ...fast, nowMs: 12_000 })).toBe(2000);
+    expect(retryDelayMs(notFound, () => 0, undefined, { ...fast, nowMs: 12_000 })).toBe(1000);
+  });
+
+  it('falls back to the backoff (and `failed` for permanent reasons) once the window has passed', () => {
+    const lost = transition(recording, { type: 'failure', reason: 'stream_ended', atMs: 10_000 }, policy);
+    const late = transition(lost, { type: 'failure', reason: 'not_found', atMs: 10_000 + 130_000 }, policy);
+    expect(late.state).toBe('failed');
+    expect(retryDelayMs(late, () => 0.5, undefined, { ...fast, nowMs: 140_000 })).toBe(22_500);
+  });
+
+  it('forgets the loss once the stream records again, and never applies to a stream that never recorded', () => {
+    const lost = transition(recording, { type: 'failure', reason: 'stream_ended', atMs: 10_000 }, policy);
+    const back = transition(lost, { type: 'fragment', atMs: 15_000 }, policy);
+    expect(back.lostAtMs).toBeUndefined();
+    const never = transition(transition(INITIAL_SNAPSHOT, { type: 'start' }, policy), { type: 'failure', reason: 'unreachable', atMs: 1 }, policy);
+    expect(never.lostAtMs).toBeUndefined();
+    expect(retryDelayMs(never, () => 0.5, undefined, { ...fast, nowMs: 2 })).toBe(1500);
   });
 });

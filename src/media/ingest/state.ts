@@ -46,6 +46,8 @@ export interface IngestSnapshot {
   failures: number;
   /** When the current recording began (ms, injected clock); set only in `recording`. */
   recordingSinceMs?: number;
+  /** When a stream that was recording was lost; cleared when it records again. Drives the fast-retry window. */
+  lostAtMs?: number;
 }
 
 export type IngestEvent =
@@ -58,6 +60,18 @@ export type IngestEvent =
 export interface StatePolicy {
   /** Recording this long counts as stable: the next failure starts the backoff from the beginning. */
   stableMs: number;
+  /**
+   * For this long after a recording stream is lost, every failure (even a 404 while the camera reboots) counts as
+   * temporary and is retried fast, so recording resumes within seconds of the camera's return. Default 0 (off).
+   */
+  fastRetryWindowMs?: number;
+}
+
+/** Fast retries for a stream that was recording moments ago (see StatePolicy.fastRetryWindowMs). */
+export interface FastRetryPolicy {
+  windowMs: number;
+  /** Retries are spread uniformly in [retryMs/2, retryMs]. */
+  retryMs: number;
 }
 
 export const INITIAL_SNAPSHOT: IngestSnapshot = { state: 'idle', failures: 0 };
@@ -82,7 +96,14 @@ export function transition(s: IngestSnapshot, event: IngestEvent, policy: StateP
 
 function fail(s: IngestSnapshot, reason: IngestReason, atMs: number, policy: StatePolicy): IngestSnapshot {
   const wasStable = s.state === 'recording' && s.recordingSinceMs !== undefined && atMs - s.recordingSinceMs >= policy.stableMs;
-  return { state: isPermanentReason(reason) ? 'failed' : 'reconnecting', reason, failures: wasStable ? 1 : s.failures + 1 };
+  const lostAtMs = s.state === 'recording' ? atMs : s.lostAtMs;
+  // A camera that was recording moments ago is most likely rebooting or briefly unreachable: whatever it answers
+  // meanwhile (refused, 404, even 401 from a half-started web server) is treated as temporary in that window.
+  const recentlyLost = lostAtMs !== undefined && atMs - lostAtMs < (policy.fastRetryWindowMs ?? 0);
+  const state = !recentlyLost && isPermanentReason(reason) ? 'failed' : 'reconnecting';
+  const next: IngestSnapshot = { state, reason, failures: wasStable ? 1 : s.failures + 1 };
+  if (lostAtMs !== undefined) next.lostAtMs = lostAtMs;
+  return next;
 }
 
 export interface BackoffPolicy {
@@ -105,7 +126,21 @@ export function nextBackoffMs(attempt: number, random: () => number, policy: Bac
   return Math.round(Math.max(policy.minMs, ceiling / 2 + r * (ceiling / 2)));
 }
 
-/** The delay the supervisor waits after entering `s` (reconnecting or failed). */
-export function retryDelayMs(s: IngestSnapshot, random: () => number, policy: BackoffPolicy = DEFAULT_BACKOFF): number {
+/**
+ * The delay the supervisor waits after entering `s` (reconnecting or failed). Inside the fast-retry window of a
+ * recently lost stream the delay stays short (issue: recording resumes within 5 s of a camera's return); outside
+ * it, the exponential backoff applies. The window is short so that many cameras lost together (a switch reboot)
+ * cost a burst of cheap failed connects, not a sustained load.
+ */
+export function retryDelayMs(
+  s: IngestSnapshot,
+  random: () => number,
+  policy: BackoffPolicy = DEFAULT_BACKOFF,
+  fast?: FastRetryPolicy & { nowMs: number },
+): number {
+  if (fast && s.lostAtMs !== undefined && fast.nowMs - s.lostAtMs < fast.windowMs) {
+    const r = Math.min(Math.max(random(), 0), 1);
+    return Math.round(fast.retryMs / 2 + (r * fast.retryMs) / 2);
+  }
   return nextBackoffMs(s.state === 'failed' ? Infinity : s.failures, random, policy);
 }

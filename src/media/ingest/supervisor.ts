@@ -79,6 +79,13 @@ export interface IngestSupervisorOptions extends Omit<IngestArgsOptions, 'fragme
   stableMs?: number;
   /** Default 1 s → 30 s. */
   backoff?: BackoffPolicy;
+  /**
+   * After a recording stream is lost, retry every ~fastRetryMs (default 2000: uniform 1–2 s) for
+   * fastRetryWindowMs (default 120 000) before falling back to the backoff, so a returning camera records again
+   * within seconds. 0 turns it off.
+   */
+  fastRetryMs?: number;
+  fastRetryWindowMs?: number;
   /** SIGTERM, then SIGKILL after this long. Default 3000. */
   killTimeoutMs?: number;
   /** Sliding window of the bitrate/fps stats. Default 10 000. */
@@ -313,13 +320,21 @@ export class IngestSupervisor {
 
   private scheduleRetry(): void {
     if (this.stopping) return; // a listener may have called stop() from onState
-    const delayMs = retryDelayMs(this.snapshot, this.options.random ?? Math.random, this.options.backoff ?? DEFAULT_BACKOFF);
+    const delayMs = retryDelayMs(this.snapshot, this.options.random ?? Math.random, this.options.backoff ?? DEFAULT_BACKOFF, {
+      nowMs: this.clock.nowMs(),
+      windowMs: this.fastRetryWindowMs(),
+      retryMs: this.options.fastRetryMs ?? 2000,
+    });
     this.cancelRetry = this.clock.setTimer(() => {
       this.cancelRetry = null;
       if (this.stopping) return;
       this.reconnects += 1;
       this.spawnRun();
     }, delayMs);
+  }
+
+  private fastRetryWindowMs(): number {
+    return this.options.fastRetryWindowMs ?? 120_000;
   }
 
   private armWatchdog(run: Run, ms: number): void {
@@ -342,7 +357,7 @@ export class IngestSupervisor {
 
   private apply(event: IngestEvent): void {
     const before = this.snapshot;
-    this.snapshot = transition(before, event, { stableMs: this.options.stableMs ?? 30_000 });
+    this.snapshot = transition(before, event, { stableMs: this.options.stableMs ?? 30_000, fastRetryWindowMs: this.fastRetryWindowMs() });
     const after = this.snapshot;
     if (after.state !== before.state || after.reason !== before.reason) this.call(() => this.listener.onState(after.state, after.reason));
   }
