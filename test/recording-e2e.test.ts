@@ -148,6 +148,13 @@ describe.each(['sqlite', 'postgres'] as const)('recording, playback, export and 
     const bad = await api(`/api/v1/cameras/${cameraId}/export.mp4?from=200&to=100`);
     expect(bad.status).toBe(400);
     expect(await bad.json()).toMatchObject({ error: 'bad_time_range' });
+    const post = (body: unknown) => api('/api/v1/cameras', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const unknownField = await post({ name: 'x', url: 'rtsp://127.0.0.1/x', shell: 'rm -rf /' });
+    expect(unknownField.status).toBe(400);
+    expect((await unknownField.json()).message).toMatch(/additional|shell/i);
+    const badUrl = await post({ name: 'x', url: 'http://127.0.0.1/x' });
+    expect(badUrl.status).toBe(422);
+    expect(await badUrl.json()).toMatchObject({ error: 'invalid_camera', message: expect.stringMatching(/rtsp/i) });
     const metrics = await (await api('/metrics')).text();
     expect(metrics).toMatch(/vigil_stream_fragments_written\{[^}]*kind="main"[^}]*\} [1-9]/);
     expect(metrics).toMatch(/vigil_stream_fragments_lost\{[^}]*kind="main"[^}]*\} 0/);

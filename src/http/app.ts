@@ -28,6 +28,8 @@ export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
     // Path parameters are ids; keep them short.
     routerOptions: { maxParamLength: 200 },
     bodyLimit: 1024 * 1024,
+    // A misspelt or unknown field is refused (400), not silently dropped: the caller would think it was applied.
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as FastifyInstance;
 
   app.setErrorHandler((err, req, reply) => {

@@ -16,4 +16,13 @@ describe('MediaClock', () => {
     expect(c.wallMsOf(130_000)).toBe(133_000);
     expect(c.correctAt(200_000, 200_000)).toEqual({ driftMs: -3000, atMs: 200_000 });
   });
+
+  it('settles on the earliest arrival: a late first fragment does not push the whole run late', () => {
+    // The first 1 s fragment arrived 300 ms late (start-up probing); the next ones on time.
+    const c = new MediaClock(1000, 0, 10_300);
+    c.observeArrival(2000, 12_000);
+    expect(c.wallMsOf(0)).toBe(10_000);
+    c.observeArrival(3000, 13_250); // a later, late arrival changes nothing
+    expect(c.wallMsOf(0)).toBe(10_000);
+  });
 });

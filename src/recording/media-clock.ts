@@ -22,6 +22,16 @@ export class MediaClock {
     this.anchorWallMs = firstWallMs;
   }
 
+  /**
+   * While a run settles: a fragment that ended at media time `endTicks` arrived at `arrivedWallMs`. Arrivals are
+   * only ever late (ffmpeg's start-up probing, a busy process), never early, so the earliest implied anchor is the
+   * best one: move the anchor earlier when this arrival implies it.
+   */
+  observeArrival(endTicks: number, arrivedWallMs: number): void {
+    const impliedAnchorMs = arrivedWallMs - ((endTicks - this.anchorTicks) * 1000) / this.timescale;
+    if (impliedAnchorMs < this.anchorWallMs) this.anchorWallMs = impliedAnchorMs;
+  }
+
   wallMsOf(ticks: number): number {
     return Math.round(this.anchorWallMs + ((ticks - this.anchorTicks) * 1000) / this.timescale);
   }

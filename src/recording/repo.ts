@@ -28,6 +28,11 @@ export class RecordingRepo {
     return Number(row.id);
   }
 
+  /** The run's start once its clock has settled (the row is written at the first fragment, before that). */
+  async updateRunStart(runId: number, startMs: number): Promise<void> {
+    await this.db.updateTable('recording_runs').set({ start_ms: startMs }).where('id', '=', runId).execute();
+  }
+
   async closeRun(runId: number, endMs: number, endCause: string): Promise<void> {
     await this.db.updateTable('recording_runs').set({ end_ms: endMs, end_cause: endCause }).where('id', '=', runId).execute();
   }

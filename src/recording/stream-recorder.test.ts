@@ -100,6 +100,22 @@ describe.each(dialects)('StreamRecorder on %s', (dialect) => {
     expect(report.segmentsChecked).toBe(3);
   });
 
+  it('settles the run start on the earliest arrival when the first fragment comes late (start-up probing)', async () => {
+    await setup();
+    const r = recorder();
+    r.onInit(clip.init);
+    clip.fragments.slice(0, 6).forEach((f, i) => {
+      nowMs = t0 + (i + 1) * 1000 + (i === 0 ? 300 : 0); // fragment i ends at t0 + i + 1 s; the first is 300 ms late
+      r.onFragment(f);
+    });
+    await r.stop();
+    const [seg] = await repo.segmentsInRange(cameraId, t0 - 10_000, t0 + 60_000);
+    expect(seg!.start_ms).toBe(t0);
+    const [run] = await repo.runsInRange(cameraId, t0 - 10_000, t0 + 60_000);
+    expect(run!.start_ms).toBe(t0);
+    expect((await checkStorage({ repo, store, dialect })).mismatches).toEqual([]);
+  });
+
   it('ends a run with the cause of the gap and starts the next one on reconnect', async () => {
     await setup();
     const r = recorder();

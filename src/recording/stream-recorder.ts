@@ -8,7 +8,7 @@
 // Nothing recorded is ever deleted here to make room (R17, D22(3)).
 import { createHash, type Hash } from 'node:crypto';
 import type { Fragment, InitSegment } from '../media/index.js';
-import type { LocalSegmentStore, SegmentFileWriter } from '../storage/index.js';
+import { dayOf, type LocalSegmentStore, type SegmentFileWriter } from '../storage/index.js';
 import { encodeFragmentIndex, type FragmentIndexEntry } from './fragment-index.js';
 import { MediaClock } from './media-clock.js';
 import { MAX_SEGMENT_DURATION_MS, type RecordingRepo } from './repo.js';
@@ -77,9 +77,13 @@ interface OpenRun {
   lastEndMs: number;
   /** A segment of this run failed to commit: leave the run open in the index so startup reconciliation adopts it. */
   dirty: boolean;
+  /** Fragments still used to settle the clock's anchor (earliest arrival wins), during the first segment only. */
+  settlingFragments: number;
 }
 
 const DISCONTINUITY_TICKS_S = 5;
+/** How many fragments at the start of a run refine its wall-clock anchor (see MediaClock.observeArrival). */
+const SETTLING_FRAGMENTS = 10;
 const WRITE_FAULT_CODES = new Set(['ENOSPC', 'EDQUOT', 'EIO', 'EROFS', 'EFBIG']);
 
 export class StreamRecorder {
@@ -228,7 +232,7 @@ export class StreamRecorder {
       }
       await this.openSegment(f, init);
     }
-    await this.appendFragment(f);
+    await this.appendFragment(f, arrivedMs);
   }
 
   private async openRun(f: Fragment, init: InitSegment, startMs: number): Promise<void> {
@@ -240,6 +244,7 @@ export class StreamRecorder {
       nextSeq: 0,
       lastEndMs: Math.round(startMs),
       dirty: false,
+      settlingFragments: SETTLING_FRAGMENTS,
     };
     this.state = 'recording';
     this.deps.log.info({ streamId: this.stream.streamId, runId: id, cause: this.nextStartCause }, 'recording run started');
@@ -266,7 +271,7 @@ export class StreamRecorder {
     seg.goodLength = init.data.length;
   }
 
-  private async appendFragment(f: Fragment): Promise<void> {
+  private async appendFragment(f: Fragment, arrivedMs: number): Promise<void> {
     const seg = this.segment;
     if (!seg) {
       this.counters.lost++;
@@ -286,6 +291,11 @@ export class StreamRecorder {
     seg.frames += f.sampleCount;
     if (f.keyframe) seg.keyframes++;
     seg.nextTicks = f.baseMediaDecodeTime + f.durationTicks;
+    const run = this.run;
+    if (run && run.settlingFragments > 0 && seg.seq === 0) {
+      run.settlingFragments--;
+      run.clock.observeArrival(seg.nextTicks, arrivedMs);
+    }
     this.counters.written++;
     this.counters.bytes += f.data.length;
   }
@@ -351,9 +361,20 @@ export class StreamRecorder {
       }
       return;
     }
+    if (seg.seq === 0) {
+      // The first segment's start follows the settled anchor; the run row was written before it settled. The file's
+      // day directory was chosen from the first estimate, so a settled start on another UTC day is not taken.
+      const settledMs = run.clock.wallMsOf(seg.mediaStart);
+      if (dayOf(settledMs) === dayOf(seg.startMs)) seg.startMs = settledMs;
+      run.settlingFragments = 0;
+    }
     const endMs = run.clock.wallMsOf(seg.nextTicks);
     try {
       await seg.writer.commit();
+      if (seg.seq === 0 && seg.startMs !== run.startMs) {
+        await this.deps.repo.updateRunStart(run.id, seg.startMs);
+        run.startMs = seg.startMs;
+      }
       await this.deps.repo.insertSegment({
         run_id: run.id,
         stream_id: this.stream.streamId,

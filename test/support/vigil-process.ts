@@ -61,13 +61,13 @@ export interface VigilConfigOverrides {
 /** Writes `<dataDir>/vigil.json` with test-friendly defaults (short segments, fast backoff) plus overrides. */
 export function writeTestConfig(dataDir: string, overrides: VigilConfigOverrides = {}): void {
   mkdirSync(dataDir, { recursive: true });
+  const { recording, ingest, log, ...rest } = overrides;
+  // Every other section (database, storeDir, live, playback, …) passes through as given.
   const config = {
-    recording: { segmentTargetMs: 4000, fragmentMs: 1000, ...overrides.recording },
-    ingest: { backoffMinMs: 300, backoffMaxMs: 2000, stallMs: 4000, ...overrides.ingest },
-    log: overrides.log ?? { level: 'info' },
-    ...(overrides.database ? { database: overrides.database } : {}),
-    ...(overrides.storeDir ? { storeDir: overrides.storeDir } : {}),
-    ...(overrides.live ? { live: overrides.live } : {}),
+    recording: { segmentTargetMs: 4000, fragmentMs: 1000, ...recording },
+    ingest: { backoffMinMs: 300, backoffMaxMs: 2000, stallMs: 4000, ...ingest },
+    log: log ?? { level: 'info' },
+    ...rest,
   };
   writeFileSync(join(dataDir, 'vigil.json'), JSON.stringify(config, null, 2));
 }
