@@ -1,0 +1,71 @@
+// Smoke test of the benchmarks: `npm run bench -- --quick` runs every benchmark with small N (real simulator, real
+// `vigil serve`, real ffmpeg), finishes within 3 minutes and writes a complete JSON file for each. Goals are NOT
+// asserted here (with 2 streams Vigil's fixed node cost dominates the CPU ratio); the full run is for numbers.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { repoRoot } from './lib/common.js';
+
+const out = mkdtempSync(join(tmpdir(), 'vigil-bench-smoke-'));
+afterAll(() => rmSync(out, { recursive: true, force: true }));
+
+function runQuick(): Promise<{ code: number | null; output: string; seconds: number }> {
+  return new Promise((resolve, reject) => {
+    const t0 = Date.now();
+    const child = spawn(process.execPath, ['--import', 'tsx', 'bench/run.ts', '--quick', '--out', out], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 240_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, output, seconds: (Date.now() - t0) / 1000 });
+    });
+  });
+}
+
+// The JSON is read back only to assert on it; its shape is checked by the assertions themselves.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+const read = (name: string): Record<string, any> => JSON.parse(readFileSync(join(out, `${name}.json`), 'utf8'));
+
+describe('npm run bench -- --quick', () => {
+  it('runs every benchmark in under 3 minutes and writes its results', { timeout: 260_000 }, async () => {
+    const run = await runQuick();
+    expect(run.code, run.output.slice(-4000)).toBe(0);
+    expect(run.seconds).toBeLessThan(180);
+
+    for (const name of ['recording-cost', 'live-latency', 'seek', 'fuzz']) {
+      const r = read(name);
+      expect(r.name).toBe(name);
+      expect(r.quick).toBe(true);
+      expect(r.machine.cores).toBeGreaterThan(0);
+      expect(r.machine.ffmpeg).toMatch(/ffmpeg/);
+      expect(r.summary.length).toBeGreaterThan(0);
+    }
+
+    const rec = read('recording-cost').results[0];
+    for (const phase of ['bare', 'vigil']) {
+      expect(rec[phase].error, `${phase} phase`).toBeUndefined();
+      expect(rec[phase].recorder.cpuSeconds).toBeGreaterThan(0);
+      expect(rec[phase].recorder.rssPerStream.meanBytes).toBeGreaterThan(0);
+    }
+    expect(rec.vigil.fragments.windowReceived).toBeGreaterThan(0);
+    expect(rec.vigil.fragments.written).toBeGreaterThan(0);
+    expect(rec.cpuRatio).toBeGreaterThan(0);
+
+    const live = read('live-latency').results;
+    expect(live.succeeded).toBe(live.connections);
+    expect(live.firstFragmentNotKeyframe).toBe(0);
+
+    const seek = read('seek').results;
+    expect(seek.byRange['1 min'].queries).toBeGreaterThan(0);
+    expect(seek.index.fragmentIndexBytesPerFrame).toBeGreaterThan(0);
+
+    const fuzz = read('fuzz').results;
+    expect(fuzz.fuzz.failures).toEqual([]);
+    expect(fuzz.parser.stream64k.mbPerSecond).toBeGreaterThan(0);
+  });
+});
