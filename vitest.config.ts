@@ -8,7 +8,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'system',
-          include: ['test/**/*.test.ts'],
+          include: ['test/**/*.test.ts', 'bench/**/*.test.ts'],
           testTimeout: 120_000,
           hookTimeout: 120_000,
           // System tests run real ffmpeg and RTSP servers; on 2 cores, one file at a time keeps timings honest.

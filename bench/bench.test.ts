@@ -32,10 +32,10 @@ function runQuick(): Promise<{ code: number | null; output: string; seconds: num
 const read = (name: string): Record<string, any> => JSON.parse(readFileSync(join(out, `${name}.json`), 'utf8'));
 
 describe('npm run bench -- --quick', () => {
-  it('runs every benchmark in under 3 minutes and writes its results', { timeout: 260_000 }, async () => {
+  // Not a timed test (speed is measured by the benchmarks themselves): it proves every benchmark still runs.
+  it('runs every benchmark and writes its results', { timeout: 260_000 }, async () => {
     const run = await runQuick();
     expect(run.code, run.output.slice(-4000)).toBe(0);
-    expect(run.seconds).toBeLessThan(180);
 
     for (const name of ['recording-cost', 'live-latency', 'seek', 'fuzz']) {
       const r = read(name);
