@@ -159,6 +159,7 @@ describe.each(['sqlite', 'postgres'] as const)('recording, playback, export and 
     expect(metrics).toMatch(/vigil_stream_fragments_written\{[^}]*kind="main"[^}]*\} [1-9]/);
     expect(metrics).toMatch(/vigil_stream_fragments_lost\{[^}]*kind="main"[^}]*\} 0/);
     expect(metrics).toMatch(/vigil_store_free_bytes \d+/);
+    expect(metrics).toMatch(/vigil_process_cpu_seconds_total [\d.]+/);
     const openapi = (await (await api('/docs/json')).json()) as { openapi: string; paths: Record<string, unknown> };
     expect(openapi.openapi).toMatch(/^3\./);
     expect(Object.keys(openapi.paths)).toEqual(expect.arrayContaining(['/api/v1/cameras', '/api/v1/cameras/{id}/export.mp4', '/api/v1/cameras/{id}/recordings']));
