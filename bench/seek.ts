@@ -22,7 +22,7 @@ import { splitFile } from '../src/media/index.js';
 import { planExport, writeExport, PlaybackError, type SegmentBytes } from '../src/playback/index.js';
 import { encodeFragmentIndex, RecordingRepo } from '../src/recording/index.js';
 import { LocalSegmentStore } from '../src/storage/index.js';
-import { distribution, machineInfo, numberSetting, round, type BenchOptions, type BenchResult, type Distribution } from './lib/common.js';
+import { distribution, listSetting, machineInfo, numberSetting, round, type BenchOptions, type BenchResult, type Distribution } from './lib/common.js';
 import { ensureBenchFmp4 } from './lib/media.js';
 import { loadAverage } from './lib/proc.js';
 
@@ -150,7 +150,8 @@ async function buildIndex(dbPath: string, rows: number, cameraCount: number, seg
 
 class StopExport extends Error {}
 
-const rangeLabel = (ms: number): string => (ms < 3600_000 ? `${ms / 60_000} min` : `${ms / 3600_000} h`);
+const rangeLabel = (ms: number): string =>
+  ms < 3600_000 ? `${ms / 60_000} min` : ms < 2 * 86_400_000 ? `${ms / 3600_000} h` : `${ms / 86_400_000} d`;
 
 interface QueryTiming {
   rangeMs: number;
@@ -201,7 +202,8 @@ export async function seek(options: BenchOptions): Promise<BenchResult> {
   const rows = Math.round(numberSetting(options, 'rows', options.quick ? 20_000 : 1_000_000));
   const cameraCount = Math.max(1, Math.round(numberSetting(options, 'cameras', 8)));
   const queries = Math.round(numberSetting(options, 'queries', options.quick ? 100 : 500));
-  const ranges = [60_000, 3600_000, 86_400_000];
+  // Range lengths in minutes (`--ranges 1,60,1440,44640` adds the 31-day export limit).
+  const ranges = listSetting(options, 'ranges', [1, 60, 1440]).map((min) => min * 60_000);
 
   options.log('  preparing a real 60 s 1080p fMP4 segment');
   const seg = describeSegment(await ensureBenchFmp4(60));

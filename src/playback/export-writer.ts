@@ -1,10 +1,12 @@
 // Carries out an ExportPlan: streams init + re-timed fragments to a sink with bounded memory. Reads only through the
 // injected SegmentBytes (never the file system) and changes nothing but each fragment's tfdt and mfhd sequence.
+// The init goes out first, before any segment after the first is decoded: the plan's walk decodes one segment's
+// fragment index at a time, as the writer reaches it, so memory holds one segment's index and one coalesced read.
 // Failure mid-stream: the sink has already received bytes, so the caller must abort the response, not answer 500.
 import { rewriteFragmentTiming } from '../media/index.js';
 import { PlaybackError } from './errors.js';
-import type { ExportPlan } from './export-plan.js';
-import { fragmentsOf, type TimedFragment } from './selection.js';
+import type { ExportPiece, ExportPlan } from './export-plan.js';
+import type { TimedFragment } from './selection.js';
 import { DEFAULT_MAX_READ_BYTES, toSegmentRef, type ByteSink, type PlaybackSegment, type SegmentBytes } from './types.js';
 
 export interface WriteExportOptions {
@@ -55,10 +57,12 @@ export async function writeExport(plan: ExportPlan, bytes: SegmentBytes, sink: B
   await sink(init);
   let written = init.length;
   let sequence = 1;
-  for (const piece of plan.pieces) {
+  let last: ExportPiece | null = null;
+  for (const { piece, fragments: all } of plan.walk()) {
     const { segment } = piece;
-    const fragments = fragmentsOf(segment).slice(piece.firstFragment, piece.endFragment);
+    const fragments = all.slice(piece.firstFragment, piece.endFragment);
     let tfdtTicks = piece.outputStartTicks;
+    last = piece;
     for (const group of coalesce(fragments, maxReadBytes)) {
       options.signal?.throwIfAborted();
       const start = group[0]!.offset;
@@ -79,6 +83,5 @@ export async function writeExport(plan: ExportPlan, bytes: SegmentBytes, sink: B
       }
     }
   }
-  const last = plan.pieces.at(-1);
   return { bytes: written, fragments: sequence - 1, startMs: plan.startMs, endMs: last ? Math.round(last.wallEndMs) : plan.startMs };
 }

@@ -13,7 +13,7 @@ export { CONTIGUITY_TOLERANCE_MS, type BreakKind } from './selection.js';
 export { buildHlsPlaylist, type HlsPlaylistInput } from './hls.js';
 export { planSegmentRead, writeSegmentRead, type SegmentRead } from './segment-read.js';
 export {
-  planExport, type ExportGap, type ExportGapMode, type ExportPiece, type ExportPlan, type PlanExportInput, type VideoFormat,
+  planExport, type ExportGap, type ExportGapMode, type ExportPiece, type ExportPlan, type PlanExportInput, type VideoFormat, type WalkedPiece,
 } from './export-plan.js';
 export { writeExport, type ExportResult, type WriteExportOptions } from './export-writer.js';
 export { VideoService, type CameraDirectory, type LiveOptions, type LiveSource, type LiveViewerSink, type RangeQuery, type RecordingIndex, type StreamKind, type VideoServiceDeps } from './service.js';

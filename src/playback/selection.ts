@@ -2,6 +2,9 @@
 // reads the fragment index blobs of the rows it is given (architecture §3: seeking uses the index, never a file scan).
 // Owns the cut rules: start at the keyframe fragment at or before `from`, end with the fragment covering `to`, and
 // after any break in continuity start again only at a keyframe (a decoder cannot start mid-GOP).
+// The walk is a generator (`walkSpans`) that decodes a segment's index only when it reaches that segment, so an
+// export can start writing after decoding the first segment and hold one segment's fragments at a time;
+// `selectFragments` collects the whole walk (HLS needs every span for its playlist anyway).
 import { decodeFragmentIndex, type PlacedFragment } from '../recording/index.js';
 import { PlaybackError } from './errors.js';
 import type { PlaybackSegment } from './types.js';
@@ -78,20 +81,40 @@ export function formatKey(segment: PlaybackSegment): string {
   return `${segment.codec} ${segment.width}x${segment.height} @${segment.timescale}`;
 }
 
-/** Sorts by wall time and checks the rows are of one stream (HLS and export are per stream). */
-export function sortSegments<S extends PlaybackSegment>(segments: readonly S[]): S[] {
-  const streams = new Set(segments.map((s) => s.stream_id));
-  if (streams.size > 1) throw new PlaybackError('mixed_streams', `segments of ${streams.size} streams given; playback works on one stream at a time`);
-  return [...segments].sort((a, b) => a.start_ms - b.start_ms || a.run_id - b.run_id || a.seq - b.seq);
+/** `formatKey(a) === formatKey(b)` without building strings: an export scans every row of its range with it. */
+export function sameFormat(a: PlaybackSegment, b: PlaybackSegment): boolean {
+  return a.codec === b.codec && a.width === b.width && a.height === b.height && a.timescale === b.timescale;
 }
 
-interface Cursor {
+const bySegmentTime = (a: PlaybackSegment, b: PlaybackSegment): number => a.start_ms - b.start_ms || a.run_id - b.run_id || a.seq - b.seq;
+
+/**
+ * Sorts by wall time and checks the rows are of one stream (HLS and export are per stream). Rows from the repo come
+ * in time order already (a month is 44,640 of them): one pass checks both, and only rows out of order are sorted.
+ */
+export function sortSegments<S extends PlaybackSegment>(segments: readonly S[]): S[] {
+  let ordered = true;
+  for (let i = 1; i < segments.length; i++) {
+    const a = segments[i - 1]!;
+    const b = segments[i]!;
+    if (a.stream_id !== b.stream_id) {
+      const streams = new Set(segments.map((s) => s.stream_id));
+      throw new PlaybackError('mixed_streams', `segments of ${streams.size} streams given; playback works on one stream at a time`);
+    }
+    if (ordered && bySegmentTime(a, b) > 0) ordered = false;
+  }
+  return ordered ? [...segments] : [...segments].sort(bySegmentTime);
+}
+
+/** A fragment and the segment it belongs to. */
+export interface Cursor {
   segment: PlaybackSegment;
   fragment: TimedFragment;
 }
 
-function breakBetween(prev: Cursor, next: Cursor): BreakKind | null {
-  if (formatKey(prev.segment) !== formatKey(next.segment)) return 'format_change';
+/** Why `next` does not continue `prev` seamlessly (null when it does). */
+export function breakBetween(prev: Cursor, next: Cursor): BreakKind | null {
+  if (!sameFormat(prev.segment, next.segment)) return 'format_change';
   if (prev.segment.run_id !== next.segment.run_id) return 'run_change';
   const prevEndTicks = prev.segment.media_start + prev.fragment.startTicks + prev.fragment.durationTicks;
   if (next.segment.media_start + next.fragment.startTicks !== prevEndTicks) return 'media_jump';
@@ -100,7 +123,8 @@ function breakBetween(prev: Cursor, next: Cursor): BreakKind | null {
 }
 
 /** Where to start: the keyframe fragment at or before the first fragment overlapping the range, walking back only
- *  through contiguous recording. Returns the segment position, fragment index and whether a keyframe was found. */
+ *  through contiguous recording. Returns the segment position (and its decoded fragments), fragment index and
+ *  whether a keyframe was found. */
 function findStart(sorted: readonly PlaybackSegment[], fromMs: number, toMs: number) {
   for (let s = 0; s < sorted.length; s++) {
     const fragments = fragmentsOf(sorted[s]!);
@@ -111,7 +135,7 @@ function findStart(sorted: readonly PlaybackSegment[], fromMs: number, toMs: num
     let j = i;
     for (;;) {
       while (j >= 0 && !frags[j]!.keyframe) j--;
-      if (j >= 0) return { segmentIndex: seg, fragmentIndex: j, keyframeFound: true };
+      if (j >= 0) return { segmentIndex: seg, fragmentIndex: j, keyframeFound: true, fragments: frags };
       const prev = sorted[seg - 1];
       if (!prev) break;
       const prevFrags = fragmentsOf(prev);
@@ -121,30 +145,41 @@ function findStart(sorted: readonly PlaybackSegment[], fromMs: number, toMs: num
       frags = prevFrags;
       j = frags.length - 1;
     }
-    return { segmentIndex: s, fragmentIndex: i, keyframeFound: false };
+    return { segmentIndex: s, fragmentIndex: i, keyframeFound: false, fragments };
   }
   return null;
 }
 
+/** One step of the walk: the span selected in `sorted[index]`, with that segment's decoded fragments. */
+export interface WalkStep {
+  index: number;
+  span: Span;
+  fragments: readonly TimedFragment[];
+}
+
 /**
- * Selects the fragments covering [fromMs, toMs): from the keyframe at or before `fromMs` through the fragment
- * covering `toMs`. Fragments that follow a break but precede the next keyframe are left out (undecodable).
- * Throws `PlaybackError('no_recording')` when nothing playable overlaps the range.
+ * Walks the fragments covering [fromMs, toMs) of time-sorted rows: from the keyframe at or before `fromMs` through
+ * the fragment covering `toMs`, one span per segment, each yielded once its segment is done. Fragments that follow a
+ * break but precede the next keyframe are left out (undecodable). A segment's index is decoded when the walk reaches
+ * it, so a consumer that stops early has decoded nothing beyond that point.
  */
-export function selectFragments(segments: readonly PlaybackSegment[], fromMs: number, toMs: number): Selection {
-  const sorted = sortSegments(segments);
+export function* walkSpans(sorted: readonly PlaybackSegment[], fromMs: number, toMs: number): Generator<WalkStep, void, undefined> {
   const start = findStart(sorted, fromMs, toMs);
-  const spans: Span[] = [];
+  if (!start) return;
   let prev: Cursor | null = null;
-  let needKeyframe = start ? !start.keyframeFound : false;
+  let needKeyframe = !start.keyframeFound;
   let pendingBreak: BreakKind | null = null;
-  outer: for (let s = start?.segmentIndex ?? sorted.length; s < sorted.length; s++) {
+  for (let s = start.segmentIndex; s < sorted.length; s++) {
     const segment = sorted[s]!;
-    const fragments = fragmentsOf(segment);
+    const fragments = s === start.segmentIndex ? start.fragments : fragmentsOf(segment);
     let span: Span | null = null;
-    for (let i = s === start?.segmentIndex ? start.fragmentIndex : 0; i < fragments.length; i++) {
+    let ended = false;
+    for (let i = s === start.segmentIndex ? start.fragmentIndex : 0; i < fragments.length; i++) {
       const fragment = fragments[i]!;
-      if (fragment.wallStartMs >= toMs) break outer;
+      if (fragment.wallStartMs >= toMs) {
+        ended = true;
+        break;
+      }
       const kind: BreakKind | null = prev && !span ? breakBetween(prev, { segment, fragment }) : null;
       if (kind) {
         needKeyframe = true;
@@ -158,7 +193,6 @@ export function selectFragments(segments: readonly PlaybackSegment[], fromMs: nu
           wallStartMs: fragment.wallStartMs, wallEndMs: fragment.wallStartMs, breakBefore: pendingBreak,
         };
         pendingBreak = null;
-        spans.push(span);
       }
       span.end = i + 1;
       span.sizeBytes += fragment.sizeBytes;
@@ -166,11 +200,25 @@ export function selectFragments(segments: readonly PlaybackSegment[], fromMs: nu
       span.wallEndMs = fragment.wallEndMs;
       prev = { segment, fragment };
     }
+    if (span) yield { index: s, span, fragments };
+    if (ended) return;
   }
+}
+
+/** The error for a range with nothing playable in it. */
+export function noRecordingBetween(fromMs: number, toMs: number): PlaybackError {
+  return new PlaybackError('no_recording', `nothing recorded between ${new Date(fromMs).toISOString()} and ${new Date(toMs).toISOString()}`);
+}
+
+/**
+ * Selects the fragments covering [fromMs, toMs) (the whole `walkSpans`).
+ * Throws `PlaybackError('no_recording')` when nothing playable overlaps the range.
+ */
+export function selectFragments(segments: readonly PlaybackSegment[], fromMs: number, toMs: number): Selection {
+  const spans: Span[] = [];
+  for (const step of walkSpans(sortSegments(segments), fromMs, toMs)) spans.push(step.span);
   const first = spans[0];
   const last = spans.at(-1);
-  if (!first || !last) {
-    throw new PlaybackError('no_recording', `nothing recorded between ${new Date(fromMs).toISOString()} and ${new Date(toMs).toISOString()}`);
-  }
+  if (!first || !last) throw noRecordingBetween(fromMs, toMs);
   return { spans, startMs: first.wallStartMs, endMs: last.wallEndMs };
 }
