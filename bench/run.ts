@@ -21,7 +21,7 @@ const BENCHMARKS: Record<string, (options: BenchOptions) => Promise<BenchResult>
 const USAGE = `usage: npm run bench -- [--quick] [--only ${Object.keys(BENCHMARKS).join('|')}[,…]] [--out DIR] [--SETTING VALUE …]
 settings: --streams 8,16,32 --warmup 10 --duration 60 --order bare-first|vigil-first   (recording-cost)
           --connections 100 --window 40 --cameras 4                                  (live-latency)
-          --rows 1000000 --cameras 8 --queries 500 --keep-db PATH                     (seek)
+          --rows 1000000 --cameras 8 --queries 500 --ranges 1,60,1440 --keep-db PATH    (seek)
           --cases 1000000 --seed 20261125 --parse-passes 20                           (fuzz)`;
 
 function parseArgs(argv: string[]): { quick: boolean; only: string[] | null; outDir: string; settings: Record<string, string> } {
