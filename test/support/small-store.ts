@@ -3,11 +3,11 @@
 // mounts the tmpfs in its own mount namespace; the test reaches the files through /proc/<pid>/root while the
 // server runs, and the mount vanishes with the namespace. When neither works, probeSmallStore() says why (the test
 // skips with that message).
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempDir } from './faults.js';
-import { vigilBin, type ServingVigil } from './vigil-process.js';
+import { startServeWith, vigilBin, type ServingVigil } from './vigil-process.js';
 
 export interface SmallStore {
   mode: 'mount' | 'namespace';
@@ -25,11 +25,6 @@ export interface SmallStore {
   dispose(): Promise<void>;
 }
 
-function childEnv(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('VIGIL_')) env[k] = v;
-  return env;
-}
 
 function canRun(command: string, args: string[]): string | null {
   try {
@@ -86,7 +81,7 @@ export function smallStore(sizeBytes: number): SmallStore {
     let mounted = true;
     return {
       mode: 'mount', mountDir, storeDir, sizeBytes,
-      startServe: (dataDir) => startServeWrapped(process.execPath, [vigilBin, ...serveArgs(dataDir)]),
+      startServe: (dataDir) => startServeWith(process.execPath, [vigilBin, ...serveArgs(dataDir)]),
       hostPath: (path) => path,
       checkArgs: (dataDir) => ['--data-dir', dataDir],
       dispose: async () => {
@@ -105,7 +100,7 @@ export function smallStore(sizeBytes: number): SmallStore {
   return {
     mode: 'namespace', mountDir, storeDir, sizeBytes,
     startServe: async (dataDir) => {
-      const vigil = await startServeWrapped('unshare', [
+      const vigil = await startServeWith('unshare', [
         '--user', '--map-root-user', '--mount', '--propagation', 'private', 'sh', '-c',
         `mount -t tmpfs -o ${size},mode=0755 tmpfs "$0" && exec "$@"`, mountDir, process.execPath, vigilBin, ...serveArgs(dataDir),
       ]);
@@ -143,39 +138,3 @@ function serveArgs(dataDir: string): string[] {
   return ['serve', '--json', '--data-dir', dataDir, '--port', '0'];
 }
 
-/** As vigil-process.ts `startServe`, for a command that ends up exec-ing `vigil serve` (the pid stays the same). */
-async function startServeWrapped(command: string, args: string[]): Promise<ServingVigil> {
-  const child = spawn(command, args, { env: childEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
-  let stderr = '';
-  let stdout = '';
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const exited = new Promise<number | null>((r) => child.on('close', (code) => r(code)));
-  const ready = await new Promise<{ url: string; port: number }>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`vigil serve did not start in time:\n${stderr.slice(-3000)}`)), 60_000);
-    child.stdout.on('data', (d: Buffer) => {
-      stdout += d.toString();
-      const line = stdout.split('\n').find((l) => l.startsWith('{') && l.includes('"url"'));
-      if (line) {
-        clearTimeout(timer);
-        resolve(JSON.parse(line) as { url: string; port: number });
-      }
-    });
-    void exited.then((code) => {
-      clearTimeout(timer);
-      reject(new Error(`vigil serve exited with ${code} before it was ready:\n${stderr.slice(-3000)}`));
-    });
-  });
-  return {
-    ...ready,
-    child,
-    logs: () => stderr,
-    stop: async () => {
-      child.kill('SIGTERM');
-      return exited;
-    },
-    kill: async () => {
-      child.kill('SIGKILL');
-      await exited;
-    },
-  };
-}

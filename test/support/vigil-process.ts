@@ -85,11 +85,16 @@ export interface ServingVigil {
 }
 
 /** Starts `vigil serve --json --port 0` and resolves once it prints its URL. */
-export async function startServe(dataDir: string, options: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<ServingVigil> {
-  const child = spawn(process.execPath, [vigilBin, 'serve', '--json', '--data-dir', dataDir, '--port', '0'], {
-    env: childEnv(options.env),
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+export function startServe(dataDir: string, options: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<ServingVigil> {
+  return startServeWith(process.execPath, [vigilBin, 'serve', '--json', '--data-dir', dataDir, '--port', '0'], options);
+}
+
+/**
+ * Runs `command args` — `vigil serve --json --port 0 …` itself, or a wrapper that ends up exec-ing it (e.g. `unshare`
+ * for a private tmpfs) — and resolves once the server prints its URL.
+ */
+export async function startServeWith(command: string, args: string[], options: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<ServingVigil> {
+  const child = spawn(command, args, { env: childEnv(options.env), stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   let stdout = '';
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
