@@ -8,10 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimCameras, type SimCameras } from '../tools/sim-camera/index.js';
-import {
-  addCamera, api, cameras, closedPort, mainStatus, metricValue, ProcessTracker, recordings, secretForms, smallStream,
-  tempDir,
-} from './support/faults.js';
+import { addCamera, api, cameras, closedPort, mainStatus, metricValue, tempDir, recordings, ProcessTracker, secretForms, shutDownAndCheckLeaks, smallStream } from './support/faults.js';
 import { runVigil, startServe, waitFor, writeTestConfig, type ServingVigil } from './support/vigil-process.js';
 
 const AUTH = { user: 'vigil-adm1n', password: 'Sup3r-S3cret!pw/x' };
@@ -72,12 +69,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  const code = await vigil?.stop();
-  await sim?.close();
-  tracker.stop();
-  expect(code).toBe(0);
-  const leaks = await tracker.leaks();
-  expect(leaks, `processes left running: ${JSON.stringify(leaks)}`).toEqual([]);
+  expect(await shutDownAndCheckLeaks({ vigil, sim, tracker })).toBe(0);
 }, 60_000);
 
 describe('bad cameras (real vigil serve, ffmpeg, RTSP server)', () => {

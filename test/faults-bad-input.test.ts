@@ -6,7 +6,7 @@
 // `--storage` with exit 2. Requests go out byte for byte (node:http), so `..` segments reach the server unresolved.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimCameras, type SimCameras } from '../tools/sim-camera/index.js';
-import { addCamera, api, ProcessTracker, rawGet, recordings, smallStream, tempDir, type TimelineJson } from './support/faults.js';
+import { addCamera, api, type TimelineJson, tempDir, rawGet, recordings, ProcessTracker, shutDownAndCheckLeaks, smallStream } from './support/faults.js';
 import { runVigil, startServe, waitFor, writeTestConfig, type ServingVigil } from './support/vigil-process.js';
 
 const DAY_MS = 86_400_000;
@@ -38,12 +38,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  const code = await vigil?.stop();
-  await sim?.close();
-  tracker.stop();
-  expect(code).toBe(0);
-  const leaks = await tracker.leaks();
-  expect(leaks, `processes left running: ${JSON.stringify(leaks)}`).toEqual([]);
+  expect(await shutDownAndCheckLeaks({ vigil, sim, tracker })).toBe(0);
 }, 60_000);
 
 interface Case {

@@ -7,9 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startSimCameras, type SimCameras } from '../tools/sim-camera/index.js';
-import {
-  addCamera, apiBytes, decodeWithFfmpeg, mainStatus, probeCodec, ProcessTracker, recordings, smallStream, tempDir,
-} from './support/faults.js';
+import { addCamera, apiBytes, decodeWithFfmpeg, mainStatus, tempDir, recordings, probeCodec, ProcessTracker, shutDownAndCheckLeaks, smallStream } from './support/faults.js';
 import { runVigil, startServe, waitFor, writeTestConfig, type ServingVigil } from './support/vigil-process.js';
 
 const tracker = new ProcessTracker().start();
@@ -17,12 +15,7 @@ let sim: SimCameras | undefined;
 let vigil: ServingVigil | undefined;
 
 afterAll(async () => {
-  const code = await vigil?.stop();
-  await sim?.close();
-  tracker.stop();
-  expect(code).toBe(0);
-  const leaks = await tracker.leaks();
-  expect(leaks, `processes left running: ${JSON.stringify(leaks)}`).toEqual([]);
+  expect(await shutDownAndCheckLeaks({ vigil, sim, tracker })).toBe(0);
 }, 60_000);
 
 describe('H.265 camera (real vigil serve, ffmpeg, RTSP server)', () => {

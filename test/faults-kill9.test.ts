@@ -9,10 +9,7 @@
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startSimCameras, type SimCameras } from '../tools/sim-camera/index.js';
-import {
-  addCamera, decodeWithFfmpeg, isAlive, mainStatus, ProcessTracker, readIndex, segmentFile, sleep, smallStream, tempDir,
-  verifySegmentHashes, type RunRowInfo,
-} from './support/faults.js';
+import { addCamera, decodeWithFfmpeg, isAlive, mainStatus, tempDir, readIndex, ProcessTracker, type RunRowInfo, segmentFile, shutDownAndCheckLeaks, sleep, smallStream, verifySegmentHashes } from './support/faults.js';
 import { runVigil, startServe, waitFor, writeTestConfig, type ServingVigil } from './support/vigil-process.js';
 
 const CYCLES = Number(process.env.VIGIL_KILL_CYCLES ?? 5);
@@ -45,11 +42,7 @@ let vigil: ServingVigil | undefined;
 const killTimes: number[] = [];
 
 afterAll(async () => {
-  await vigil?.stop();
-  await sim?.close();
-  tracker.stop();
-  const leaks = await tracker.leaks();
-  expect(leaks, `processes left running: ${JSON.stringify(leaks)}`).toEqual([]);
+  await shutDownAndCheckLeaks({ vigil, sim, tracker });
 }, 60_000);
 
 describe(`kill -9 while recording, ${CYCLES} cycles`, () => {

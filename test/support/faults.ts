@@ -11,7 +11,8 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { segmentRelPath } from '../../src/storage/paths.js';
 import type { SimStream } from '../../tools/sim-camera/index.js';
-import { runVigil } from './vigil-process.js';
+import { expect } from 'vitest';
+import { runVigil, type ServingVigil } from './vigil-process.js';
 
 export function tempDir(prefix: string): string {
   return mkdtempSync(join(tmpdir(), `vigil-${prefix}-`));
@@ -303,6 +304,19 @@ export class ProcessTracker {
       await sleep(100);
     }
   }
+}
+
+/**
+ * The end of a fault test: stop vigil gracefully, close the simulator, and assert that no process the test started
+ * is still running. Returns vigil's exit code (undefined if it never started).
+ */
+export async function shutDownAndCheckLeaks(parts: { vigil?: ServingVigil; sim?: { close(): Promise<void> }; tracker: ProcessTracker }): Promise<number | null | undefined> {
+  const code = await parts.vigil?.stop();
+  await parts.sim?.close();
+  parts.tracker.stop();
+  const leaks = await parts.tracker.leaks();
+  expect(leaks, `processes left running: ${JSON.stringify(leaks)}`).toEqual([]);
+  return code;
 }
 
 export function sleep(ms: number): Promise<void> {
