@@ -155,6 +155,10 @@ describe.each(['sqlite', 'postgres'] as const)('recording, playback, export and 
     const badUrl = await post({ name: 'x', url: 'http://127.0.0.1/x' });
     expect(badUrl.status).toBe(422);
     expect(await badUrl.json()).toMatchObject({ error: 'invalid_camera', message: expect.stringMatching(/rtsp/i) });
+    const page = await api('/api/v1/cameras?limit=1&offset=0');
+    expect(page.headers.get('x-total-count')).toBe('1');
+    expect(((await page.json()) as unknown[]).length).toBe(1);
+    expect((await api('/api/v1/cameras?limit=0')).status).toBe(400);
     const metrics = await (await api('/metrics')).text();
     expect(metrics).toMatch(/vigil_stream_fragments_written\{[^}]*kind="main"[^}]*\} [1-9]/);
     expect(metrics).toMatch(/vigil_stream_fragments_lost\{[^}]*kind="main"[^}]*\} 0/);

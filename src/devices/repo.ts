@@ -46,8 +46,16 @@ export async function getCamera(db: Db | Transaction<Database>, id: string): Pro
 }
 
 /** All cameras in creation order (UUIDv7 ids break ties), or only the enabled ones. */
-export async function listCameras(db: Db, filter: { enabledOnly?: boolean } = {}): Promise<CameraRecord[]> {
-  return selectCameras(db, { enabledOnly: filter.enabledOnly ?? false });
+export async function listCameras(
+  db: Db,
+  filter: { enabledOnly?: boolean; limit?: number; offset?: number } = {},
+): Promise<CameraRecord[]> {
+  return selectCameras(db, { ...filter, enabledOnly: filter.enabledOnly ?? false });
+}
+
+export async function countCameras(db: Db): Promise<number> {
+  const row = await db.selectFrom('cameras').select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirstOrThrow();
+  return Number(row.n);
 }
 
 /**
@@ -128,7 +136,7 @@ export async function deleteCamera(db: Db, id: string): Promise<boolean> {
 
 async function selectCameras(
   db: Db | Transaction<Database>,
-  filter: { id?: string; enabledOnly?: boolean },
+  filter: { id?: string; enabledOnly?: boolean; limit?: number; offset?: number },
 ): Promise<CameraRecord[]> {
   let query = db
     .selectFrom('cameras')
@@ -152,6 +160,13 @@ async function selectCameras(
     .orderBy('camera_streams.kind');
   if (filter.id !== undefined) query = query.where('cameras.id', '=', filter.id);
   if (filter.enabledOnly) query = query.where('cameras.enabled', '=', 1);
+  if (filter.limit !== undefined) {
+    // Page over cameras, not over joined rows (a camera has one or two stream rows), in the listing's own order.
+    const { limit, offset = 0 } = filter;
+    query = query.where('cameras.id', 'in', (eb) =>
+      eb.selectFrom('cameras as page').select('page.id').orderBy('page.created_ms').orderBy('page.id').limit(limit).offset(offset),
+    );
+  }
 
   const records: CameraRecord[] = [];
   for (const row of await query.execute()) {

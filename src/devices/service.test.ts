@@ -173,6 +173,29 @@ describe.each(dialects)('CameraService on %s', (dialect) => {
   });
 });
 
+describe.each(dialects)('CameraService pagination on %s', (dialect) => {
+  it('pages over cameras (not joined stream rows) in creation order and counts them all', async () => {
+    const t = await createTestDatabase(dialect);
+    try {
+      let now = T0;
+      const service = new CameraService({ db: t.db, credentialKey: credentialKey(randomBytes(32)), clock: () => (now += 1000) });
+      for (let i = 0; i < 5; i++) {
+        await service.add({ name: `cam ${i}`, url: `rtsp://10.0.0.${i}/main`, subUrl: `rtsp://10.0.0.${i}/sub` });
+      }
+      expect(await service.count()).toBe(5);
+      const first = await service.list({ limit: 2 });
+      expect(first.map((c) => c.name)).toEqual(['cam 0', 'cam 1']);
+      expect(first.every((c) => c.streams.length === 2)).toBe(true);
+      expect((await service.list({ limit: 2, offset: 2 })).map((c) => c.name)).toEqual(['cam 2', 'cam 3']);
+      expect((await service.list({ limit: 2, offset: 4 })).map((c) => c.name)).toEqual(['cam 4']);
+      expect(await service.list({ limit: 2, offset: 10 })).toEqual([]);
+      expect((await service.list()).length).toBe(5);
+    } finally {
+      await t.dispose();
+    }
+  });
+});
+
 describe.each(dialects)('CameraService.onChange on %s', (dialect) => {
   let t: TestDatabase & { dispose(): Promise<void> };
   beforeAll(async () => { t = await createTestDatabase(dialect); });

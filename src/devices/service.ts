@@ -141,8 +141,13 @@ export class CameraService {
     return added;
   }
 
-  async list(): Promise<Camera[]> {
-    return (await repo.listCameras(this.#db)).map(toCamera);
+  /** Cameras in creation order; a page of them when `limit` is given (every list is paginated server-side). */
+  async list(page: { limit?: number; offset?: number } = {}): Promise<Camera[]> {
+    return (await repo.listCameras(this.#db, page)).map(toCamera);
+  }
+
+  async count(): Promise<number> {
+    return repo.countCameras(this.#db);
   }
 
   async get(id: string): Promise<Camera> {

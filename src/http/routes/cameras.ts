@@ -61,9 +61,15 @@ export const cameraRoutes: FastifyPluginAsyncTypebox<CameraRoutesOptions> = asyn
     }),
   });
 
-  app.get('/api/v1/cameras', { schema: { response: { 200: Type.Array(Camera), ...errorResponses } } }, async () =>
-    (await cameras.list()).map(withStatus),
-  );
+  // Paginated server-side; the total is in `x-total-count` so the body stays the plain array clients already read.
+  const Page = Type.Object({
+    limit: Type.Integer({ minimum: 1, maximum: 1000, default: 1000 }),
+    offset: Type.Integer({ minimum: 0, default: 0 }),
+  });
+  app.get('/api/v1/cameras', { schema: { querystring: Page, response: { 200: Type.Array(Camera), ...errorResponses } } }, async (req, reply) => {
+    const [page, total] = await Promise.all([cameras.list(req.query), cameras.count()]);
+    return reply.header('x-total-count', String(total)).send(page.map(withStatus));
+  });
 
   app.post('/api/v1/cameras', { schema: { body: NewCamera, response: { 201: Camera, ...errorResponses } } }, async (req, reply) => {
     const camera = await cameras.add(req.body);
