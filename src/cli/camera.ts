@@ -1,13 +1,7 @@
 // `vigil camera add|list|update|remove`: thin wrappers over the camera registry.
 import type { Command } from 'commander';
 import type { Camera } from '../devices/index.js';
-import { withCore, type CommonOptions } from './context.js';
-import { type Output } from './output.js';
-
-/** Wraps a command body: gets the output and common options, records the exit code (see main.ts). */
-export type Act = <A extends unknown[]>(
-  fn: (out: Output, opts: CommonOptions, ...args: A) => Promise<number>,
-) => (...args: unknown[]) => Promise<void>;
+import { withCore, type Act } from './context.js';
 
 function describeCamera(c: Camera): string {
   const streams = c.streams.map((s) => `${s.kind} ${s.url}${s.record ? '' : ' (live only)'}`).join('; ');

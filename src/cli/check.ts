@@ -1,8 +1,7 @@
 // `vigil check --storage`: the storage invariants, read-only (docs/storage.md). Exit 3 when anything is wrong.
 import type { Command } from 'commander';
 import { checkStorage } from '../recording/index.js';
-import type { Act } from './camera.js';
-import { withCore } from './context.js';
+import { withCore, type Act } from './context.js';
 import { exitCodes, UsageError } from './output.js';
 
 export function registerCheckCommand(program: Command, act: Act): void {

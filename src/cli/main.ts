@@ -1,9 +1,9 @@
 // `vigil`: the command line (architecture §8). Each command is a thin wrapper over a module API, prints human text
 // or --json, and returns its exit code: 0 ok, 1 error, 2 usage, 3 a check found problems.
 import { Command, CommanderError } from 'commander';
-import { registerCameraCommands, type Act } from './camera.js';
+import { registerCameraCommands } from './camera.js';
 import { registerCheckCommand } from './check.js';
-import type { CommonOptions } from './context.js';
+import type { Act, CommonOptions } from './context.js';
 import { registerMigrateCommand } from './migrate.js';
 import { createOutput, exitCodes, UsageError } from './output.js';
 import { registerServeCommand } from './serve.js';

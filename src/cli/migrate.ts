@@ -2,8 +2,7 @@
 import type { Command } from 'commander';
 import { databaseConfigOf } from '../app/index.js';
 import { migrateToLatest, openDatabase } from '../db/index.js';
-import type { Act } from './camera.js';
-import { configFrom } from './context.js';
+import { configFrom, type Act } from './context.js';
 import { mkdirSync } from 'node:fs';
 
 export function registerMigrateCommand(program: Command, act: Act): void {

@@ -1,8 +1,7 @@
 // `vigil serve`: runs the recorder, live view, playback and the web page until SIGINT/SIGTERM.
 import type { Command } from 'commander';
 import { createLogger, startVigil } from '../app/index.js';
-import type { Act } from './camera.js';
-import { configFrom } from './context.js';
+import { configFrom, type Act } from './context.js';
 
 export function registerServeCommand(program: Command, act: Act): void {
   program
