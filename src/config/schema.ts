@@ -72,6 +72,32 @@ export const ConfigSchema = Type.Object(
       },
       { additionalProperties: false, default: {} },
     ),
+    access: Type.Object(
+      {
+        /** Reason categories a viewer picks from before any video is shown (R16.3); free text is required too. */
+        reasonCategories: Type.Array(Type.String({ minLength: 1, maxLength: 40 }), {
+          minItems: 1,
+          default: ['incident_investigation', 'security_patrol', 'equipment_check', 'law_enforcement_request', 'data_subject_request', 'training_drill'],
+        }),
+        /** A session unused this long ends (idle timeout). */
+        sessionIdleMs: Type.Integer({ minimum: 60_000, maximum: 86_400_000, default: 30 * 60_000 }),
+        /** A session ends this long after login however busy (absolute timeout). */
+        sessionAbsoluteMs: Type.Integer({ minimum: 300_000, maximum: 7 * 86_400_000, default: 12 * 3600_000 }),
+        /** Failed logins in a row before an account locks, and how long the lock lasts (time-based unlock). */
+        lockoutAfterFailures: Type.Integer({ minimum: 3, maximum: 20, default: 5 }),
+        lockoutMs: Type.Integer({ minimum: 60_000, maximum: 86_400_000, default: 15 * 60_000 }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    audit: Type.Object(
+      {
+        /** A signed checkpoint of each register's chain head after this many entries … */
+        checkpointEveryEntries: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 1000 }),
+        /** … or this long after the last one, whichever comes first (and always at shutdown). */
+        checkpointEveryMs: Type.Integer({ minimum: 1000, maximum: 86_400_000, default: 10 * 60_000 }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
     log: Type.Object(
       {
         level: Type.Union(
