@@ -1,0 +1,69 @@
+// Runs one watermark encode: the producer writes the export's bytes into ffmpeg's stdin (awaiting drain), ffmpeg's
+// stdout goes to the consumer (awaiting it before reading on). Both directions are back-pressured, so memory stays
+// at a few pipe buffers however long the export. The child is always reaped: on success after EOF, on a failure or
+// an aborted client by SIGKILL (a half-written export has no value, and ffmpeg may be blocked on a full pipe).
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { buildWatermarkArgs } from './args.js';
+
+export type ByteWriter = (chunk: Buffer) => Promise<void> | void;
+
+export interface WatermarkRunOptions {
+  ffmpegPath: string;
+  fontFile: string;
+  lines: string[];
+  signal?: AbortSignal;
+}
+
+export class WatermarkError extends Error {
+  readonly code = 'watermark_failed';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'WatermarkError';
+  }
+}
+
+/** Burns the watermark into what `produce` writes and streams the result to `consume`; resolves with bytes out. */
+export async function runWatermark(options: WatermarkRunOptions, produce: (write: ByteWriter) => Promise<unknown>, consume: ByteWriter): Promise<number> {
+  const child = spawn(options.ffmpegPath, buildWatermarkArgs({ fontFile: options.fontFile, lines: options.lines }), { stdio: ['pipe', 'pipe', 'pipe'] });
+  const closed = once(child, 'close') as Promise<[number | null, NodeJS.Signals | null]>;
+  let stderrTail = '';
+  child.stderr.setEncoding('utf8');
+  child.stderr.on('data', (t: string) => (stderrTail = (stderrTail + t).slice(-2000)));
+  child.stdin.on('error', () => undefined); // EPIPE when ffmpeg has died: 'close' says why
+  const kill = () => child.kill('SIGKILL');
+  options.signal?.addEventListener('abort', kill, { once: true });
+
+  let bytesOut = 0;
+  const pump = (async () => {
+    for await (const chunk of child.stdout as AsyncIterable<Buffer>) {
+      await consume(chunk);
+      bytesOut += chunk.length;
+    }
+  })();
+  const feed = (async () => {
+    await produce(async (chunk) => {
+      if (child.stdin.destroyed) throw new WatermarkError(`watermark encoder stopped taking input: ${lastLine(stderrTail)}`);
+      if (!child.stdin.write(chunk)) await Promise.race([once(child.stdin, 'drain'), once(child.stdin, 'close')]);
+    });
+    child.stdin.end();
+  })();
+  try {
+    await Promise.all([feed, pump]);
+    const [code, signal] = await closed;
+    if (code !== 0) throw new WatermarkError(`watermark encoder failed (${signal ?? `exit ${code}`}): ${lastLine(stderrTail)}`);
+    return bytesOut;
+  } catch (err) {
+    kill();
+    await closed.catch(() => undefined);
+    await Promise.allSettled([feed, pump]);
+    if (err instanceof WatermarkError) throw err;
+    throw new WatermarkError(`watermarked export failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+  } finally {
+    options.signal?.removeEventListener('abort', kill);
+  }
+}
+
+function lastLine(text: string): string {
+  return text.trim().split('\n').pop()?.trim() || 'no diagnostic from ffmpeg';
+}
