@@ -1,23 +1,34 @@
-// The Fastify application: error mapping (one registry), and one plugin per capability. No logic here.
+// The Fastify application: security headers, authentication and route access (auth.ts), error mapping (one
+// registry), and one plugin per capability. No logic here.
+import cookie from '@fastify/cookie';
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import websocket from '@fastify/websocket';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import type { AccessService } from '../access/index.js';
 import type { CameraService } from '../devices/index.js';
+import { installAuth, markRoutesPublic } from './auth.js';
 import { toApiError } from './errors.js';
+import { authRoutes } from './routes/auth.js';
 import { cameraRoutes, type StreamStatus } from './routes/cameras.js';
+import { grantRoutes } from './routes/grants.js';
+import { userRoutes } from './routes/users.js';
 import { opsRoutes, type OpsRoutesOptions } from './routes/ops.js';
 import { videoRoutes, type VideoRoutesOptions } from './routes/video.js';
 import { webRoutes } from './routes/web.js';
 
 export interface HttpDeps {
   log: Logger;
+  access: AccessService;
+  reasonCategories: readonly string[];
   cameras: CameraService;
   statusOf: (streamId: string) => StreamStatus | undefined;
   ops: OpsRoutesOptions;
-  video: VideoRoutesOptions;
+  video: Omit<VideoRoutesOptions, 'cameraScope'>;
   webDir: string;
   hlsJsFile: string;
 }
@@ -41,17 +52,50 @@ export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
     reply.code(404).send({ error: 'not_found', message: `no route ${req.method} ${req.url.split('?')[0]}` }),
   );
 
+  await app.register(cookie);
+  await app.register(helmet, {
+    // The console is same-origin ES modules; MSE and hls.js play from blob: URLs; WebSockets go to this host.
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:', 'blob:'],
+        mediaSrc: ["'self'", 'blob:'],
+        workerSrc: ["'self'", 'blob:'],
+        connectSrc: ["'self'"],
+        frameAncestors: ["'none'"],
+        upgradeInsecureRequests: null,
+      },
+    },
+    // Served over plain HTTP on a LAN by default: HSTS is for a TLS front end to add.
+    hsts: false,
+  });
+  // Only routes that ask for it are limited (login; later the public complaint intake).
+  await app.register(rateLimit, { global: false });
+  installAuth(app, deps.access);
+  const cameraScope = deps.access.cameraScope.bind(deps.access);
+
   // OpenAPI generated from the routes' TypeBox schemas; browsable at /docs, JSON at /docs/json.
   await app.register(swagger, {
     openapi: {
       info: { title: 'Vigil API', version: '1', description: '公共安全视频图像信息系统 — cameras, recordings, playback, export, live' },
     },
   });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
+  await app.register(async (docs) => {
+    markRoutesPublic(docs);
+    await docs.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
+  });
   await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
   await app.register(opsRoutes, deps.ops);
-  await app.register(cameraRoutes, { cameras: deps.cameras, statusOf: deps.statusOf });
-  await app.register(videoRoutes, deps.video);
-  await app.register(webRoutes, { webDir: deps.webDir, hlsJsFile: deps.hlsJsFile });
+  await app.register(authRoutes, { access: deps.access, reasonCategories: deps.reasonCategories });
+  await app.register(userRoutes, { access: deps.access });
+  await app.register(grantRoutes, { access: deps.access });
+  await app.register(cameraRoutes, { cameras: deps.cameras, statusOf: deps.statusOf, cameraScope });
+  await app.register(videoRoutes, { ...deps.video, cameraScope });
+  await app.register(async (web) => {
+    markRoutesPublic(web);
+    await web.register(webRoutes, { webDir: deps.webDir, hlsJsFile: deps.hlsJsFile });
+  });
   return app;
 }

@@ -35,6 +35,16 @@ export const errorRegistry: Record<string, ErrorSpec> = {
   // (live.maxTranscodes), or it is turned off (0). Temporary on this server, so 503.
   transcode_limit: { status: 503 },
   transcode_disabled: { status: 503 },
+  // The access gate and the auth layer (R16). access/ adds its own codes beside these.
+  unauthenticated: { status: 401 },
+  forbidden: { status: 403, article: 'R16.2' },
+  csrf_invalid: { status: 403 },
+  password_change_required: { status: 403 },
+  totp_setup_required: { status: 403, article: 'R16.2' },
+  grant_required: { status: 403, article: 'R16.3' },
+  grant_mismatch: { status: 403, article: 'R16.3' },
+  watermark_unavailable: { status: 500 },
+  watermark_failed: { status: 500 },
 };
 
 /** An error raised by the HTTP layer itself (bad params before any module is called). */
@@ -43,6 +53,7 @@ export class ApiError extends Error {
     readonly code: keyof typeof errorRegistry & string,
     message: string,
     readonly field?: string,
+    readonly article?: string,
   ) {
     super(message);
     this.name = 'ApiError';

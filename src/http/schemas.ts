@@ -17,3 +17,9 @@ export const TimeRangeQuery = Type.Object({
 });
 
 export const errorResponses = { 400: ErrorBody, 404: ErrorBody, 422: ErrorBody, 500: ErrorBody };
+
+/** Why video is being viewed (R16.3): a category from the configured list and free text; both required by the gate. */
+export const ReasonQuery = Type.Object({
+  reason: Type.Optional(Type.String({ maxLength: 40, description: 'reason category (R16.3), e.g. incident_investigation' })),
+  reasonText: Type.Optional(Type.String({ maxLength: 500, description: 'reason in words (R16.3)' })),
+});

@@ -10,7 +10,12 @@ export type PlaybackErrorCode =
   // A segment's index does not fit its row, or its file does not match its index (short read, fragment that is not
   // a moof): 500, and `vigil check --storage` reports the same segment.
   | 'segment_corrupt'
-  | 'mixed_streams'; // rows of more than one stream passed to a per-stream builder: a caller bug (500)
+  | 'mixed_streams' // rows of more than one stream passed to a per-stream builder: a caller bug (500)
+  // R16.3: a segment read without the playback grant its playlist opened (absent, expired, another viewer's) (403)
+  | 'grant_required'
+  // A Grant handed to a reader that it does not cover (other camera or action): a caller bug, refused (403)
+  | 'grant_mismatch'
+  | 'watermark_unavailable'; // D18: exports are watermarked, and no CJK font is installed (500)
 
 /** Why a time range was refused: lets a client (or a test) tell the cases apart without parsing the message. */
 export type TimeRangeReason = 'missing' | 'not_a_time' | 'reversed' | 'empty' | 'too_early' | 'too_late' | 'too_long';
@@ -34,5 +39,9 @@ export class PlaybackError extends Error {
     super(message, options);
     this.name = 'PlaybackError';
     this.field = detail.field;
+    if (code === 'grant_required') this.article = 'R16.3';
   }
+
+  /** The article of the law that refused the request, where one did. */
+  readonly article: string | undefined;
 }

@@ -16,4 +16,7 @@ export {
   planExport, type ExportGap, type ExportGapMode, type ExportPiece, type ExportPlan, type PlanExportInput, type VideoFormat, type WalkedPiece,
 } from './export-plan.js';
 export { writeExport, type ExportResult, type WriteExportOptions } from './export-writer.js';
-export { VideoService, type CameraDirectory, type LiveOptions, type LiveSource, type LiveViewerSink, type RangeQuery, type RecordingIndex, type StreamKind, type VideoServiceDeps } from './service.js';
+export {
+  VideoService, type CameraDirectory, type ExportWatermark, type LiveOptions, type LiveSource, type LiveViewerSink, type RangeQuery, type RecordingIndex,
+  type StreamKind, type VideoGate, type VideoServiceDeps, type Viewer,
+} from './service.js';

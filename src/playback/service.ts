@@ -1,9 +1,13 @@
 // VideoService: the one door to video bytes — timeline, HLS playlist, segment byte ranges, MP4 export and live
-// view. Every HTTP route that serves video calls exactly one method here, so the access gate (R16) can be put in
-// front of this class without touching callers. It resolves camera → stream, validates ids and time ranges, looks
-// rows up through the injected index (which seeks by time, never scanning files) and reads through SegmentBytes.
+// view. Every HTTP route that serves video calls exactly one method here. Each method that serves bytes validates
+// its input, then passes the access gate (R16: permission, per-camera grant, personnel gates, reason; the register
+// row is written before the first byte), and reads only under the Grant the gate returned, counting the bytes it
+// serves into the grant so the register's close entry says how much was seen. Rows come through the injected index
+// (which seeks by time, never scanning files), bytes through SegmentBytes.
+import type { AccessReason, GateRequest, Grant, Subject, VideoAction } from '../access/index.js';
 import { PlaybackError } from './errors.js';
-import { writeExport, type ExportResult } from './export-writer.js';
+import { PlaybackGrants } from './playback-grants.js';
+import { writeExport } from './export-writer.js';
 import { planExport, type ExportPlan } from './export-plan.js';
 import { buildHlsPlaylist } from './hls.js';
 import { planSegmentRead, writeSegmentRead, type SegmentRead } from './segment-read.js';
@@ -42,7 +46,28 @@ export interface LiveOptions {
   transcode?: 'h264';
 }
 
+/** Who is watching and why (R16.3), as the HTTP layer knows it. */
+export interface Viewer {
+  subject: Subject;
+  reason: AccessReason | undefined;
+  clientAddr?: string;
+  requestId?: string;
+}
+
+/** The access gate (implemented by access/). */
+export interface VideoGate {
+  open(request: GateRequest): Promise<Grant>;
+}
+
+/** Burns the viewer watermark into an export (D18; implemented with ffmpeg by media/). */
+export interface ExportWatermark {
+  burn(lines: string[], produce: (write: ByteSink) => Promise<unknown>, consume: ByteSink): Promise<number>;
+}
+
 export interface VideoServiceDeps {
+  gate: VideoGate;
+  /** Every export is watermarked with its viewer and register entry; null only where no export is served. */
+  watermark: ExportWatermark | null;
   index: RecordingIndex;
   bytes: SegmentBytes;
   cameras: CameraDirectory;
@@ -52,6 +77,10 @@ export interface VideoServiceDeps {
   now: () => number;
   /** Longest range a playlist or an export may cover. */
   maxRangeMs: number;
+  /** An HLS playback grant unused this long is closed (default 15 min). */
+  playbackIdleMs?: number;
+  /** Formats the time of a watermark (default: Asia/Shanghai, as the UI shows it). */
+  formatTime?: (ms: number) => string;
 }
 
 export interface RangeQuery {
@@ -66,9 +95,16 @@ const MAX_LISTING_RANGE_MS = 366 * 86_400_000;
 const MAX_PLAYLIST_RANGE_MS = 86_400_000;
 
 export class VideoService {
-  constructor(private readonly deps: VideoServiceDeps) {}
+  readonly #grants: PlaybackGrants;
 
-  /** Runs, segments and gaps of a camera stream in a range: `GET /cameras/:id/recordings`. */
+  constructor(private readonly deps: VideoServiceDeps) {
+    this.#grants = new PlaybackGrants({ now: deps.now, idleMs: deps.playbackIdleMs ?? 15 * 60_000, maxOpen: 10_000 });
+  }
+
+  /**
+   * Runs, segments and gaps of a camera stream in a range: `GET /cameras/:id/recordings`. Metadata, not video: the
+   * caller checks the viewer's camera scope; no register row.
+   */
   async recordings(cameraId: string, query: RangeQuery): Promise<Timeline> {
     const nowMs = this.deps.now();
     const range = parseTimeRange(query, { maxRangeMs: MAX_LISTING_RANGE_MS, nowMs });
@@ -80,57 +116,138 @@ export class VideoService {
     return buildTimeline({ cameraId, runs, segments, fromMs: range.fromMs, toMs: range.toMs, nowMs });
   }
 
-  /** An HLS playlist of the range, byte ranges into segment files served by `segmentRead`. */
-  async playlist(cameraId: string, query: RangeQuery, segmentUrl: (segmentId: number) => string): Promise<string> {
-    const { segments, range } = await this.segmentsFor(cameraId, query, Math.min(this.deps.maxRangeMs, MAX_PLAYLIST_RANGE_MS));
-    if (segments.length === 0) throw noRecording(range);
-    return buildHlsPlaylist({ segments, fromMs: range.fromMs, toMs: range.toMs, segmentUrl });
+  /**
+   * An HLS playlist of the range, byte ranges into segment files served by `segmentRead`. Opens a playback grant
+   * (one register row for the whole viewing); the segment URLs carry its token.
+   */
+  async playlist(viewer: Viewer, cameraId: string, query: RangeQuery, segmentUrl: (segmentId: number, grantToken: string) => string): Promise<string> {
+    const range = parseTimeRange(query, { maxRangeMs: Math.min(this.deps.maxRangeMs, MAX_PLAYLIST_RANGE_MS), nowMs: this.deps.now() });
+    const streamId = await this.recordedStream(cameraId, query.stream);
+    const grant = await this.open(viewer, 'playback', cameraId, range);
+    try {
+      const segments = await this.deps.index.segmentsInRange(cameraId, range.fromMs, range.toMs, streamId);
+      if (segments.length === 0) throw noRecording(range);
+      const token = this.#grants.hold(grant, cameraId);
+      return buildHlsPlaylist({ segments, fromMs: range.fromMs, toMs: range.toMs, segmentUrl: (id) => segmentUrl(id, token) });
+    } catch (err) {
+      await grant.close();
+      throw err;
+    }
   }
 
-  /** Plans the bytes of one segment file (or a byte range of it) for the HLS player. */
-  async segmentRead(cameraId: string, segmentIdText: string, rangeHeader?: string): Promise<{ read: SegmentRead; write(sink: ByteSink, signal?: AbortSignal): Promise<number> }> {
+  /** Plans the bytes of one segment file (or a byte range of it) for the HLS player, under its playlist's grant. */
+  async segmentRead(
+    viewer: Viewer,
+    cameraId: string,
+    segmentIdText: string,
+    grantToken: string | undefined,
+    rangeHeader?: string,
+  ): Promise<{ read: SegmentRead; write(sink: ByteSink, signal?: AbortSignal): Promise<number> }> {
     await this.deps.cameras.get(cameraId);
     if (!/^[1-9]\d{0,15}$/.test(segmentIdText)) {
       throw new PlaybackError('not_found', `segment id ${JSON.stringify(segmentIdText.slice(0, 40))} is not a positive integer`);
     }
+    const grant = this.#grants.use(grantToken, viewer.subject.accountId, cameraId);
     const segment = await this.deps.index.getSegment(Number(segmentIdText));
-    // A segment of another camera is "not found" here: ids are not a way around per-camera permissions.
-    if (!segment || segment.camera_id !== cameraId) {
-      throw new PlaybackError('not_found', `camera ${cameraId} has no segment ${segmentIdText}`);
+    // A segment of another camera, or outside the granted range, is "not found": ids are no way around the grant.
+    if (!segment || segment.camera_id !== cameraId || !overlaps(segment, grant)) {
+      throw new PlaybackError('not_found', `camera ${cameraId} has no segment ${segmentIdText} in the range of this playback`);
     }
     const read = planSegmentRead(segment, rangeHeader);
-    return { read, write: (sink, signal) => writeSegmentRead(read, this.deps.bytes, sink, signal ? { signal } : {}) };
+    return {
+      read,
+      write: (sink, signal) => writeSegmentRead(read, this.deps.bytes, counting(grant, sink), signal ? { signal } : {}),
+    };
   }
 
-  /** Plans a single MP4 of the range (cut to the keyframe at or before `from`). */
-  async planExport(cameraId: string, query: RangeQuery): Promise<ExportPlan> {
-    const { segments, range } = await this.segmentsFor(cameraId, query);
-    if (segments.length === 0) throw noRecording(range);
-    return planExport({ segments, fromMs: range.fromMs, toMs: range.toMs });
+  /**
+   * Plans a single MP4 of the range (cut to the keyframe at or before `from`) and opens its export grant. The caller
+   * must pass both to `writeExport`, which closes the grant.
+   */
+  async planExport(viewer: Viewer, cameraId: string, query: RangeQuery): Promise<{ plan: ExportPlan; grant: Grant }> {
+    const range = parseTimeRange(query, { maxRangeMs: this.deps.maxRangeMs, nowMs: this.deps.now() });
+    const streamId = await this.recordedStream(cameraId, query.stream);
+    const grant = await this.open(viewer, 'export', cameraId, range);
+    try {
+      const segments = await this.deps.index.segmentsInRange(cameraId, range.fromMs, range.toMs, streamId);
+      if (segments.length === 0) throw noRecording(range);
+      if (!this.deps.watermark) throw new PlaybackError('watermark_unavailable', 'exports are watermarked (D18) and this server has no watermark encoder');
+      return { plan: planExport({ segments, fromMs: range.fromMs, toMs: range.toMs }), grant };
+    } catch (err) {
+      await grant.close();
+      throw err;
+    }
   }
 
-  writeExport(plan: ExportPlan, sink: ByteSink): Promise<ExportResult> {
-    return writeExport(plan, this.deps.bytes, sink);
+  /**
+   * Streams the export with the viewer's name, unit, register entry and time burned into every frame (D18), so a
+   * leaked copy traces to its viewer; closes the grant with the bytes served. Returns the bytes sent.
+   */
+  async writeExport(grant: Grant, plan: ExportPlan, sink: ByteSink): Promise<number> {
+    assertCovers(grant, 'export', plan.initSegment.camera_id);
+    try {
+      const watermark = this.deps.watermark;
+      if (!watermark) throw new PlaybackError('watermark_unavailable', 'exports are watermarked (D18) and this server has no watermark encoder');
+      const time = this.deps.formatTime ?? formatShanghai;
+      const { subject } = grant;
+      const lines = [
+        `Vigil 导出 export #${grant.accessId} · ${subject.displayName} (${subject.username}) · ${subject.unit}`,
+        `${time(plan.startMs)} – ${time(plan.endMs)} · camera ${plan.initSegment.camera_id} · 导出于 ${time(grant.openedMs)}`,
+      ];
+      return await watermark.burn(lines, (write) => writeExport(plan, this.deps.bytes, write), counting(grant, sink));
+    } finally {
+      await grant.close();
+    }
   }
 
   /**
    * Subscribes a live viewer to a camera stream (default: the sub stream if there is one, it is lighter), or with
-   * `transcode: 'h264'` to the stream's shared H.264 transcode.
+   * `transcode: 'h264'` to the stream's shared H.264 transcode, under a live grant. The returned function ends the
+   * viewing and closes the grant (bytes and duration go to the register).
    */
-  async live(cameraId: string, kind: StreamKind | undefined, sink: LiveViewerSink, options: LiveOptions = {}): Promise<() => void> {
+  async live(viewer: Viewer, cameraId: string, kind: StreamKind | undefined, sink: LiveViewerSink, options: LiveOptions = {}): Promise<() => void> {
     const camera = await this.deps.cameras.get(cameraId);
     const stream = kind
       ? camera.streams.find((s) => s.kind === kind)
       : camera.streams.find((s) => s.kind === 'sub') ?? camera.streams.find((s) => s.kind === 'main');
     if (!stream) throw new PlaybackError('not_found', `camera ${cameraId} has no ${kind ?? 'main'} stream`);
-    return options.transcode === 'h264' ? this.deps.transcoder.subscribe(stream.id, sink) : this.deps.live.subscribe(stream.id, sink);
+    const grant = await this.open(viewer, 'live', cameraId, null);
+    const counted: LiveViewerSink = {
+      sendText: (json) => sink.sendText(json),
+      sendBinary: (data) => {
+        grant.addBytes(data.length);
+        sink.sendBinary(data);
+      },
+      bufferedBytes: () => sink.bufferedBytes(),
+      close: (code, reason) => sink.close(code, reason),
+    };
+    let unsubscribe: () => void;
+    try {
+      unsubscribe = options.transcode === 'h264' ? this.deps.transcoder.subscribe(stream.id, counted) : this.deps.live.subscribe(stream.id, counted);
+    } catch (err) {
+      await grant.close();
+      throw err;
+    }
+    return () => {
+      unsubscribe();
+      void grant.close().catch(() => undefined);
+    };
   }
 
-  private async segmentsFor(cameraId: string, query: RangeQuery, maxRangeMs = this.deps.maxRangeMs): Promise<{ segments: PlaybackSegment[]; range: TimeRange }> {
-    const range = parseTimeRange(query, { maxRangeMs, nowMs: this.deps.now() });
-    const streamId = await this.recordedStream(cameraId, query.stream);
-    const segments = await this.deps.index.segmentsInRange(cameraId, range.fromMs, range.toMs, streamId);
-    return { segments, range };
+  /** Closes every open playback grant (shutdown), so each gets its register close entry. */
+  async close(): Promise<void> {
+    await this.#grants.closeAll();
+  }
+
+  private open(viewer: Viewer, action: VideoAction, cameraId: string, range: TimeRange | null): Promise<Grant> {
+    return this.deps.gate.open({
+      subject: viewer.subject,
+      action,
+      target: range ? { cameraIds: [cameraId], fromMs: range.fromMs, toMs: range.toMs } : { cameraIds: [cameraId] },
+      reason: viewer.reason,
+      ...(viewer.requestId ? { requestId: viewer.requestId } : {}),
+      ...(viewer.clientAddr ? { clientAddr: viewer.clientAddr } : {}),
+    });
   }
 
   /** The stream whose recordings are asked for: `main` unless `sub` is named. */
@@ -141,6 +258,34 @@ export class VideoService {
     if (!stream) throw new PlaybackError('not_found', `camera ${cameraId} has no ${wanted} stream`);
     return stream.id;
   }
+}
+
+/** A reader given a grant that does not cover what it reads is a caller bug: refuse rather than serve. */
+function assertCovers(grant: Grant, action: VideoAction, cameraId: string): void {
+  if (grant.closed || grant.action !== action || !grant.cameraIds.includes(cameraId)) {
+    throw new PlaybackError('grant_mismatch', `the grant (register entry ${grant.accessId}) does not cover ${action} of camera ${cameraId}`);
+  }
+}
+
+function overlaps(segment: PlaybackSegment, grant: Grant): boolean {
+  return (grant.fromMs === null || segment.end_ms > grant.fromMs) && (grant.toMs === null || segment.start_ms < grant.toMs);
+}
+
+/** A sink that counts what it passes on into the grant (the register's close entry reports it). */
+function counting(grant: Grant, sink: ByteSink): ByteSink {
+  return async (chunk) => {
+    await sink(chunk);
+    grant.addBytes(chunk.length);
+  };
+}
+
+const shanghai = new Intl.DateTimeFormat('sv-SE', {
+  timeZone: 'Asia/Shanghai', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false,
+});
+
+/** `2026-12-02 18:04:05 +08`, as the console shows times. */
+function formatShanghai(ms: number): string {
+  return `${shanghai.format(new Date(ms))} +08`;
 }
 
 function noRecording(range: TimeRange): PlaybackError {

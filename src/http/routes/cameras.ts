@@ -1,7 +1,11 @@
-// /api/v1/cameras: the camera registry over HTTP. Thin: schema, one service call. URLs come back redacted (R18, D6).
+// /api/v1/cameras: the camera registry over HTTP. Thin: schema, one service call. URLs come back without credentials
+// (R18), and only to roles that may know where cameras are (D6: locations and addresses are confidential); a viewer
+// whose video rights are per camera (operator, contractor) sees only the cameras granted to them (R16.2).
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
+import { hasPermission, VIDEO_ROLES, type CameraAction, type Subject } from '../../access/index.js';
 import type { CameraService } from '../../devices/index.js';
+import { ApiError } from '../errors.js';
 import { CameraIdParams, errorResponses } from '../schemas.js';
 
 export interface StreamStatus {
@@ -14,7 +18,7 @@ export interface StreamStatus {
 const Stream = Type.Object({
   id: Type.String(),
   kind: Type.Union([Type.Literal('main'), Type.Literal('sub')]),
-  url: Type.String({ description: 'without credentials' }),
+  url: Type.Optional(Type.String({ description: 'without credentials; only for roles with camera.locate (D6)' })),
   record: Type.Boolean(),
   status: Type.Optional(Type.Object({ state: Type.String(), reason: Type.Union([Type.String(), Type.Null()]), recording: Type.String() })),
 });
@@ -50,41 +54,65 @@ const CameraPatch = Type.Object(
 export interface CameraRoutesOptions {
   cameras: CameraService;
   statusOf: (streamId: string) => StreamStatus | undefined;
+  /** The cameras a subject may act on (access/ AccessService.cameraScope). */
+  cameraScope: (subject: Subject, action: CameraAction) => Promise<'all' | Set<string>>;
 }
 
-export const cameraRoutes: FastifyPluginAsyncTypebox<CameraRoutesOptions> = async (app, { cameras, statusOf }) => {
-  const withStatus = <C extends { streams: { id: string }[] }>(c: C) => ({
-    ...c,
-    streams: c.streams.map((s) => {
-      const st = statusOf(s.id);
-      return st ? { ...s, status: { state: st.state, reason: st.reason, recording: st.recording } } : s;
-    }),
-  });
+const VIEW_ACTIONS: CameraAction[] = ['live', 'playback', 'export', 'snapshot'];
+
+export const cameraRoutes: FastifyPluginAsyncTypebox<CameraRoutesOptions> = async (app, { cameras, statusOf, cameraScope }) => {
+  const present = (subject: Subject | null) => {
+    const locate = !!subject && hasPermission(subject.roles, 'camera.locate');
+    return <C extends { streams: { id: string; url: string }[] }>(c: C) => ({
+      ...c,
+      streams: c.streams.map(({ url, ...s }) => {
+        const st = statusOf(s.id);
+        return { ...s, ...(locate ? { url } : {}), ...(st ? { status: { state: st.state, reason: st.reason, recording: st.recording } } : {}) };
+      }),
+    });
+  };
+
+  /** null = every camera; otherwise the ids granted for any viewing action (per-camera roles only). */
+  const visible = async (subject: Subject | null): Promise<Set<string> | null> => {
+    if (!subject || !subject.roles.some((r) => VIDEO_ROLES.includes(r))) return null;
+    const scopes = await Promise.all(VIEW_ACTIONS.map((a) => cameraScope(subject, a)));
+    if (scopes.includes('all')) return null;
+    return new Set(scopes.flatMap((s) => [...(s as Set<string>)]));
+  };
 
   // Paginated server-side; the total is in `x-total-count` so the body stays the plain array clients already read.
   const Page = Type.Object({
     limit: Type.Integer({ minimum: 1, maximum: 1000, default: 1000 }),
     offset: Type.Integer({ minimum: 0, default: 0 }),
   });
-  app.get('/api/v1/cameras', { schema: { querystring: Page, response: { 200: Type.Array(Camera), ...errorResponses } } }, async (req, reply) => {
+  app.get('/api/v1/cameras', { config: { access: 'camera.list' }, schema: { querystring: Page, response: { 200: Type.Array(Camera), ...errorResponses } } }, async (req, reply) => {
+    const only = await visible(req.subject);
+    if (only) {
+      // Per-camera viewers see few cameras: filter the registry, then page (the total counts what they may see).
+      const mine = (await cameras.list({ limit: 1_000_000, offset: 0 })).filter((c) => only.has(c.id));
+      return reply.header('x-total-count', String(mine.length)).send(mine.slice(req.query.offset, req.query.offset + req.query.limit).map(present(req.subject)));
+    }
     const [page, total] = await Promise.all([cameras.list(req.query), cameras.count()]);
-    return reply.header('x-total-count', String(total)).send(page.map(withStatus));
+    return reply.header('x-total-count', String(total)).send(page.map(present(req.subject)));
   });
 
-  app.post('/api/v1/cameras', { schema: { body: NewCamera, response: { 201: Camera, ...errorResponses } } }, async (req, reply) => {
+  app.post('/api/v1/cameras', { config: { access: 'camera.configure' }, schema: { body: NewCamera, response: { 201: Camera, ...errorResponses } } }, async (req, reply) => {
     const camera = await cameras.add(req.body);
-    return reply.code(201).send(withStatus(camera));
+    return reply.code(201).send(present(req.subject)(camera));
   });
 
-  app.get('/api/v1/cameras/:id', { schema: { params: CameraIdParams, response: { 200: Camera, ...errorResponses } } }, async (req) =>
-    withStatus(await cameras.get(req.params.id)),
+  app.get('/api/v1/cameras/:id', { config: { access: 'camera.list' }, schema: { params: CameraIdParams, response: { 200: Camera, ...errorResponses } } }, async (req) => {
+    const only = await visible(req.subject);
+    // Not granted reads as not found: a per-camera viewer learns nothing of other cameras (D6).
+    if (only && !only.has(req.params.id)) throw new ApiError('camera_not_found', `no camera ${req.params.id}`);
+    return present(req.subject)(await cameras.get(req.params.id));
+  });
+
+  app.patch('/api/v1/cameras/:id', { config: { access: 'camera.configure' }, schema: { params: CameraIdParams, body: CameraPatch, response: { 200: Camera, ...errorResponses } } }, async (req) =>
+    present(req.subject)(await cameras.update(req.params.id, req.body)),
   );
 
-  app.patch('/api/v1/cameras/:id', { schema: { params: CameraIdParams, body: CameraPatch, response: { 200: Camera, ...errorResponses } } }, async (req) =>
-    withStatus(await cameras.update(req.params.id, req.body)),
-  );
-
-  app.delete('/api/v1/cameras/:id', { schema: { params: CameraIdParams, response: { 204: Type.Null(), ...errorResponses } } }, async (req, reply) => {
+  app.delete('/api/v1/cameras/:id', { config: { access: 'camera.configure' }, schema: { params: CameraIdParams, response: { 204: Type.Null(), ...errorResponses } } }, async (req, reply) => {
     await cameras.remove(req.params.id);
     return reply.code(204).send(null);
   });

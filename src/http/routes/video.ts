@@ -1,18 +1,22 @@
 // Video routes: recordings listing, HLS playlist, segment bytes, MP4 export and the live WebSocket. Each calls one
-// VideoService method — the single door the access gate (R16) will stand in front of. Bytes are streamed with
-// back-pressure; nothing here touches files or the database.
+// VideoService method, which passes the access gate (R16) before any byte: the route only supplies who is asking
+// (req.subject) and why (`reason` category + `reasonText`, R16.3). Bytes are streamed with back-pressure; nothing
+// here touches files or the database.
 import { once } from 'node:events';
 import { PassThrough } from 'node:stream';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { WebSocket } from 'ws';
 import { wsLiveSink } from '../../media/index.js';
-import type { VideoService } from '../../playback/index.js';
-import { toApiError } from '../errors.js';
-import { CameraIdParams, TimeRangeQuery } from '../schemas.js';
+import type { CameraAction, Subject } from '../../access/index.js';
+import type { VideoService, Viewer } from '../../playback/index.js';
+import { ApiError, toApiError } from '../errors.js';
+import { CameraIdParams, ReasonQuery, TimeRangeQuery } from '../schemas.js';
 
 export interface VideoRoutesOptions {
   video: VideoService;
+  /** The cameras a subject may act on (access/ AccessService.cameraScope). */
+  cameraScope: (subject: Subject, action: CameraAction) => Promise<'all' | Set<string>>;
   /** How often a live socket is pinged; one that has not answered the previous ping is terminated. Default 15 000. */
   livePingIntervalMs?: number;
 }
@@ -55,29 +59,47 @@ const LiveQuery = Type.Object({
   stream: Type.Optional(Type.Union([Type.Literal('main'), Type.Literal('sub')])),
   /** Watch the stream's shared H.264 transcode (for browsers without the camera's codec, e.g. H.265). */
   transcode: Type.Optional(Type.Literal('h264')),
+  ...ReasonQuery.properties,
 });
+const RangeWithReason = Type.Object({ ...TimeRangeQuery.properties, ...ReasonQuery.properties });
 const SegmentParams = Type.Object({ id: Type.String({ maxLength: 64 }), segmentId: Type.String({ maxLength: 40 }) });
+const SegmentQuery = Type.Object({ grant: Type.Optional(Type.String({ maxLength: 80, description: 'the playback grant token from the playlist' })) });
 
-export const videoRoutes: FastifyPluginAsyncTypebox<VideoRoutesOptions> = async (app, { video, livePingIntervalMs = 15_000 }) => {
-  app.get('/api/v1/cameras/:id/recordings', { schema: { params: CameraIdParams, querystring: TimeRangeQuery } }, async (req) =>
-    video.recordings(req.params.id, req.query),
-  );
+/** Who is asking and why, from an authenticated request (the auth layer guarantees the subject). */
+function viewerOf(req: { subject: Subject | null; ip: string; query: unknown }): Viewer {
+  const subject = req.subject;
+  if (!subject) throw new ApiError('unauthenticated', 'sign in first');
+  const q = req.query as { reason?: string; reasonText?: string };
+  const reason = q.reason !== undefined || q.reasonText !== undefined ? { category: q.reason ?? '', text: q.reasonText ?? '' } : undefined;
+  return { subject, reason, clientAddr: req.ip };
+}
 
-  app.get('/api/v1/cameras/:id/playback.m3u8', { schema: { params: CameraIdParams, querystring: TimeRangeQuery } }, async (req, reply) => {
+export const videoRoutes: FastifyPluginAsyncTypebox<VideoRoutesOptions> = async (app, { video, cameraScope, livePingIntervalMs = 15_000 }) => {
+  // The timeline is metadata (no register row), but only of cameras the viewer may play back (R16.2).
+  app.get('/api/v1/cameras/:id/recordings', { config: { access: 'video.playback' }, schema: { params: CameraIdParams, querystring: TimeRangeQuery } }, async (req) => {
+    const scope = await cameraScope(req.subject!, 'playback');
+    if (scope !== 'all' && !scope.has(req.params.id)) {
+      throw new ApiError('camera_not_granted', `you have no playback grant on camera ${req.params.id}`, undefined, 'R16.2');
+    }
+    return video.recordings(req.params.id, req.query);
+  });
+
+  app.get('/api/v1/cameras/:id/playback.m3u8', { config: { access: 'video.playback' }, schema: { params: CameraIdParams, querystring: RangeWithReason } }, async (req, reply) => {
     const cameraId = req.params.id;
-    const playlist = await video.playlist(cameraId, req.query, (segmentId: number) => `/api/v1/cameras/${cameraId}/segments/${segmentId}`);
+    const { reason: _r, reasonText: _t, ...range } = req.query;
+    const playlist = await video.playlist(viewerOf(req), cameraId, range, (segmentId, token) => `/api/v1/cameras/${cameraId}/segments/${segmentId}?grant=${encodeURIComponent(token)}`);
     return reply.type('application/vnd.apple.mpegurl').header('cache-control', 'no-store').send(playlist);
   });
 
-  app.get('/api/v1/cameras/:id/segments/:segmentId', { schema: { params: SegmentParams } }, async (req, reply) => {
-    const { read, write } = await video.segmentRead(req.params.id, req.params.segmentId, req.headers.range);
+  app.get('/api/v1/cameras/:id/segments/:segmentId', { config: { access: 'video.playback' }, schema: { params: SegmentParams, querystring: SegmentQuery } }, async (req, reply) => {
+    const { read, write } = await video.segmentRead(viewerOf(req), req.params.id, req.params.segmentId, req.query.grant, req.headers.range);
     const body = new PassThrough();
     reply
       .code(read.partial ? 206 : 200)
       .type('video/mp4')
       .header('accept-ranges', 'bytes')
       .header('content-length', String(read.length))
-      .header('cache-control', 'private, max-age=3600');
+      .header('cache-control', 'private, no-store');
     if (read.contentRange) reply.header('content-range', read.contentRange);
     const abort = new AbortController();
     body.on('close', () => abort.abort());
@@ -91,8 +113,9 @@ export const videoRoutes: FastifyPluginAsyncTypebox<VideoRoutesOptions> = async 
     return reply.send(body);
   });
 
-  app.get('/api/v1/cameras/:id/export.mp4', { schema: { params: CameraIdParams, querystring: TimeRangeQuery } }, async (req, reply) => {
-    const plan = await video.planExport(req.params.id, req.query);
+  app.get('/api/v1/cameras/:id/export.mp4', { config: { access: 'video.export' }, schema: { params: CameraIdParams, querystring: RangeWithReason } }, async (req, reply) => {
+    const { reason: _r, reasonText: _t, ...range } = req.query;
+    const { plan, grant } = await video.planExport(viewerOf(req), req.params.id, range);
     const name = `vigil-${req.params.id}-${new Date(plan.startMs).toISOString().replace(/[:.]/g, '')}.mp4`;
     const body = new PassThrough();
     reply
@@ -100,12 +123,13 @@ export const videoRoutes: FastifyPluginAsyncTypebox<VideoRoutesOptions> = async 
       .header('content-disposition', `attachment; filename="${name}"`)
       .header('x-vigil-start-ms', String(plan.startMs))
       .header('x-vigil-end-ms', String(plan.endMs))
+      .header('x-vigil-access-id', String(grant.accessId))
       .header('cache-control', 'no-store');
     if (plan.truncatedAtMs !== null) {
       // The stream's format changed inside the range: this file stops there; export the rest separately.
       reply.header('x-vigil-truncated-at-ms', String(plan.truncatedAtMs)).header('x-vigil-truncated-reason', plan.truncatedReason ?? '');
     }
-    video.writeExport(plan, streamSink(body)).then(
+    video.writeExport(grant, plan, streamSink(body)).then(
       () => body.end(),
       (err: unknown) => {
         if (!body.destroyed) req.log.error({ err }, 'export failed mid-stream');
@@ -115,7 +139,7 @@ export const videoRoutes: FastifyPluginAsyncTypebox<VideoRoutesOptions> = async 
     return reply.send(body);
   });
 
-  app.get('/api/v1/cameras/:id/live', { websocket: true, schema: { params: CameraIdParams, querystring: LiveQuery } }, (socket, req) => {
+  app.get('/api/v1/cameras/:id/live', { websocket: true, config: { access: 'video.live' }, schema: { params: CameraIdParams, querystring: LiveQuery } }, (socket, req) => {
     const { id } = req.params as { id: string };
     const { stream, transcode } = req.query as { stream?: 'main' | 'sub'; transcode?: 'h264' };
     let unsubscribe: (() => void) | null = null;
@@ -125,7 +149,9 @@ export const videoRoutes: FastifyPluginAsyncTypebox<VideoRoutesOptions> = async 
       unsubscribe?.();
     });
     keepAlive(socket, livePingIntervalMs);
-    video.live(id, stream, wsLiveSink(socket), transcode ? { transcode } : {}).then(
+    Promise.resolve()
+      .then(() => video.live(viewerOf(req), id, stream, wsLiveSink(socket), transcode ? { transcode } : {}))
+      .then(
       (unsub: () => void) => {
         if (closed) unsub();
         else unsubscribe = unsub;
