@@ -8,7 +8,7 @@ export { AccessService } from './service.js';
 export type { AccessServiceDeps } from './deps.js';
 export type { AuthenticatedSession } from './auth.js';
 export { TOKEN_MAX_LIFETIME_MS, TOTP_DIGITS, TOTP_PERIOD_S, TOTP_WINDOW } from './auth.js';
-export { AccessError, isAccessError, type AccessErrorCode } from './errors.js';
+export { ACCESS_ERROR_CODES, AccessError, isAccessError, type AccessErrorCode } from './errors.js';
 export type { Gate } from './gate.js';
 export { dateOf, type GrantScope, type Refusal } from './gate-rules.js';
 export { passwordProblem, PASSWORD_MIN_CHARS, USERNAME_PATTERN } from './policy.js';
