@@ -14,6 +14,8 @@ export interface Subject {
   roles: Role[];
   /** 'session' (browser) or 'token' (machine; `tokenId` names the token). */
   via: 'session' | 'token';
+  /** For a session: the session's stored id (the SHA-256 of its token, never the token), so "end my other sessions" can keep it. */
+  sessionId?: string;
   tokenId?: string;
   /** Scopes of an API token (a token may do less than its owner, never more). Absent for sessions. */
   tokenScopes?: string[];

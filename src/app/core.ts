@@ -2,6 +2,7 @@
 // camera registry and segment store. No logic: wiring only.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { AccessService, type AccessRecorder, type SystemEventRecorder } from '../access/index.js';
 import { storeDirOf, type Config } from '../config/index.js';
 import { migrateToLatest, openDatabase, type DatabaseConfig, type OpenDatabase } from '../db/index.js';
 import { CameraService } from '../devices/index.js';
@@ -42,4 +43,18 @@ export async function openCore(config: Config, onListenerError?: (err: unknown) 
     await database.close();
     throw err;
   }
+}
+
+/**
+ * Builds the access service (R16) over the index database. `registers` is whatever implements both register ports
+ * (audit/'s AuditRegisters); the TOTP key comes from `loadTotpKey(config.dataDir)`.
+ */
+export function createAccess(
+  database: OpenDatabase,
+  registers: AccessRecorder & SystemEventRecorder,
+  config: Config,
+  totpKey: Buffer,
+  now: () => number = Date.now,
+): AccessService {
+  return new AccessService({ db: database.db, now, access: registers, events: registers, totpKey, ...config.access });
 }

@@ -10,7 +10,10 @@ describe.each(dialects)('migrations on %s', (dialect) => {
     const t = await createTestDatabase(dialect);
     dispose = t.dispose;
     const tables = (await t.db.introspection.getTables()).map((x) => x.name).sort();
-    expect(tables).toEqual(['camera_streams', 'cameras', 'recording_runs', 'segments']);
+    expect(tables).toEqual([
+      'api_tokens', 'camera_grants', 'camera_group_members', 'camera_groups', 'camera_streams', 'cameras',
+      'contractor_agreements', 'personnel', 'recording_runs', 'segments', 'sessions', 'trainings', 'user_roles', 'users',
+    ]);
     const again = await migrateToLatest(t.db);
     expect(again.results).toEqual([]);
   });

@@ -68,11 +68,128 @@ export interface SegmentTable {
   created_ms: number;
 }
 
+/** Owned by access/. One account. Secrets only as hashes or sealed (see the access migration). */
+export interface UserTable {
+  id: string; // UUIDv7
+  username: string;
+  display_name: string;
+  unit: string;
+  employee_id: string | null;
+  phone: string | null;
+  password_hash: string; // argon2id PHC string
+  password_changed_ms: number;
+  must_change_password: number; // 0 | 1
+  totp_secret: string | null; // sealed
+  totp_pending: string | null; // sealed
+  totp_enabled: number; // 0 | 1
+  totp_last_step: number | null;
+  failed_logins: number;
+  locked_until_ms: number | null;
+  disabled: number; // 0 | 1
+  created_ms: number;
+  updated_ms: number;
+}
+
+/** Owned by access/. */
+export interface UserRoleTable {
+  user_id: string;
+  role: string;
+}
+
+/** Owned by access/. `id` is the SHA-256 (hex) of the session token; the token itself is never stored. */
+export interface SessionTable {
+  id: string;
+  user_id: string;
+  csrf_token: string;
+  created_ms: number;
+  last_seen_ms: number;
+  expires_ms: number;
+  client_addr: string | null;
+}
+
+/** Owned by access/. */
+export interface ApiTokenTable {
+  id: string; // UUIDv7
+  token_hash: string; // SHA-256 (hex) of the token
+  user_id: string;
+  name: string;
+  scopes: string; // JSON array of permissions
+  created_ms: number;
+  expires_ms: number;
+  revoked_ms: number | null;
+  last_used_ms: number | null;
+}
+
+/** Owned by access/. */
+export interface CameraGroupTable {
+  id: string; // UUIDv7
+  name: string;
+  created_ms: number;
+  updated_ms: number;
+}
+
+/** Owned by access/. Camera ids are opaque (devices/ owns cameras). */
+export interface CameraGroupMemberTable {
+  group_id: string;
+  camera_id: string;
+}
+
+/** Owned by access/. A per-camera, per-group or all-cameras grant of actions to one account (R16.2). */
+export interface CameraGrantTable {
+  id: string; // UUIDv7
+  user_id: string;
+  scope_kind: 'camera' | 'group' | 'all';
+  scope_id: string | null;
+  actions: string; // comma-separated camera actions
+  created_by: string | null;
+  created_ms: number;
+}
+
+/** Owned by access/. Vetting and confidentiality agreement of one account (R16.1). */
+export interface PersonnelTable {
+  user_id: string;
+  vetted_ms: number | null;
+  confidentiality_signed_ms: number | null;
+  updated_ms: number;
+}
+
+/** Owned by access/. Completed trainings (R16.1). */
+export interface TrainingTable {
+  id: string; // UUIDv7
+  user_id: string;
+  course: string;
+  completed_ms: number;
+  valid_until_ms: number;
+  created_ms: number;
+}
+
+/** Owned by access/. Outsourced operation agreements (R15.2, R19). */
+export interface ContractorAgreementTable {
+  id: string; // UUIDv7
+  user_id: string;
+  company: string;
+  scope: string;
+  start_ms: number;
+  end_ms: number;
+  document_ref: string;
+  created_ms: number;
+}
+
 export interface Database {
   cameras: CameraTable;
   camera_streams: CameraStreamTable;
   recording_runs: RecordingRunTable;
   segments: SegmentTable;
+  users: UserTable;
+  user_roles: UserRoleTable;
+  sessions: SessionTable;
+  api_tokens: ApiTokenTable;
+  camera_groups: CameraGroupTable;
+  camera_group_members: CameraGroupMemberTable;
+  camera_grants: CameraGrantTable;
+  personnel: PersonnelTable;
+  trainings: TrainingTable;
+  contractor_agreements: ContractorAgreementTable;
 }
 
 export type CameraRow = Selectable<CameraTable>;
@@ -83,3 +200,13 @@ export type NewCameraStreamRow = Insertable<CameraStreamTable>;
 export type RecordingRunRow = Selectable<RecordingRunTable>;
 export type SegmentRow = Selectable<SegmentTable>;
 export type NewSegmentRow = Insertable<SegmentTable>;
+export type UserRow = Selectable<UserTable>;
+export type NewUserRow = Insertable<UserTable>;
+export type UserUpdate = Updateable<UserTable>;
+export type SessionRow = Selectable<SessionTable>;
+export type ApiTokenRow = Selectable<ApiTokenTable>;
+export type CameraGroupRow = Selectable<CameraGroupTable>;
+export type CameraGrantRow = Selectable<CameraGrantTable>;
+export type PersonnelRow = Selectable<PersonnelTable>;
+export type TrainingRow = Selectable<TrainingTable>;
+export type ContractorAgreementRow = Selectable<ContractorAgreementTable>;
