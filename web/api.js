@@ -18,21 +18,40 @@ export class ApiError extends Error {
   }
 }
 
+let csrfToken = null;
+
+/** The session's CSRF token (from login or /auth/me), sent with every state-changing request. */
+export function setCsrfToken(token) {
+  csrfToken = token;
+}
+
 /** GETs a JSON document; throws ApiError with the server's own error body when it sends one. */
 export async function getJson(path) {
   const response = await request(path, 'application/json');
   return response.json();
 }
 
-/** GETs any document (e.g. an HLS playlist) just to learn whether the API refuses it, and why. */
-export async function checkAvailable(path) {
-  await request(path, '*/*');
+/** POSTs JSON (with the CSRF token); resolves with the JSON answer, or null for 204. */
+export async function postJson(path, body) {
+  const response = await request(path, 'application/json', { method: 'POST', body: JSON.stringify(body ?? {}) });
+  return response.status === 204 ? null : response.json();
 }
 
-async function request(path, accept) {
+/** GETs a text document (an HLS playlist); throws ApiError with the server's reason when refused. */
+export async function fetchText(path) {
+  const response = await request(path, '*/*');
+  return response.text();
+}
+
+async function request(path, accept, init = {}) {
   let response;
+  const headers = { accept };
+  if (init.method && init.method !== 'GET') {
+    headers['content-type'] = 'application/json';
+    if (csrfToken) headers['x-csrf-token'] = csrfToken;
+  }
   try {
-    response = await fetch(path, { headers: { accept }, credentials: 'same-origin' });
+    response = await fetch(path, { ...init, headers, credentials: 'same-origin' });
   } catch (error) {
     throw new ApiError(0, 'network_error', `网络错误 Network error: ${error instanceof Error ? error.message : error}`);
   }

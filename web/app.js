@@ -1,8 +1,9 @@
-// Wiring of the minimal console page: camera and stream pickers, the Live / Playback tabs, state texts, the error
-// banner, and the test hooks `window.vigilLive` and `window.vigilPlayback`. The players own their media; this file
-// owns only the DOM around them.
+// Wiring of the minimal console page: sign-in, the reason every viewing must state (R16.3), the viewer watermark
+// over the pictures (D18), camera and stream pickers, the Live / Playback tabs, state texts, the error banner, and
+// the test hooks `window.vigilLive` and `window.vigilPlayback`. The players own their media; this file owns only the
+// DOM around them.
 
-import { describeError, fromCstInput, getJson, toCstInput } from './api.js';
+import { ApiError, describeError, fromCstInput, getJson, postJson, setCsrfToken, toCstInput } from './api.js';
 import { LivePlayer } from './live-player.js';
 import { exportUrl, PlaybackView } from './playback.js';
 
@@ -29,8 +30,18 @@ const STATE_TEXT = {
 
 const STREAM_KIND_TEXT = { main: '主码流 Main', sub: '子码流 Sub' };
 
+const REASON_TEXT = {
+  incident_investigation: '事件调查 Incident investigation',
+  security_patrol: '安全巡查 Security patrol',
+  equipment_check: '设备检查 Equipment check',
+  law_enforcement_request: '执法调取 Law-enforcement request',
+  data_subject_request: '当事人查看 Data-subject request',
+  training_drill: '培训演练 Training drill',
+};
+
 let cameras = [];
 let view = 'live';
+let me = null;
 
 const live = new LivePlayer(
   $('live-video'),
@@ -81,10 +92,20 @@ function selectedCamera() {
   return cameras.find((camera) => camera.id === $('camera').value) ?? null;
 }
 
-function liveUrl(cameraId, stream) {
+/** The stated reason, or null with the banner asking for it (R16.3: no viewing without one). */
+function currentReason() {
+  const category = $('reason-category').value;
+  const text = $('reason-text').value.trim();
+  if (!category || text.length < 2) return null;
+  return { category, text };
+}
+
+function liveUrl(cameraId, stream, reason) {
   const url = new URL(`/api/v1/cameras/${encodeURIComponent(cameraId)}/live`, window.location.href);
   url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
   if (stream) url.searchParams.set('stream', stream);
+  url.searchParams.set('reason', reason.category);
+  url.searchParams.set('reasonText', reason.text);
   return url.href;
 }
 
@@ -96,8 +117,9 @@ function updateDownloadLink() {
   const camera = selectedCamera();
   const { fromMs, toMs } = readRange();
   const link = $('download');
-  if (camera && Number.isFinite(fromMs) && Number.isFinite(toMs) && toMs > fromMs) {
-    link.href = exportUrl(camera.id, fromMs, toMs);
+  const reason = currentReason();
+  if (camera && reason && Number.isFinite(fromMs) && Number.isFinite(toMs) && toMs > fromMs) {
+    link.href = exportUrl(camera.id, fromMs, toMs, reason);
     link.removeAttribute('aria-disabled');
   } else {
     link.removeAttribute('href');
@@ -109,8 +131,10 @@ function updateDownloadLink() {
 function applySelection() {
   clearError();
   const camera = selectedCamera();
-  if (view === 'live' && camera) live.start(liveUrl(camera.id, $('stream').value));
+  const reason = currentReason();
+  if (view === 'live' && camera && reason) live.start(liveUrl(camera.id, $('stream').value, reason));
   else live.stop();
+  if (view === 'live' && camera && !reason) showError('请先选择查看事由并填写说明（依据 R16.3）。 State the reason for viewing first (R16.3).');
   if (view !== 'playback') playback.stop();
   updateDownloadLink();
 }
@@ -172,15 +196,97 @@ $('range').addEventListener('submit', async (event) => {
   const { fromMs, toMs } = readRange();
   if (!camera) return showError('请先选择摄像机 Choose a camera first');
   if (!(toMs > fromMs)) return showError('结束时间须晚于开始时间 The end must be after the start');
+  const reason = currentReason();
+  if (!reason) return showError('请先选择查看事由并填写说明（依据 R16.3）。 State the reason for viewing first (R16.3).');
   try {
-    await playback.play(camera.id, fromMs, toMs);
+    await playback.play(camera.id, fromMs, toMs, reason);
   } catch {
     // PlaybackView has already put the error in its state line and the banner (via onState).
   }
 });
 
-const now = Date.now();
-$('from').value = toCstInput(now - 5 * 60 * 1000);
-$('to').value = toCstInput(now);
-updateDownloadLink();
-loadCameras();
+$('reason-category').addEventListener('change', applySelection);
+$('reason-text').addEventListener('change', applySelection);
+
+/** The viewer watermark (D18): name, unit, account and the time, tiled over both pictures, refreshed each second. */
+function renderWatermarks() {
+  if (!me) return;
+  const text = `${me.displayName} · ${me.unit} · ${me.username} · ${new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 19).replace('T', ' ')}`;
+  for (const layer of document.querySelectorAll('.watermark')) {
+    if (layer.childElementCount !== 9) {
+      layer.replaceChildren(...Array.from({ length: 9 }, () => document.createElement('span')));
+    }
+    for (const span of layer.children) span.textContent = text;
+  }
+}
+
+function showLogin(message) {
+  $('app').hidden = true;
+  $('login').hidden = false;
+  $('password-form').hidden = true;
+  $('login-form').hidden = false;
+  $('login-error').hidden = !message;
+  $('login-error').textContent = message ?? '';
+}
+
+function enterApp(session) {
+  me = session;
+  setCsrfToken(session.csrfToken);
+  $('login').hidden = true;
+  $('app').hidden = false;
+  $('who').textContent = `${session.displayName}（${session.unit}）`;
+  $('reason-category').replaceChildren(
+    option('请选择 Choose…', ''),
+    ...session.reasonCategories.map((code) => option(REASON_TEXT[code] ?? code, code)),
+  );
+  renderWatermarks();
+  setInterval(renderWatermarks, 1000);
+  const now = Date.now();
+  $('from').value = toCstInput(now - 5 * 60 * 1000);
+  $('to').value = toCstInput(now);
+  updateDownloadLink();
+  loadCameras();
+}
+
+$('login-form').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  try {
+    const result = await postJson('/api/v1/auth/login', {
+      username: $('login-username').value,
+      password: $('login-password').value,
+      ...($('login-totp').value ? { totp: $('login-totp').value } : {}),
+    });
+    setCsrfToken(result.csrfToken);
+    if (result.mustChangePassword) {
+      $('login-form').hidden = true;
+      $('password-form').hidden = false;
+      $('password-current').value = $('login-password').value;
+      return;
+    }
+    enterApp(result);
+  } catch (error) {
+    showLogin(describeError(error));
+  }
+});
+
+$('password-form').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  try {
+    await postJson('/api/v1/auth/password', { current: $('password-current').value, next: $('password-next').value });
+    enterApp(await getJson('/api/v1/auth/me'));
+  } catch (error) {
+    $('login-error').textContent = describeError(error);
+    $('login-error').hidden = false;
+  }
+});
+
+$('logout').addEventListener('click', async () => {
+  live.stop();
+  playback.stop();
+  await postJson('/api/v1/auth/logout').catch(() => undefined);
+  window.location.reload();
+});
+
+getJson('/api/v1/auth/me').then(enterApp, (error) => {
+  showLogin(error instanceof ApiError && error.status === 401 ? '' : describeError(error));
+});

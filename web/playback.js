@@ -2,14 +2,24 @@
 // timeline bar, the HLS playlist played with hls.js (loaded by index.html as the global `Hls`), and the MP4 export
 // link. Owns its <video>, timeline and list elements; API errors are thrown up to the page, never swallowed.
 
-import { checkAvailable, describeError, formatCstTime, getJson } from './api.js';
+import { describeError, fetchText, formatCstTime, getJson } from './api.js';
 
-export function playlistUrl(cameraId, fromMs, toMs) {
-  return `/api/v1/cameras/${encodeURIComponent(cameraId)}/playback.m3u8?from=${fromMs}&to=${toMs}`;
+/** Segment URIs in the playlist are absolute paths; a blob: playlist has no base to resolve them against. */
+function absolutize(playlist) {
+  return playlist.replace(/(URI="|^)(\/api\/)/gm, `$1${window.location.origin}$2`);
 }
 
-export function exportUrl(cameraId, fromMs, toMs) {
-  return `/api/v1/cameras/${encodeURIComponent(cameraId)}/export.mp4?from=${fromMs}&to=${toMs}`;
+/** `&reason=…&reasonText=…`: every viewing states why (R16.3); the server records it before the first byte. */
+export function reasonParams(reason) {
+  return `&reason=${encodeURIComponent(reason?.category ?? '')}&reasonText=${encodeURIComponent(reason?.text ?? '')}`;
+}
+
+export function playlistUrl(cameraId, fromMs, toMs, reason) {
+  return `/api/v1/cameras/${encodeURIComponent(cameraId)}/playback.m3u8?from=${fromMs}&to=${toMs}${reasonParams(reason)}`;
+}
+
+export function exportUrl(cameraId, fromMs, toMs, reason) {
+  return `/api/v1/cameras/${encodeURIComponent(cameraId)}/export.mp4?from=${fromMs}&to=${toMs}${reasonParams(reason)}`;
 }
 
 export function recordingsUrl(cameraId, fromMs, toMs) {
@@ -33,24 +43,26 @@ export class PlaybackView {
     video.addEventListener('ended', () => this.#setState('ended', '回放结束 End of range'));
   }
 
-  /** Loads the timeline, checks the playlist is served, then plays it. Sets state 'error' and rethrows on failure. */
-  async play(cameraId, fromMs, toMs) {
+  /** Loads the timeline, then plays the playlist. Sets state 'error' and rethrows on failure. */
+  async play(cameraId, fromMs, toMs, reason) {
     this.stop();
     this.#setState('loading');
     try {
-      await this.#load(cameraId, fromMs, toMs);
+      await this.#load(cameraId, fromMs, toMs, reason);
     } catch (error) {
       this.#setState('error', describeError(error));
       throw error;
     }
   }
 
-  async #load(cameraId, fromMs, toMs) {
+  async #load(cameraId, fromMs, toMs, reason) {
     const recordings = await getJson(recordingsUrl(cameraId, fromMs, toMs));
     this.#renderTimeline(recordings, fromMs, toMs);
-    const url = playlistUrl(cameraId, fromMs, toMs);
-    // hls.js reports a refused playlist only as an HTTP status; fetching it first surfaces the API's own reason.
-    await checkAvailable(url);
+    // hls.js reports a refused playlist only as an HTTP status, so the playlist is fetched here first (surfacing the
+    // API's own reason, e.g. a missing training record) and handed to hls.js as a blob: each request of a playlist
+    // opens a register entry (R16.3), and one viewing should be one entry.
+    const text = await fetchText(playlistUrl(cameraId, fromMs, toMs, reason));
+    const url = URL.createObjectURL(new Blob([absolutize(text)], { type: 'application/vnd.apple.mpegurl' }));
     const Hls = window.Hls;
     if (Hls && Hls.isSupported()) {
       this.mediaRecovered = false;

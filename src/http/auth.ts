@@ -7,26 +7,20 @@
 //     come from our own origin (cross-site WebSocket hijacking);
 //   - a session that still owes a password change or TOTP enrolment may only call the routes that settle it.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { hasPermission, type Permission, type RouteAccess, type Subject } from '../access/index.js';
+import { hasPermission, type AuthenticatedSession, type Permission, type RouteAccess, type Subject } from '../access/index.js';
 import type {} from '@fastify/cookie';
 import './access-config.js';
 import { ApiError } from './errors.js';
 
 export const SESSION_COOKIE = 'vigil_session';
 
-/** A session's state as the auth layer needs it. */
-export interface SessionAuth {
-  subject: Subject;
-  csrfToken: string;
-  /** What the account must do before anything else: change its one-time password, or enrol TOTP (admins). */
-  pending?: 'password_change' | 'totp_setup' | null;
-}
-
 /** What the auth layer needs of access/ (AccessService implements it). */
 export interface AuthBackend {
-  authenticateSession(token: string): Promise<SessionAuth | null>;
+  authenticateSession(token: string): Promise<AuthenticatedSession | null>;
   authenticateToken(token: string): Promise<Subject | null>;
 }
+
+type Pending = 'password_change' | 'totp_setup' | null;
 
 /** Routes a session with a pending duty may still call. */
 const PENDING_ALLOWED = new Set(['/api/v1/auth/me', '/api/v1/auth/logout', '/api/v1/auth/password', '/api/v1/auth/totp/begin', '/api/v1/auth/totp/confirm']);
@@ -87,11 +81,14 @@ function requirePermission(subject: Subject, permission: Permission): void {
 }
 
 /** Session cookie first (a browser), then a bearer token (a machine); csrfToken null for tokens (no cookie, no CSRF). */
-async function resolveCaller(req: FastifyRequest, backend: AuthBackend): Promise<{ subject: Subject; csrfToken: string | null; pending?: SessionAuth['pending'] } | null> {
+async function resolveCaller(req: FastifyRequest, backend: AuthBackend): Promise<{ subject: Subject; csrfToken: string | null; pending?: Pending } | null> {
   const cookie = req.cookies?.[SESSION_COOKIE];
   if (cookie) {
     const session = await backend.authenticateSession(cookie);
-    if (session) return { subject: session.subject, csrfToken: session.csrfToken, pending: session.pending ?? null };
+    if (session) {
+      const pending: Pending = session.mustChangePassword ? 'password_change' : session.totpSetupRequired ? 'totp_setup' : null;
+      return { subject: session.subject, csrfToken: session.csrfToken, pending };
+    }
   }
   const header = req.headers.authorization;
   if (header?.startsWith('Bearer ')) {

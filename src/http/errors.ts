@@ -67,12 +67,7 @@ export const errorRegistry: Record<string, ErrorSpec> = {
   // (live.maxTranscodes), or it is turned off (0). Temporary on this server, so 503.
   transcode_limit: { status: 503 },
   transcode_disabled: { status: 503 },
-  // The access gate and the auth layer (R16). access/ adds its own codes beside these.
-  unauthenticated: { status: 401 },
-  forbidden: { status: 403, article: 'R16.2' },
-  csrf_invalid: { status: 403 },
-  password_change_required: { status: 403 },
-  totp_setup_required: { status: 403, article: 'R16.2' },
+  // Playback under a grant (R16.3) and the export watermark (D18).
   grant_required: { status: 403, article: 'R16.3' },
   grant_mismatch: { status: 403, article: 'R16.3' },
   watermark_unavailable: { status: 500 },

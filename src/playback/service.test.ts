@@ -1,9 +1,40 @@
-// VideoService.live: which stream a viewer gets, and that `transcode: 'h264'` goes to the transcoder (whose refusal
-// reaches the caller unchanged), never around the service.
+// VideoService.live: which stream a viewer gets, that `transcode: 'h264'` goes to the transcoder (whose refusal
+// reaches the caller unchanged), never around the service; and that every viewing passes the gate first (R16.3),
+// counts the bytes it sends into its grant and closes the grant when it ends.
 import { describe, expect, it } from 'vitest';
-import { VideoService, type LiveSource, type LiveViewerSink, type VideoServiceDeps } from './index.js';
+import type { GateRequest, Grant, Subject } from '../access/index.js';
+import { VideoService, type LiveSource, type LiveViewerSink, type VideoGate, type VideoServiceDeps, type Viewer } from './index.js';
 
 const sink: LiveViewerSink = { sendText() {}, sendBinary() {}, bufferedBytes: () => 0, close() {} };
+const subject: Subject = { accountId: 'u1', username: 'op', displayName: '张三', unit: '保卫处', roles: ['operator'], via: 'session' };
+const viewer: Viewer = { subject, reason: { category: 'security_patrol', text: '巡查' } };
+
+/** A gate that records what it was asked and hands out grants that record their bytes and closing. */
+class RecordingGate implements VideoGate {
+  readonly requests: GateRequest[] = [];
+  readonly closed: { accessId: number; bytes: number }[] = [];
+  refuse: Error | null = null;
+  async open(request: GateRequest): Promise<Grant> {
+    this.requests.push(request);
+    if (this.refuse) throw this.refuse;
+    const accessId = this.requests.length;
+    let bytes = 0;
+    let closed = false;
+    const closedLog = this.closed;
+    return {
+      accessId, subject: request.subject, action: request.action, cameraIds: request.target.cameraIds,
+      fromMs: request.target.fromMs ?? null, toMs: request.target.toMs ?? null, openedMs: 0,
+      addBytes: (n: number) => void (bytes += n),
+      close: async () => {
+        if (!closed) closedLog.push({ accessId, bytes });
+        closed = true;
+      },
+      get closed() {
+        return closed;
+      },
+    } as unknown as Grant;
+  }
+}
 
 function recordingSource(name: string, calls: string[]): LiveSource {
   return {
@@ -14,8 +45,10 @@ function recordingSource(name: string, calls: string[]): LiveSource {
   };
 }
 
-function service(calls: string[], transcoder?: LiveSource): VideoService {
+function service(calls: string[], transcoder?: LiveSource, gate: VideoGate = new RecordingGate()): VideoService {
   const deps = {
+    gate,
+    watermark: null,
     cameras: {
       get: async (id: string) => ({
         id,
@@ -37,10 +70,10 @@ describe('VideoService.live', () => {
   it('subscribes to the hub (sub stream by default) or, with transcode h264, to the transcoder', async () => {
     const calls: string[] = [];
     const video = service(calls);
-    (await video.live('cam', undefined, sink))();
-    await video.live('cam', 'main', sink);
-    await video.live('cam', 'main', sink, { transcode: 'h264' });
-    await video.live('cam', undefined, sink, { transcode: 'h264' });
+    (await video.live(viewer, 'cam', undefined, sink))();
+    await video.live(viewer, 'cam', 'main', sink);
+    await video.live(viewer, 'cam', 'main', sink, { transcode: 'h264' });
+    await video.live(viewer, 'cam', undefined, sink, { transcode: 'h264' });
     expect(calls).toEqual(['hub:cam-sub', 'hub:left:cam-sub', 'hub:cam-main', 'transcoder:cam-main', 'transcoder:cam-sub']);
   });
 
@@ -50,6 +83,36 @@ describe('VideoService.live', () => {
         throw Object.assign(new Error('all 2 live transcodes are in use'), { code: 'transcode_limit' });
       },
     };
-    await expect(service([], refusing).live('cam', 'main', sink, { transcode: 'h264' })).rejects.toMatchObject({ code: 'transcode_limit' });
+    const gate = new RecordingGate();
+    await expect(service([], refusing, gate).live(viewer, 'cam', 'main', sink, { transcode: 'h264' })).rejects.toMatchObject({ code: 'transcode_limit' });
+    expect(gate.closed).toEqual([{ accessId: 1, bytes: 0 }]); // the grant opened for it is closed, not leaked
+  });
+
+  it('asks the gate with the viewer, action live and the camera before subscribing; a refusal subscribes nothing', async () => {
+    const calls: string[] = [];
+    const gate = new RecordingGate();
+    gate.refuse = Object.assign(new Error('training expired'), { code: 'training_overdue', article: 'R16.1' });
+    await expect(service(calls, undefined, gate).live(viewer, 'cam', undefined, sink)).rejects.toMatchObject({ code: 'training_overdue' });
+    expect(calls).toEqual([]);
+    expect(gate.requests).toEqual([{ subject, action: 'live', target: { cameraIds: ['cam'] }, reason: viewer.reason }]);
+  });
+
+  it('counts the bytes sent to the viewer into the grant and closes it when the viewing ends', async () => {
+    const gate = new RecordingGate();
+    let viewerSink: LiveViewerSink | null = null;
+    const hub: LiveSource = {
+      subscribe(_streamId, s) {
+        viewerSink = s;
+        return () => undefined;
+      },
+    };
+    const deps = { gate, watermark: null, cameras: { get: async (id: string) => ({ id, streams: [{ id: 's', kind: 'main', record: true }] }) }, live: hub, transcoder: hub, now: () => 0, maxRangeMs: 1 };
+    const stop = await new VideoService(deps as unknown as VideoServiceDeps).live(viewer, 'cam', undefined, sink);
+    viewerSink!.sendBinary(Buffer.alloc(1000));
+    viewerSink!.sendText('{"type":"waiting"}');
+    viewerSink!.sendBinary(Buffer.alloc(500));
+    stop();
+    await new Promise((r) => setTimeout(r, 10));
+    expect(gate.closed).toEqual([{ accessId: 1, bytes: 1500 }]);
   });
 });

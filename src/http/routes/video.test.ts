@@ -1,14 +1,19 @@
 // The live WebSocket route on a real Fastify server and real `ws` clients, with a stand-in VideoService: it passes
-// the transcode option through, turns a refusal into an error message and a 4000 + status close, and drops a viewer
-// that stops answering pings (and unsubscribes it).
+// the viewer (subject, reason, address) and the transcode option through, turns a refusal into an error message and
+// a 4000 + status close, and drops a viewer that stops answering pings (and unsubscribes it). The auth layer is not
+// installed here (it has its own tests): a hook puts a subject on the request as it would.
 import websocket from '@fastify/websocket';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import type { LiveOptions, LiveViewerSink, VideoService } from '../../playback/index.js';
+import type { Subject } from '../../access/index.js';
+import type { LiveOptions, LiveViewerSink, VideoService, Viewer } from '../../playback/index.js';
 import { videoRoutes } from './video.js';
 
+const subject: Subject = { accountId: 'u1', username: 'op', displayName: '张三', unit: '保卫处', roles: ['operator'], via: 'session' };
+
 interface LiveCall {
+  viewer: Viewer;
   cameraId: string;
   kind: string | undefined;
   options: LiveOptions;
@@ -26,16 +31,20 @@ afterEach(async () => {
 async function serve(live: (call: LiveCall) => void, pingMs: number): Promise<{ url: string; calls: LiveCall[] }> {
   const calls: LiveCall[] = [];
   const video = {
-    live: async (cameraId: string, kind: 'main' | 'sub' | undefined, sink: LiveViewerSink, options: LiveOptions = {}) => {
-      const call: LiveCall = { cameraId, kind, options, sink, unsubscribed: false };
+    live: async (viewer: Viewer, cameraId: string, kind: 'main' | 'sub' | undefined, sink: LiveViewerSink, options: LiveOptions = {}) => {
+      const call: LiveCall = { viewer, cameraId, kind, options, sink, unsubscribed: false };
       calls.push(call);
       live(call);
       return () => void (call.unsubscribed = true);
     },
   } as unknown as VideoService;
   app = Fastify();
+  app.decorateRequest('subject', null);
+  app.addHook('onRequest', async (req) => {
+    req.subject = subject;
+  });
   await app.register(websocket);
-  await app.register(videoRoutes, { video, livePingIntervalMs: pingMs });
+  await app.register(videoRoutes, { video, cameraScope: async () => 'all', livePingIntervalMs: pingMs });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
@@ -58,13 +67,14 @@ function open(url: string, options: WebSocket.ClientOptions = {}): Promise<{ ws:
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('GET /api/v1/cameras/:id/live', () => {
-  it('passes stream and transcode=h264 to VideoService.live', async () => {
+  it('passes the viewer with its reason (R16.3), stream and transcode=h264 to VideoService.live', async () => {
     const { url, calls } = await serve((call) => call.sink.sendText('{"type":"waiting"}'), 15_000);
-    const { ws, texts } = await open(`${url}?stream=main&transcode=h264`);
+    const { ws, texts } = await open(`${url}?stream=main&transcode=h264&reason=security_patrol&reasonText=${encodeURIComponent('夜间巡查')}`);
     await sleep(100);
     expect(calls.map(({ cameraId, kind, options }) => ({ cameraId, kind, options }))).toEqual([
       { cameraId: 'cam-1', kind: 'main', options: { transcode: 'h264' } },
     ]);
+    expect(calls[0]?.viewer).toEqual({ subject, reason: { category: 'security_patrol', text: '夜间巡查' }, clientAddr: '127.0.0.1' });
     expect(texts).toEqual(['{"type":"waiting"}']);
     ws.close();
     await sleep(100);
