@@ -10,7 +10,9 @@ describe.each(dialects)('migrations on %s', (dialect) => {
     const t = await createTestDatabase(dialect);
     dispose = t.dispose;
     const tables = (await t.db.introspection.getTables()).map((x) => x.name).sort();
-    expect(tables).toEqual(['camera_streams', 'cameras', 'recording_runs', 'segments']);
+    expect(tables).toEqual([
+      'access_register', 'access_register_cameras', 'audit_checkpoints', 'camera_streams', 'cameras', 'recording_runs', 'segments', 'system_log',
+    ]);
     const again = await migrateToLatest(t.db);
     expect(again.results).toEqual([]);
   });
