@@ -1,6 +1,7 @@
 // Composition root (architecture §2): config → logger → core → recorder → HTTP. Wiring only, no logic.
 export { openCore, databaseConfigOf, type Core } from './core.js';
 export { loadCredentialKey, CredentialKeyError } from './credential-key.js';
+export { loadAuditKey, auditKeyPath, AuditKeyError } from './audit-key.js';
 export { createLogger, redactPaths, type Logger } from './logger.js';
 export { createMetrics } from './metrics.js';
 export { startVigil, type RunningVigil } from './server.js';

@@ -1,6 +1,7 @@
 // `vigil`: the command line (architecture §8). Each command is a thin wrapper over a module API, prints human text
 // or --json, and returns its exit code: 0 ok, 1 error, 2 usage, 3 a check found problems.
 import { Command, CommanderError } from 'commander';
+import { registerAuditCommands } from './audit.js';
 import { registerCameraCommands } from './camera.js';
 import { registerCheckCommand } from './check.js';
 import type { Act, CommonOptions } from './context.js';
@@ -35,6 +36,7 @@ export async function main(argv: string[]): Promise<number> {
   registerMigrateCommand(program, act);
   registerCameraCommands(program, act);
   registerCheckCommand(program, act);
+  registerAuditCommands(program, act);
 
   try {
     await program.parseAsync(argv, { from: 'user' });
