@@ -1,9 +1,8 @@
 // Shared by the audit tests: register inputs, a register over a test database, and the attacker's first step
 // (dropping the append-only triggers) so a test can tamper as someone with database access would.
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
-import { sql } from 'kysely';
 import type { AccessRecordInput, SystemEventInput } from '../access/index.js';
-import type { Db } from '../db/index.js';
+import { sql, type Db } from '../db/index.js';
 import { AuditRegisters } from './registers.js';
 
 export const testKey: KeyObject = generateKeyPairSync('ed25519').privateKey;

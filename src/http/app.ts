@@ -5,8 +5,10 @@ import websocket from '@fastify/websocket';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import type { AuditRegisters } from '../audit/index.js';
 import type { CameraService } from '../devices/index.js';
 import { toApiError } from './errors.js';
+import { auditRoutes } from './routes/audit.js';
 import { cameraRoutes, type StreamStatus } from './routes/cameras.js';
 import { opsRoutes, type OpsRoutesOptions } from './routes/ops.js';
 import { videoRoutes, type VideoRoutesOptions } from './routes/video.js';
@@ -20,6 +22,8 @@ export interface HttpDeps {
   video: VideoRoutesOptions;
   webDir: string;
   hlsJsFile: string;
+  /** The access register and the system log (R16.3). */
+  audit: AuditRegisters;
 }
 
 export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
@@ -52,6 +56,7 @@ export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
   await app.register(opsRoutes, deps.ops);
   await app.register(cameraRoutes, { cameras: deps.cameras, statusOf: deps.statusOf });
   await app.register(videoRoutes, deps.video);
+  await app.register(auditRoutes, { audit: deps.audit });
   await app.register(webRoutes, { webDir: deps.webDir, hlsJsFile: deps.hlsJsFile });
   return app;
 }
