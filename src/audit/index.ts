@@ -3,7 +3,8 @@
 // touches the file system (app/ loads the signing key) and never updates or deletes a row (triggers refuse it).
 export { AuditRegisters, type AuditRegistersDeps } from './registers.js';
 export { AuditError, type AuditErrorCode } from './errors.js';
-export { keyIdOf, type LogName } from './chain.js';
+// The chain primitives, for tools that rebuild or check a register outside Vigil (bench, external verifiers).
+export { checkpointSignatureValid, GENESIS_HASH, keyIdOf, rowHash, type LogName } from './chain.js';
 export { parseInstant } from './time.js';
 export type { ExportFormat } from './entries.js';
 export type * from './types.js';
