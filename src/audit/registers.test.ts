@@ -139,8 +139,11 @@ describe.each(dialects)('audit registers on %s', (dialect: Dialect) => {
     let now = 1_780_000_000_000;
     const { t, audit } = await setup({ now: () => now, checkpointEveryEntries: 1000, checkpointEveryMs: 5000 });
     await audit.recordEvent(eventInput());
+    await audit.verify(); // waits until the append's batch has finished its checkpoint check, at the old time
+    expect(await t.db.selectFrom('audit_checkpoints').selectAll().execute()).toEqual([]);
     now += 6000;
     await audit.recordEvent(eventInput());
+    await audit.verify();
     const rows = await t.db.selectFrom('audit_checkpoints').select(['log', 'upto_seq']).execute();
     expect(rows.map((r) => [r.log, Number(r.upto_seq)])).toEqual([['system', 2]]);
   });

@@ -157,10 +157,7 @@ export class AuditRegisters implements AccessRecorder, SystemEventRecorder {
 
   /** Runs `fn` after everything queued before it: appends and checkpoints never interleave in this process. */
   private serial<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.tail.then(async () => {
-      await this.load();
-      return fn();
-    });
+    const run = this.tail.then(fn);
     this.tail = run.catch(() => undefined);
     return run;
   }
@@ -187,6 +184,8 @@ export class AuditRegisters implements AccessRecorder, SystemEventRecorder {
     if (batch.length === 0) return;
     let written: Written;
     try {
+      // Inside the try: if even loading fails, every caller of this batch hears of it (none is left hanging).
+      await this.load();
       written = await this.repo.withAppendLock((tx) => this.writeBatch(tx, batch));
     } catch (err) {
       for (const p of batch) p.reject(err);
@@ -268,6 +267,7 @@ export class AuditRegisters implements AccessRecorder, SystemEventRecorder {
   }
 
   private async checkpointAll(force: boolean): Promise<void> {
+    await this.load();
     const now = this.deps.now();
     for (const log of ['access', 'system'] as const) {
       const head = this.ownHead[log];
