@@ -4,6 +4,7 @@
 // Options may also come from the environment: VIGIL_BENCH_QUICK=1, VIGIL_BENCH_ONLY=seek,fuzz, VIGIL_BENCH_OUT=DIR,
 // and any setting as VIGIL_BENCH_<NAME> (e.g. VIGIL_BENCH_STREAMS=8,16). Flags win over the environment.
 import { resolve } from 'node:path';
+import { auditRegister } from './audit-register.js';
 import { benchDir, formatTable, writeResult, type BenchOptions, type BenchResult } from './lib/common.js';
 import { fuzz } from './fuzz.js';
 import { liveLatency } from './live-latency.js';
@@ -16,13 +17,15 @@ const BENCHMARKS: Record<string, (options: BenchOptions) => Promise<BenchResult>
   'live-latency': liveLatency,
   seek,
   fuzz,
+  'audit-register': auditRegister,
 };
 
 const USAGE = `usage: npm run bench -- [--quick] [--only ${Object.keys(BENCHMARKS).join('|')}[,…]] [--out DIR] [--SETTING VALUE …]
 settings: --streams 8,16,32 --warmup 10 --duration 60 --order bare-first|vigil-first   (recording-cost)
           --connections 100 --window 40 --cameras 4                                  (live-latency)
           --rows 1000000 --cameras 8 --queries 500 --ranges 1,60,1440 --keep-db PATH    (seek)
-          --cases 1000000 --seed 20261125 --parse-passes 20                           (fuzz)`;
+          --cases 1000000 --seed 20261125 --parse-passes 20                           (fuzz)
+          --appends 50000 --register-rows 10000000 --queries 500                      (audit-register)`;
 
 function parseArgs(argv: string[]): { quick: boolean; only: string[] | null; outDir: string; settings: Record<string, string> } {
   const settings: Record<string, string> = {};

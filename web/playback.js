@@ -4,9 +4,16 @@
 
 import { describeError, fetchText, formatCstTime, getJson } from './api.js';
 
-/** Segment URIs in the playlist are absolute paths; a blob: playlist has no base to resolve them against. */
-function absolutize(playlist) {
-  return playlist.replace(/(URI="|^)(\/api\/)/gm, `$1${window.location.origin}$2`);
+/** A blob: playlist has no base URL: every URI in it (segment lines, `URI="…"` attributes) is made absolute. */
+function absolutize(playlist, baseUrl) {
+  const base = new URL(baseUrl, window.location.href);
+  return playlist
+    .split('\n')
+    .map((line) => {
+      if (line.startsWith('#')) return line.replace(/URI="([^"]*)"/g, (_m, uri) => `URI="${new URL(uri, base).href}"`);
+      return line.trim() ? new URL(line.trim(), base).href : line;
+    })
+    .join('\n');
 }
 
 /** `&reason=…&reasonText=…`: every viewing states why (R16.3); the server records it before the first byte. */
@@ -61,8 +68,9 @@ export class PlaybackView {
     // hls.js reports a refused playlist only as an HTTP status, so the playlist is fetched here first (surfacing the
     // API's own reason, e.g. a missing training record) and handed to hls.js as a blob: each request of a playlist
     // opens a register entry (R16.3), and one viewing should be one entry.
-    const text = await fetchText(playlistUrl(cameraId, fromMs, toMs, reason));
-    const url = URL.createObjectURL(new Blob([absolutize(text)], { type: 'application/vnd.apple.mpegurl' }));
+    const source = playlistUrl(cameraId, fromMs, toMs, reason);
+    const text = await fetchText(source);
+    const url = URL.createObjectURL(new Blob([absolutize(text, source)], { type: 'application/vnd.apple.mpegurl' }));
     const Hls = window.Hls;
     if (Hls && Hls.isSupported()) {
       this.mediaRecovered = false;

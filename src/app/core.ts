@@ -3,12 +3,15 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { AccessService, type AccessRecorder, type SystemEventRecorder } from '../access/index.js';
+import { AuditRegisters } from '../audit/index.js';
 import { storeDirOf, type Config } from '../config/index.js';
 import { migrateToLatest, openDatabase, type DatabaseConfig, type OpenDatabase } from '../db/index.js';
 import { CameraService } from '../devices/index.js';
 import { RecordingRepo } from '../recording/index.js';
 import { LocalSegmentStore } from '../storage/index.js';
+import { loadAuditKey } from './audit-key.js';
 import { loadCredentialKey } from './credential-key.js';
+import { loadTotpKey } from './totp-key.js';
 
 export interface Core {
   config: Config;
@@ -16,6 +19,10 @@ export interface Core {
   cameras: CameraService;
   recordings: RecordingRepo;
   store: LocalSegmentStore;
+  /** The access register and the system log (R16.3). */
+  audit: AuditRegisters;
+  /** Accounts, sessions, roles, grants, personnel records and the access gate (R16). */
+  access: AccessService;
   close(): Promise<void>;
 }
 
@@ -38,7 +45,24 @@ export async function openCore(config: Config, onListenerError?: (err: unknown) 
     });
     const store = new LocalSegmentStore(storeDirOf(config));
     await store.init();
-    return { config, database, cameras, recordings: new RecordingRepo(database.db), store, close: () => database.close() };
+    const audit = new AuditRegisters({
+      db: database.db,
+      dialect: database.dialect,
+      now: Date.now,
+      signingKey: loadAuditKey(config.dataDir),
+      checkpointEveryEntries: config.audit.checkpointEveryEntries,
+      checkpointEveryMs: config.audit.checkpointEveryMs,
+    });
+    // The registers write their final checkpoints before the database closes.
+    const close = async () => {
+      try {
+        await audit.close();
+      } finally {
+        await database.close();
+      }
+    };
+    const access = createAccess(database, audit, config, loadTotpKey(config.dataDir));
+    return { config, database, cameras, recordings: new RecordingRepo(database.db), store, audit, access, close };
   } catch (err) {
     await database.close();
     throw err;

@@ -5,8 +5,8 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import type { Config } from '../config/index.js';
 import { buildHttpApp, type HealthReport } from '../http/index.js';
-import { LiveHub, LiveTranscoder, type TranscodeEvent } from '../media/index.js';
-import { PlaybackError, VideoService, type SegmentBytes } from '../playback/index.js';
+import { findCjkFont, LiveHub, LiveTranscoder, runWatermark, type TranscodeEvent } from '../media/index.js';
+import { PlaybackError, VideoService, type ExportWatermark, type SegmentBytes } from '../playback/index.js';
 import type { LocalSegmentStore } from '../storage/index.js';
 import { Recorder, reconcileStore } from '../recording/index.js';
 import { openCore, type Core } from './core.js';
@@ -16,6 +16,8 @@ import { createMetrics } from './metrics.js';
 export interface RunningVigil {
   url: string;
   port: number;
+  /** On the first start only: the system administrator created, with its one-time password (to print once). */
+  initialAdmin: { username: string; password: string } | null;
   core: Core;
   recorder: Recorder;
   close(): Promise<void>;
@@ -26,6 +28,7 @@ const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export async function startVigil(config: Config, log: Logger): Promise<RunningVigil> {
   const core = await openCore(config, (err) => log.error({ err }, 'camera change listener failed'));
   let recorder: Recorder | null = null;
+  let video: VideoService | null = null;
   const hub = new LiveHub();
   const transcoder = new LiveTranscoder({
     hub,
@@ -52,7 +55,9 @@ export async function startVigil(config: Config, log: Logger): Promise<RunningVi
     const rec = recorder;
 
     const metrics = createMetrics({ recorder: rec, hub, transcoder, store: core.store });
-    const video = new VideoService({
+    video = new VideoService({
+      gate: core.access.gate,
+      watermark: exportWatermark(config, log),
       index: core.recordings,
       bytes: segmentBytesOf(core.store),
       cameras: core.cameras,
@@ -61,18 +66,22 @@ export async function startVigil(config: Config, log: Logger): Promise<RunningVi
       now: Date.now,
       maxRangeMs: config.playback.maxRangeMs,
     });
+    const initialAdmin = await core.access.bootstrapAdmin();
     const require = createRequire(import.meta.url);
     const app = await buildHttpApp({
       log,
+      access: core.access,
+      reasonCategories: config.access.reasonCategories,
       cameras: core.cameras,
       statusOf: (streamId) => {
         const s = rec.status(streamId);
         return s && { streamId, state: s.state, reason: s.reason, recording: s.recorder?.state ?? 'not_recorded' };
       },
       ops: { health: () => health(core, rec, config), metrics: () => metrics.render() },
-      video: { video },
+      video: { video: video },
       webDir: join(repoRoot, 'web'),
       hlsJsFile: require.resolve('hls.js/dist/hls.min.js'),
+      audit: core.audit,
     });
     await app.listen({ host: config.http.host, port: config.http.port });
     const address = app.server.address();
@@ -81,18 +90,22 @@ export async function startVigil(config: Config, log: Logger): Promise<RunningVi
     log.info({ listen: url, dataDir: config.dataDir, database: config.database.dialect }, 'vigil serving');
 
     let closing: Promise<void> | null = null;
+    const openVideo = video;
     return {
-      url, port, core, recorder: rec,
+      url, port, core, recorder: rec, initialAdmin,
       close: () => (closing ??= (async () => {
         await transcoder.close();
         hub.close('server shutting down');
         await app.close();
+        // Open playback grants get their register close entries before the registers close with the core.
+        await openVideo.close();
         await rec.stop();
         await core.close();
         log.info('vigil stopped');
       })()),
     };
   } catch (err) {
+    await video?.close().catch(() => undefined);
     await transcoder.close().catch(() => undefined);
     await recorder?.stop().catch(() => undefined);
     await core.close().catch(() => undefined);
@@ -132,6 +145,21 @@ async function health(core: Core, recorder: Recorder, config: Config): Promise<H
         storeFull,
       },
     },
+  };
+}
+
+/**
+ * Exports are watermarked (D18) by an ffmpeg encode with a CJK font. Without a font the server still runs (live and
+ * playback need none) and says so once; exports are then refused with `watermark_unavailable`.
+ */
+function exportWatermark(config: Config, log: Logger): ExportWatermark | null {
+  const fontFile = findCjkFont();
+  if (!fontFile) {
+    log.warn('no CJK font found (install fonts-noto-cjk): exports are refused until one is installed (D18 watermark)');
+    return null;
+  }
+  return {
+    burn: (lines, produce, consume) => runWatermark({ ffmpegPath: config.ingest.ffmpegPath, fontFile, lines }, produce, consume),
   };
 }
 

@@ -1,12 +1,14 @@
 // `vigil`: the command line (architecture §8). Each command is a thin wrapper over a module API, prints human text
 // or --json, and returns its exit code: 0 ok, 1 error, 2 usage, 3 a check found problems.
 import { Command, CommanderError } from 'commander';
+import { registerAuditCommands } from './audit.js';
 import { registerCameraCommands } from './camera.js';
 import { registerCheckCommand } from './check.js';
-import type { Act, CommonOptions } from './context.js';
+import { withCore, type Act, type CommonOptions } from './context.js';
 import { registerMigrateCommand } from './migrate.js';
 import { createOutput, exitCodes, UsageError } from './output.js';
 import { registerServeCommand } from './serve.js';
+import { registerAccessCommands } from './user.js';
 
 export async function main(argv: string[]): Promise<number> {
   let exitCode: number = exitCodes.ok;
@@ -35,6 +37,8 @@ export async function main(argv: string[]): Promise<number> {
   registerMigrateCommand(program, act);
   registerCameraCommands(program, act);
   registerCheckCommand(program, act);
+  registerAuditCommands(program, act);
+  registerAccessCommands(program, act, (opts, fn) => withCore(opts, (core) => fn(core.access)));
 
   try {
     await program.parseAsync(argv, { from: 'user' });

@@ -12,7 +12,17 @@ export function registerServeCommand(program: Command, act: Act): void {
       const config = configFrom({ ...opts, port: o.port });
       const log = createLogger(config.log.level, process.stderr); // stdout carries the result line
       const vigil = await startVigil(config, log);
-      out.result({ url: vigil.url, port: vigil.port, dataDir: config.dataDir }, `Vigil is serving at ${vigil.url}`);
+      // The first start creates the system administrator; its one-time password is shown here once (never logged)
+      // and must be changed at first sign-in.
+      const admin = vigil.initialAdmin;
+      const firstStart = admin
+        ? `\nFirst start: created system administrator '${admin.username}' with one-time password ${admin.password}\n` +
+          '首次启动：已创建系统管理员，请用上面的一次性密码登录并立即修改。 Sign in with it and change it at once.'
+        : '';
+      out.result(
+        { url: vigil.url, port: vigil.port, dataDir: config.dataDir, ...(admin ? { initialAdmin: admin } : {}) },
+        `Vigil is serving at ${vigil.url}${firstStart}`,
+      );
       await new Promise<void>((resolveStop) => {
         const stop = (signal: string) => {
           log.info({ signal }, 'stopping');

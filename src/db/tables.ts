@@ -175,6 +175,73 @@ export interface ContractorAgreementTable {
   created_ms: number;
 }
 
+/** Owned by audit/. The access register (R16.3): append-only, hash-chained; a close is a new row pointing at its open. */
+export interface AccessRegisterTable {
+  /** Given explicitly by audit/ (it is hashed); 1, 2, 3, … without gaps. */
+  seq: number;
+  at_ms: number;
+  kind: 'open' | 'refused' | 'close';
+  /** For a close entry: the seq of the open entry it closes; else null. */
+  for_seq: number | null;
+  account_id: string | null;
+  username: string;
+  display_name: string;
+  unit: string;
+  /** Comma-separated role names. */
+  roles: string;
+  action: string;
+  /** JSON array of camera ids (hashed as stored). */
+  camera_ids: string;
+  from_ms: number | null;
+  to_ms: number | null;
+  reason_category: string | null;
+  reason_text: string | null;
+  request_id: string | null;
+  client_addr: string | null;
+  refusal_code: string | null;
+  refusal_article: string | null;
+  refusal_message: string | null;
+  bytes: number | null;
+  ended_ms: number | null;
+  prev_hash: Buffer;
+  hash: Buffer;
+}
+
+/** Owned by audit/. One row per (entry, camera), derived from access_register.camera_ids in the same transaction. */
+export interface AccessRegisterCameraTable {
+  seq: number;
+  camera_id: string;
+  at_ms: number;
+}
+
+/** Owned by audit/. The system log: logins, account, role, grant and personnel changes; chained like the register. */
+export interface SystemLogTable {
+  seq: number;
+  at_ms: number;
+  actor_id: string | null;
+  actor_username: string | null;
+  actor_name: string | null;
+  actor_unit: string | null;
+  event: string;
+  target: string | null;
+  /** JSON object (hashed as stored). */
+  details: string;
+  client_addr: string | null;
+  prev_hash: Buffer;
+  hash: Buffer;
+}
+
+/** Owned by audit/. A signed (Ed25519) chain head of one log. */
+export interface AuditCheckpointTable {
+  id: Generated<number>;
+  log: 'access' | 'system';
+  upto_seq: number;
+  head_hash: Buffer;
+  at_ms: number;
+  key_id: string;
+  signature: Buffer;
+}
+
 export interface Database {
   cameras: CameraTable;
   camera_streams: CameraStreamTable;
@@ -190,6 +257,10 @@ export interface Database {
   personnel: PersonnelTable;
   trainings: TrainingTable;
   contractor_agreements: ContractorAgreementTable;
+  access_register: AccessRegisterTable;
+  access_register_cameras: AccessRegisterCameraTable;
+  system_log: SystemLogTable;
+  audit_checkpoints: AuditCheckpointTable;
 }
 
 export type CameraRow = Selectable<CameraTable>;
@@ -210,3 +281,6 @@ export type CameraGrantRow = Selectable<CameraGrantTable>;
 export type PersonnelRow = Selectable<PersonnelTable>;
 export type TrainingRow = Selectable<TrainingTable>;
 export type ContractorAgreementRow = Selectable<ContractorAgreementTable>;
+export type AccessRegisterRow = Selectable<AccessRegisterTable>;
+export type SystemLogRow = Selectable<SystemLogTable>;
+export type AuditCheckpointRow = Selectable<AuditCheckpointTable>;

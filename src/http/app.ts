@@ -10,10 +10,12 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { AccessService } from '../access/index.js';
+import type { AuditRegisters } from '../audit/index.js';
 import type { CameraService } from '../devices/index.js';
 import { installAuth, markRoutesPublic } from './auth.js';
 import { toApiError } from './errors.js';
 import { authRoutes } from './routes/auth.js';
+import { auditRoutes } from './routes/audit.js';
 import { cameraRoutes, type StreamStatus } from './routes/cameras.js';
 import { grantRoutes } from './routes/grants.js';
 import { userRoutes } from './routes/users.js';
@@ -31,6 +33,8 @@ export interface HttpDeps {
   video: Omit<VideoRoutesOptions, 'cameraScope'>;
   webDir: string;
   hlsJsFile: string;
+  /** The access register and the system log (R16.3). */
+  audit: AuditRegisters;
 }
 
 export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
@@ -97,5 +101,6 @@ export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
     markRoutesPublic(web);
     await web.register(webRoutes, { webDir: deps.webDir, hlsJsFile: deps.hlsJsFile });
   });
+  await app.register(auditRoutes, { audit: deps.audit });
   return app;
 }

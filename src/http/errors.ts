@@ -63,6 +63,10 @@ export const errorRegistry: Record<string, ErrorSpec> = {
   group_name_taken: { status: 409 },
   grant_not_found: { status: 404 },
   token_not_found: { status: 404 },
+  // The access register (R16.3): closing an entry that is not an open one, or appending after shutdown began.
+  audit_entry_not_found: { status: 404 },
+  audit_entry_already_closed: { status: 409 },
+  audit_closed: { status: 503 },
   // Live transcoding to H.264 (architecture §3 "Browsers and H.265") is costed and limited: every slot is in use
   // (live.maxTranscodes), or it is turned off (0). Temporary on this server, so 503.
   transcode_limit: { status: 503 },

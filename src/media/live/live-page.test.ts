@@ -70,6 +70,13 @@ function encode(args: string[], hub: LiveHub, streamId: string): Encoder {
   return { child, exited, stderr: () => stderr };
 }
 
+/** The signed-in viewer, as GET /api/v1/auth/me describes it. */
+const me = {
+  accountId: 'u-1', username: 'op1', displayName: '王五', unit: '保卫处 Security Office', roles: ['operator'],
+  permissions: ['camera.list', 'video.live', 'video.playback', 'video.export'], via: 'session', csrfToken: 'csrf-1',
+  reasonCategories: ['incident_investigation', 'security_patrol'],
+};
+
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
 }
@@ -95,6 +102,7 @@ const types: Record<string, string> = {
 async function serve(req: IncomingMessage, res: ServerResponse, hlsDir: string): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://localhost');
   const path = url.pathname;
+  if (path === '/api/v1/auth/me') return sendJson(res, 200, me);
   if (path === '/api/v1/cameras') return sendJson(res, 200, cameras);
   if (path === '/api/v1/cameras/cam-1/recordings') return sendJson(res, 200, recordingsOf(url));
   if (path.startsWith('/api/v1/cameras/cam-2/')) {
@@ -173,6 +181,11 @@ describe('live page in Chromium', () => {
     expect(await vodDone).toBe(0);
     await page.goto(baseUrl);
     await page.waitForFunction(() => document.querySelectorAll('#camera option').length === 2);
+    // R16.3: nothing plays before a reason is stated.
+    expect(await page.textContent('#error')).toContain('R16.3');
+    await page.selectOption('#reason-category', 'security_patrol');
+    await page.fill('#reason-text', '夜间巡查 night patrol');
+    await page.dispatchEvent('#reason-text', 'change');
   }, 60_000); // encoding the HLS clip and starting Chromium on 2 busy cores
 
   afterAll(async () => {
@@ -212,6 +225,8 @@ describe('live page in Chromium', () => {
       return ranges && ranges.length ? ranges.end(ranges.length - 1) - (video?.currentTime ?? 0) : Infinity;
     });
     expect(latencyS).toBeLessThan(4); // the player keeps near the live edge
+    // D18: the viewer's name and unit are drawn over the picture.
+    expect(await page.textContent('#live .watermark')).toContain('王五 · 保卫处 Security Office · op1');
 
     const shot = join(artifacts, 'live.png');
     await page.screenshot({ path: shot });
@@ -272,8 +287,8 @@ describe('live page in Chromium', () => {
     expect(await page.locator('#timeline .gap').getAttribute('title')).toContain('camera_offline');
     expect(await page.textContent('#gaps')).toContain('缺口 Gap');
     const href = await page.getAttribute('#download', 'href');
-    expect(href).toMatch(/^\/api\/v1\/cameras\/cam-1\/export\.mp4\?from=\d+&to=\d+$/);
-    const [fromMs, toMs] = (href?.match(/\d+/g) ?? []).slice(-2).map(Number);
+    expect(href).toMatch(/^\/api\/v1\/cameras\/cam-1\/export\.mp4\?from=\d+&to=\d+&reason=security_patrol&reasonText=%E5%A4%9C/);
+    const [fromMs, toMs] = [Number(/from=(\d+)/.exec(href ?? '')?.[1]), Number(/to=(\d+)/.exec(href ?? '')?.[1])];
     expect((toMs ?? 0) - (fromMs ?? 0)).toBe(5 * 60 * 1000);
     expect(await page.evaluate(() => window.vigilLive.state())).toBe('idle'); // live stops on the playback tab
     await page.screenshot({ path: join(artifacts, 'playback.png') });
