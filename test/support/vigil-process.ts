@@ -4,6 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ApiSession, provisionAccounts, TEST_PASSWORD } from './accounts.js';
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const vigilBin = join(repoRoot, 'bin', 'vigil.mjs');
@@ -78,15 +79,28 @@ export interface ServingVigil {
   child: ChildProcess;
   /** Everything the server wrote to stderr (pino JSON log lines). */
   logs(): string;
+  /**
+   * Signed in as `viewer`, an operator with live, playback and export grants on every camera and valid personnel
+   * records (R16.1): what a test uses to reach the API. Video requests still need a reason (see `withReason`).
+   */
+  viewer: ApiSession;
+  /** `viewer.fetch`: the API as the signed-in viewer. */
+  api(path: string, init?: RequestInit & { json?: unknown }): Promise<Response>;
   /** SIGTERM and wait for exit (graceful: runs closed with cause `shutdown`). */
   stop(): Promise<number | null>;
   /** SIGKILL and wait for exit (a crash). */
   kill(): Promise<void>;
 }
 
-/** Starts `vigil serve --json --port 0` and resolves once it prints its URL. */
+/** Starts `vigil serve --json --port 0` and resolves once it prints its URL (and the viewer is signed in). */
 export function startServe(dataDir: string, options: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<ServingVigil> {
   return startServeWith(process.execPath, [vigilBin, 'serve', '--json', '--data-dir', dataDir, '--port', '0'], options);
+}
+
+/** The test viewer of each data directory, created once; later starts sign in with TEST_PASSWORD. */
+async function viewerPassword(dataDir: string): Promise<string> {
+  const created = await provisionAccounts(dataDir, [{ username: 'viewer', displayName: '测试观看员 Test Viewer', roles: ['operator'], grantAll: ['live', 'playback', 'export'] }]);
+  return created.get('viewer') ?? TEST_PASSWORD;
 }
 
 /**
@@ -94,6 +108,9 @@ export function startServe(dataDir: string, options: { env?: NodeJS.ProcessEnv; 
  * for a private tmpfs) — and resolves once the server prints its URL.
  */
 export async function startServeWith(command: string, args: string[], options: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<ServingVigil> {
+  const dataDir = args[args.indexOf('--data-dir') + 1];
+  if (!dataDir) throw new Error('startServeWith: the args must name --data-dir');
+  const password = await viewerPassword(dataDir);
   const child = spawn(command, args, { env: childEnv(options.env), stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   let stdout = '';
@@ -114,9 +131,19 @@ export async function startServeWith(command: string, args: string[], options: {
       reject(new Error(`vigil serve exited with ${code} before it was ready:\n${stderr.slice(-3000)}`));
     });
   });
+  let viewer: ApiSession;
+  try {
+    viewer = await ApiSession.login(ready.url, 'viewer', password);
+  } catch (err) {
+    child.kill('SIGKILL');
+    await exited;
+    throw err;
+  }
   return {
     ...ready,
     child,
+    viewer,
+    api: (path, init) => viewer.fetch(path, init),
     logs: () => stderr,
     stop: async () => {
       child.kill('SIGTERM');
