@@ -95,11 +95,14 @@ export async function startVigil(config: Config, log: Logger): Promise<RunningVi
       url, port, core, recorder: rec, initialAdmin,
       close: () => (closing ??= (async () => {
         await transcoder.close();
+        log.debug('stop: transcodes closed');
         hub.close('server shutting down');
         await app.close();
+        log.debug('stop: http closed');
         // Open playback grants get their register close entries before the registers close with the core.
         await openVideo.close();
         await rec.stop();
+        log.debug('stop: recorder stopped');
         await core.close();
         log.info('vigil stopped');
       })()),

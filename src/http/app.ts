@@ -77,7 +77,10 @@ export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
   });
   // Only routes that ask for it are limited (login; later the public complaint intake).
   await app.register(rateLimit, { global: false });
-  installAuth(app, deps.access);
+  const routeTable = installAuth(app, deps.access);
+  // Every route and who may call it (R16.2): for inspectors checking the system's access rules, and the
+  // permission-matrix test, which compares it with its own declared table.
+  app.get('/api/v1/system/routes', { config: { access: 'config.read' } }, async () => routeTable());
   const cameraScope = deps.access.cameraScope.bind(deps.access);
 
   // OpenAPI generated from the routes' TypeBox schemas; browsable at /docs, JSON at /docs/json.

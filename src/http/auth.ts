@@ -30,12 +30,25 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 /** Marks every route registered in this context (and its children) public: static files, API docs. */
 export function markRoutesPublic(app: FastifyInstance): void {
   app.addHook('onRoute', (route) => {
-    route.config = { ...(route.config ?? {}), access: (route.config as { access?: RouteAccess } | undefined)?.access ?? 'public' };
+    // In place: the root's hook (installAuth) has already taken a reference to this config object.
+    route.config ??= {};
+    const config = route.config as { access?: RouteAccess };
+    config.access ??= 'public';
   });
 }
 
-/** Installs route-access enforcement on the root instance. Call before any route is registered. */
-export function installAuth(app: FastifyInstance, backend: AuthBackend): void {
+/** One route and who may call it, as registered. */
+export interface RouteRule {
+  method: string;
+  url: string;
+  access: RouteAccess | null;
+}
+
+/**
+ * Installs route-access enforcement on the root instance. Call before any route is registered. Returns the route
+ * table (every route registered, with its rule), for the routes listing and the permission-matrix test.
+ */
+export function installAuth(app: FastifyInstance, backend: AuthBackend): () => RouteRule[] {
   const routes: { method: string; url: string; config: { access?: RouteAccess } }[] = [];
   app.decorateRequest('subject', null);
   app.addHook('onRoute', (route) => {
@@ -69,6 +82,12 @@ export function installAuth(app: FastifyInstance, backend: AuthBackend): void {
     if (access !== 'authenticated') requirePermission(session.subject, access);
     void reply;
   });
+  // A refused WebSocket upgrade is answered over the raw socket, which the HTTP server no longer tracks: unless it is
+  // destroyed here, it stays open after the answer and holds up the server's shutdown.
+  app.addHook('onResponse', async (req, reply) => {
+    if ((req.headers.upgrade ?? '').toLowerCase() === 'websocket' && reply.statusCode >= 400) req.raw.socket?.destroy();
+  });
+  return () => routes.map((r) => ({ method: r.method, url: r.url, access: r.config.access ?? null }));
 }
 
 function requirePermission(subject: Subject, permission: Permission): void {
