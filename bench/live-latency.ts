@@ -12,7 +12,8 @@ import { startSimCameras } from '../tools/sim-camera/index.js';
 import { startServe, waitFor, type ServingVigil } from '../test/support/vigil-process.js';
 import { distribution, machineInfo, numberSetting, round, sleep, type BenchOptions, type BenchResult } from './lib/common.js';
 import { benchStream, ensureBenchClip, perStream } from './lib/media.js';
-import { addCamera, scrapeMetrics, stopServe } from './lib/vigil.js';
+import { withReason } from '../test/support/accounts.js';
+import { addCamera, adminSession, scrapeMetrics, stopServe } from './lib/vigil.js';
 import { loadAverage, machineBusy, machineCpu } from './lib/proc.js';
 
 const P95_GOAL_MS = 500;
@@ -31,14 +32,15 @@ interface Attempt {
   error: string | null;
 }
 
-function connectOnce(wsUrl: string, camera: number): Promise<Attempt> {
+/** `wsOptions`: the viewer's session cookie and origin (the live route needs a signed-in operator, R16.2). */
+function connectOnce(wsUrl: string, camera: number, wsOptions: { headers: Record<string, string> }): Promise<Attempt> {
   return new Promise((resolve) => {
     const attempt: Attempt = { camera, openMs: null, firstFragmentMs: null, firstFragmentAfterOpenMs: null, keyframe: null, textMessages: [], error: null };
     const t0 = performance.now();
     let init: InitSegment | null = null;
     let expectInit = false;
     let done = false;
-    const ws = new WebSocket(wsUrl);
+    const ws = new WebSocket(wsUrl, wsOptions);
     const finish = (error?: string) => {
       if (done) return;
       done = true;
@@ -98,11 +100,13 @@ export async function liveLatency(options: BenchOptions): Promise<BenchResult> {
   try {
     serve = await startServe(dataDir);
     const ids: string[] = [];
-    for (const name of names) ids.push(await addCamera(serve.url, `live bench ${name}`, sim.urlOf(name)));
+    const admin = await adminSession(serve, dataDir);
+    for (const name of names) ids.push(await addCamera(admin, `live bench ${name}`, sim.urlOf(name)));
     const url = serve.url;
+    const wsOptions = serve.viewer.wsOptions();
     await waitFor(
       async () => {
-        const received = perStream(await scrapeMetrics(url), 'vigil_stream_fragments_received');
+        const received = perStream(await scrapeMetrics(admin), 'vigil_stream_fragments_received');
         return received.size === names.length && [...received.values()].every((v) => v >= 3);
       },
       { timeoutMs: 90_000, intervalMs: 500, what: 'every camera to be recording (3 fragments)' },
@@ -116,7 +120,8 @@ export async function liveLatency(options: BenchOptions): Promise<BenchResult> {
       offsets.map(async (offset) => {
         await sleep(Math.max(0, t0 + offset - Date.now()));
         const camera = Math.floor(Math.random() * ids.length);
-        return connectOnce(`${wsBase}/api/v1/cameras/${ids[camera]}/live`, camera);
+        // Each viewing states its reason (R16.3) and opens its own register entry, as a person's would.
+        return connectOnce(withReason(`${wsBase}/api/v1/cameras/${ids[camera]}/live`), camera, wsOptions);
       }),
     );
     const busy = machineBusy(m0, machineCpu());

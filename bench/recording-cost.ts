@@ -19,7 +19,7 @@ import {
   type BenchOptions, type BenchResult, type SummaryRow,
 } from './lib/common.js';
 import { bareFfmpegArgs, benchStream, ensureBenchClip, perStream, type PromSample } from './lib/media.js';
-import { addCamera, scrapeMetrics, stopServe } from './lib/vigil.js';
+import { addCamera, adminSession, scrapeMetrics, stopServe } from './lib/vigil.js';
 import {
   loadAverage, machineBusy, machineCpu, processTree, readStat, sampleGroup, threadCpuDelta, threadCpuSeconds, type GroupSample, type ProcStat,
 } from './lib/proc.js';
@@ -247,11 +247,11 @@ async function runVigil(
   const t0 = Date.now();
   try {
     serve = await startServe(dataDir);
-    for (const name of names) await addCamera(serve.url, `bench ${name}`, sim.urlOf(name));
-    const url = serve.url;
+    const admin = await adminSession(serve, dataDir);
+    for (const name of names) await addCamera(admin, `bench ${name}`, sim.urlOf(name));
     await waitFor(
       async () => {
-        const received = perStream(await scrapeMetrics(url), 'vigil_stream_fragments_received');
+        const received = perStream(await scrapeMetrics(admin), 'vigil_stream_fragments_received');
         return received.size === names.length && [...received.values()].every((v) => v > 0);
       },
       { timeoutMs: 90_000, intervalMs: 500, what: 'every Vigil stream to receive fragments' },
@@ -259,10 +259,10 @@ async function runVigil(
     const startupSeconds = (Date.now() - t0) / 1000;
     log(`    vigil: ${names.length} streams recording after ${startupSeconds.toFixed(1)} s; warm-up ${warmupS} s`);
     await sleep(warmupS * 1000);
-    const before = await scrapeMetrics(url);
+    const before = await scrapeMetrics(admin);
     log(`    vigil: measuring ${measureS} s`);
     const w = await measureWindow({ rootPid: serve.child.pid! }, names.length, measureS, sim.pid);
-    const after = await scrapeMetrics(url);
+    const after = await scrapeMetrics(admin);
 
     const get = (s: PromSample[], n: string) => perStream(s, n);
     const rec1 = get(after, 'vigil_stream_fragments_received');

@@ -1,7 +1,8 @@
 // The minimal page in a real browser (Debian's Chromium via playwright-core) against the real server recording a
 // real RTSP camera: live view decodes frames through MSE, playback decodes a recorded range through hls.js, and the
 // H.265 camera (no hvc1 in this Chromium) is recorded as H.265 and played live through the server's H.264 transcode,
-// with a bilingual note saying so; the transcode's ffmpeg stops once the page has gone.
+// with a bilingual note saying so; the transcode's ffmpeg stops once the page has gone. The page is used as a person
+// would: sign in (as the test viewer, an operator), state the reason for viewing (R16.3), then watch.
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { parseFragment, parseInit } from '../src/media/index.js';
 import { startSimCameras, type SimCameras } from '../tools/sim-camera/index.js';
+import { ApiSession, provisionAccounts, TEST_PASSWORD, TEST_REASON, withReason } from './support/accounts.js';
 import { launchBrowser } from './support/browser.js';
 import { runVigil, startServe, waitFor, writeTestConfig, type ServingVigil } from './support/vigil-process.js';
 
@@ -36,6 +38,8 @@ describe('web page in Chromium', () => {
   let dataDir: string;
   let h264Id: string;
   let h265Id: string;
+  /** /metrics needs ops.read: a system administrator. */
+  let admin: ApiSession;
 
   beforeAll(async () => {
     sim = await startSimCameras({
@@ -54,7 +58,9 @@ describe('web page in Chromium', () => {
     };
     h264Id = await add('东门 East Gate', sim.urlOf('web-h264'));
     h265Id = await add('门厅 Hall', sim.urlOf('web-h265'));
+    const passwords = await provisionAccounts(dataDir, [{ username: 'sysadmin1', roles: ['system_admin'] }]);
     vigil = await startServe(dataDir);
+    admin = await ApiSession.login(vigil.url, 'sysadmin1', passwords.get('sysadmin1')!);
     browser = await launchBrowser();
   });
 
@@ -68,7 +74,15 @@ describe('web page in Chromium', () => {
   async function openPage(): Promise<Page> {
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     await page.goto(vigil.url + '/');
+    // Sign in as the viewer (startServe already replaced its one-time password with TEST_PASSWORD).
+    await page.fill('#login-username', 'viewer');
+    await page.fill('#login-password', TEST_PASSWORD);
+    await page.click('#login-form button[type="submit"]');
     await page.waitForFunction(() => (document.getElementById('camera') as HTMLSelectElement).options.length >= 2);
+    // State the reason for viewing (R16.3); without it the page starts no video.
+    await page.selectOption('#reason-category', TEST_REASON.category);
+    await page.fill('#reason-text', TEST_REASON.text);
+    await page.dispatchEvent('#reason-text', 'change');
     return page;
   }
 
@@ -82,7 +96,7 @@ describe('web page in Chromium', () => {
 
   it('plays back a recorded range with hls.js', async () => {
     const rangeOf = async () => {
-      const res = await fetch(`${vigil.url}/api/v1/cameras/${h264Id}/recordings?from=${Date.now() - 120_000}&to=${Date.now()}`);
+      const res = await vigil.api(`/api/v1/cameras/${h264Id}/recordings?from=${Date.now() - 120_000}&to=${Date.now()}`);
       const tl = (await res.json()) as { segments: { startMs: number; endMs: number }[] };
       return tl.segments.length >= 2 ? { from: tl.segments[0]!.startMs, to: tl.segments[1]!.endMs } : null;
     };
@@ -96,13 +110,13 @@ describe('web page in Chromium', () => {
     await page.fill('#to', cst(range.to));
     await page.click('#range button[type="submit"], #range [type="submit"]');
     await page.waitForFunction(() => (window as unknown as { vigilPlayback: { framesDecoded(): number } }).vigilPlayback.framesDecoded() > 25, undefined, { timeout: 20_000 });
-    expect(await page.getAttribute('#download', 'href')).toMatch(new RegExp(`/api/v1/cameras/${h264Id}/export\\.mp4\\?from=\\d+&to=\\d+`));
+    expect(await page.getAttribute('#download', 'href')).toMatch(new RegExp(`/api/v1/cameras/${h264Id}/export\\.mp4\\?from=\\d+&to=\\d+&reason=${TEST_REASON.category}&reasonText=`));
     await page.close();
   });
 
   it('records the H.265 camera as it comes and plays it live through the H.264 transcode, with a note', async () => {
     await waitFor(async () => {
-      const res = await fetch(`${vigil.url}/api/v1/cameras/${h265Id}/recordings?from=${Date.now() - 120_000}&to=${Date.now()}`);
+      const res = await vigil.api(`/api/v1/cameras/${h265Id}/recordings?from=${Date.now() - 120_000}&to=${Date.now()}`);
       const tl = (await res.json()) as { segments: { codec: string }[] };
       return tl.segments.some((s) => /^(hvc1|hev1)\./.test(s.codec));
     }, { timeoutMs: 30_000, what: 'an H.265 segment' });
@@ -118,7 +132,7 @@ describe('web page in Chromium', () => {
     expect(await page.isVisible('#live-note')).toBe(true);
     expect(await page.isHidden('#error')).toBe(true);
     const transcodes = async () => {
-      const text = await (await fetch(`${vigil.url}/metrics`)).text();
+      const text = await (await admin.fetch('/metrics')).text();
       return Number(/^vigil_live_transcodes (\d+)$/m.exec(text)?.[1]);
     };
     expect(await transcodes()).toBe(1);
@@ -131,7 +145,7 @@ describe('web page in Chromium', () => {
     expect(vigil.logs()).toMatch(/"reason":"idle".*"msg":"live transcode stopped"|"msg":"live transcode stopped".*"reason":"idle"/);
 
     // The API itself, from cold (no transcode running): an avc1 init, then a keyframe fragment.
-    const ws = new WebSocket(`${vigil.url.replace('http', 'ws')}/api/v1/cameras/${h265Id}/live?transcode=h264`);
+    const ws = new WebSocket(withReason(`${vigil.url.replace('http', 'ws')}/api/v1/cameras/${h265Id}/live?transcode=h264`), vigil.viewer.wsOptions());
     const opened = Date.now();
     const texts: string[] = [];
     const binaries: Buffer[] = [];

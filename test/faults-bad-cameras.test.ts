@@ -4,11 +4,13 @@
 // Proves: each bad stream shows a clear state and reason in the API; the server keeps running and records the good
 // camera; ffmpeg is restarted no faster than the production backoff (1 s → 30 s) allows; no credential — the right
 // one or the wrong one, raw, percent-encoded or as Basic-auth base64 — appears in the log, the API, the CLI output or
-// an ffmpeg command line; nothing is left running afterwards.
+// an ffmpeg command line; nothing is left running afterwards. The API is read as the signed-in operator and, for
+// /metrics (ops.read) and the stream addresses (camera.locate), as a system administrator.
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimCameras, type SimCameras } from '../tools/sim-camera/index.js';
-import { addCamera, api, cameras, closedPort, mainStatus, metricValue, tempDir, recordings, ProcessTracker, secretForms, shutDownAndCheckLeaks, smallStream } from './support/faults.js';
+import type { ApiSession } from './support/accounts.js';
+import { addCamera, api, cameras, closedPort, mainStatus, metricValue, tempDir, recordings, ProcessTracker, secretForms, shutDownAndCheckLeaks, signIn, smallStream, SYSADMIN } from './support/faults.js';
 import { runVigil, startServe, waitFor, writeTestConfig, type ServingVigil } from './support/vigil-process.js';
 
 const AUTH = { user: 'vigil-adm1n', password: 'Sup3r-S3cret!pw/x' };
@@ -43,6 +45,7 @@ function maxSpawns(windowMs: number, permanent: boolean): number {
 const tracker = new ProcessTracker().start();
 let sim: SimCameras;
 let vigil: ServingVigil | undefined;
+let admin: ApiSession;
 let dataDir: string;
 let startedAt = 0;
 const ids = { unreachable: '', wrongPassword: '', mjpeg: '', good: '' };
@@ -66,6 +69,7 @@ beforeAll(async () => {
   cliOutput.push(list.stdout, list.stderr);
   startedAt = Date.now();
   vigil = await startServe(dataDir);
+  admin = await signIn(vigil, dataDir, SYSADMIN);
 }, 120_000);
 
 afterAll(async () => {
@@ -74,7 +78,7 @@ afterAll(async () => {
 
 describe('bad cameras (real vigil serve, ffmpeg, RTSP server)', () => {
   it('shows a clear state and reason per stream: unreachable, auth_failed, unsupported_codec; the good camera records', async () => {
-    const base = vigil!.url;
+    const base = vigil!;
     const want: Record<string, [string, string | null]> = {
       [ids.unreachable]: ['reconnecting', 'unreachable'],
       [ids.wrongPassword]: ['failed', 'auth_failed'],
@@ -104,11 +108,11 @@ describe('bad cameras (real vigil serve, ffmpeg, RTSP server)', () => {
   });
 
   it(`restarts ffmpeg no faster than the backoff (1 s → 30 s) over ${WINDOW_MS / 1000} s; the server keeps running and records`, async () => {
-    const base = vigil!.url;
+    const base = vigil!;
     // The window starts before `vigil serve` was spawned, so it is at least as long as the time since the first spawn.
     const wait = startedAt + WINDOW_MS - Date.now();
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-    const metrics = await api(base, '/metrics');
+    const metrics = await api(admin, '/metrics');
     const windowMs = Date.now() - startedAt;
     expect(metrics.status).toBe(200);
     const all = await cameras(base);
@@ -139,15 +143,21 @@ describe('bad cameras (real vigil serve, ffmpeg, RTSP server)', () => {
   });
 
   it('never shows a credential: log, API, metrics, CLI output, ffmpeg command lines', async () => {
-    const base = vigil!.url;
+    const base = vigil!;
     const responses: string[] = [];
-    for (const path of ['/api/v1/cameras', '/metrics', '/healthz', ...Object.values(ids).flatMap((id) => [`/api/v1/cameras/${id}`, `/api/v1/cameras/${id}/recordings?from=${startedAt - 1000}&to=${Date.now()}`])]) {
-      const r = await api(base, path);
-      expect(r.status, path).toBeLessThan(500);
-      responses.push(r.text);
+    // The operator (video) and the system administrator (stream addresses, metrics) each read what their role may.
+    const asViewer = ['/api/v1/cameras', '/healthz', ...Object.values(ids).flatMap((id) => [`/api/v1/cameras/${id}`, `/api/v1/cameras/${id}/recordings?from=${startedAt - 1000}&to=${Date.now()}`])];
+    const asAdmin = ['/api/v1/cameras', '/metrics', '/healthz', ...Object.values(ids).map((id) => `/api/v1/cameras/${id}`)];
+    for (const [who, paths] of [[base, asViewer], [admin, asAdmin]] as const) {
+      for (const path of paths) {
+        const r = await api(who, path);
+        expect(r.status, path).toBe(200);
+        responses.push(r.text);
+      }
     }
-    // The URLs come back without userinfo.
-    for (const c of await cameras(base)) for (const s of c.streams) expect(s.url).toMatch(/^rtsp:\/\/(\*\*\*@)?127\.0\.0\.1:\d+\/\w+$/);
+    // The URLs come back without userinfo (to a role with camera.locate; the operator gets none at all, D6).
+    for (const c of await cameras(admin)) for (const s of c.streams) expect(s.url).toMatch(/^rtsp:\/\/(\*\*\*@)?127\.0\.0\.1:\d+\/\w+$/);
+    for (const c of await cameras(base)) for (const s of c.streams) expect(s.url).toBeUndefined();
     const cmdlines = tracker.ffmpegChildrenOf(vigil!.child.pid!).map((p) => {
       try {
         return readFileSync(`/proc/${p.pid}/cmdline`, 'utf8');

@@ -4,9 +4,13 @@
 // returns a file's bytes (nothing outside the store, and no segment through a path trick); the CLI answers a bad
 // URL with exit 1 and a clear message that does not echo the credentials, an unknown option and a missing
 // `--storage` with exit 2. Requests go out byte for byte (node:http), so `..` segments reach the server unresolved.
+// All requests are made as a signed-in operator (the access gate, R16): video requests state a reason, and segment
+// reads of real segments carry the grant token of a playlist, so each refusal below is about the bad input itself
+// and not about missing credentials (bad ids are refused before the grant is even looked at).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimCameras, type SimCameras } from '../tools/sim-camera/index.js';
-import { addCamera, api, type TimelineJson, tempDir, rawGet, recordings, ProcessTracker, shutDownAndCheckLeaks, smallStream } from './support/faults.js';
+import { withReason, type ApiSession } from './support/accounts.js';
+import { addCamera, api, playlistGrant, type TimelineJson, tempDir, rawGet, recordings, ProcessTracker, shutDownAndCheckLeaks, signIn, smallStream, SYSADMIN } from './support/faults.js';
 import { runVigil, startServe, waitFor, writeTestConfig, type ServingVigil } from './support/vigil-process.js';
 
 const DAY_MS = 86_400_000;
@@ -19,6 +23,8 @@ let camB: string;
 let segA: TimelineJson['segments'][0];
 let segB: TimelineJson['segments'][0];
 let t0: number;
+/** Camera changes need camera.configure: a system administrator (the viewer is an operator). */
+let admin: ApiSession;
 
 beforeAll(async () => {
   sim = await startSimCameras({ streams: [smallStream('a'), smallStream('b')] });
@@ -31,10 +37,11 @@ beforeAll(async () => {
   // One committed segment per camera, so ids of real segments exist to misuse.
   const firsts = await Promise.all(
     [camA, camB].map((id) =>
-      waitFor(async () => (await recordings(vigil.url, id, t0 - 1000)).segments[0], { timeoutMs: 30_000, what: `a segment of ${id}` }),
+      waitFor(async () => (await recordings(vigil, id, t0 - 1000)).segments[0], { timeoutMs: 30_000, what: `a segment of ${id}` }),
     ),
   );
   [segA, segB] = firsts as [TimelineJson['segments'][0], TimelineJson['segments'][0]];
+  admin = await signIn(vigil, dataDir, SYSADMIN);
 }, 120_000);
 
 afterAll(async () => {
@@ -50,7 +57,7 @@ interface Case {
 }
 
 async function expectRefused(c: Case): Promise<void> {
-  const r = await rawGet(vigil.url, c.path, c.headers);
+  const r = await rawGet(vigil, c.path, c.headers);
   const shown = `${c.path} → ${r.status} ${r.body.toString('utf8').slice(0, 300)}`;
   const [lo, hi] = Array.isArray(c.status) ? c.status : [c.status, c.status];
   expect(r.status, shown).toBeGreaterThanOrEqual(lo);
@@ -72,8 +79,8 @@ describe('bad input over HTTP (real vigil serve with recordings)', () => {
     const cases: Case[] = [
       { path: `/api/v1/cameras/..%2F..%2Fetc/recordings?${range}`, status: 422, message: badCameraId },
       { path: `/api/v1/cameras/..%2F..%2F..%2Fetc%2Fpasswd/segments/1`, status: 422, message: badCameraId },
-      { path: `/api/v1/cameras/%2e%2e%2f%2e%2e%2fetc/export.mp4?${range}`, status: 422, message: badCameraId },
-      { path: `/api/v1/cameras/..%5C..%5Cwindows/playback.m3u8?${range}`, status: 422, message: badCameraId },
+      { path: withReason(`/api/v1/cameras/%2e%2e%2f%2e%2e%2fetc/export.mp4?${range}`), status: 422, message: badCameraId },
+      { path: withReason(`/api/v1/cameras/..%5C..%5Cwindows/playback.m3u8?${range}`), status: 422, message: badCameraId },
       { path: `/api/v1/cameras/%252e%252e%252fetc/recordings?${range}`, status: 422, message: badCameraId },
       { path: `/api/v1/cameras/${camA}%00/recordings?${range}`, status: 422, message: badCameraId },
       { path: `/api/v1/cameras/%00/recordings?${range}`, status: 422, message: badCameraId },
@@ -106,16 +113,30 @@ describe('bad input over HTTP (real vigil serve with recordings)', () => {
       { path: `/api/v1/cameras/${camA}/segments/1e3`, status: 404, message: /is not a positive integer/ },
       { path: `/api/v1/cameras/${camA}/segments/99999999999999999999`, status: 404, message: /is not a positive integer/ },
       { path: `/api/v1/cameras/${camA}/segments/${'9'.repeat(41)}`, status: 400, message: /must NOT have more than 40 characters/ },
-      { path: `/api/v1/cameras/${camA}/segments/987654321`, status: 404, message: new RegExp(`camera ${camA} has no segment 987654321`) },
-      // A real segment, but of camera B: ids are no way around the camera in the path.
-      { path: `/api/v1/cameras/${camA}/segments/${segB.id}`, status: 404, message: new RegExp(`camera ${camA} has no segment ${segB.id}`) },
-      { path: `/api/v1/cameras/${camB}/segments/${segA.id}`, status: 404, message: new RegExp(`camera ${camB} has no segment ${segA.id}`) },
-      // Byte ranges outside the file.
-      { path: `/api/v1/cameras/${camA}/segments/${segA.id}`, status: 416, message: /range/i, headers: { range: `bytes=${segA.sizeBytes + 10}-` } },
     ];
     for (const c of cases) await expectRefused(c);
-    // The right camera gets its segment (so the 404s above are about ownership, not a broken route).
-    const own = await rawGet(vigil.url, `/api/v1/cameras/${camB}/segments/${segB.id}`);
+    // Valid ids are read under a playback grant: the token of a playlist of that camera (R16.3).
+    const grantA = await playlistGrant(vigil, camA, t0 - 1000, Date.now());
+    const grantB = await playlistGrant(vigil, camB, t0 - 1000, Date.now());
+    const g = (token: string) => `grant=${encodeURIComponent(token)}`;
+    const granted: Case[] = [
+      { path: `/api/v1/cameras/${camA}/segments/987654321?${g(grantA.token)}`, status: 404, message: new RegExp(`camera ${camA} has no segment 987654321`) },
+      // A real segment, but of camera B: ids are no way around the camera in the path (nor the grant).
+      { path: `/api/v1/cameras/${camA}/segments/${segB.id}?${g(grantA.token)}`, status: 404, message: new RegExp(`camera ${camA} has no segment ${segB.id}`) },
+      { path: `/api/v1/cameras/${camB}/segments/${segA.id}?${g(grantB.token)}`, status: 404, message: new RegExp(`camera ${camB} has no segment ${segA.id}`) },
+      // A grant is bound to its camera: camera A's token does not open camera B's segment; no token opens nothing.
+      { path: `/api/v1/cameras/${camB}/segments/${segB.id}?${g(grantA.token)}`, status: 403, message: /playback grant/ },
+      { path: `/api/v1/cameras/${camA}/segments/${segA.id}`, status: 403, message: /playback grant/ },
+      { path: `/api/v1/cameras/${camA}/segments/${segA.id}?grant=1.not-a-token`, status: 403, message: /playback grant/ },
+      // Byte ranges outside the file.
+      { path: `/api/v1/cameras/${camA}/segments/${segA.id}?${g(grantA.token)}`, status: 416, message: /range/i, headers: { range: `bytes=${segA.sizeBytes + 10}-` } },
+    ];
+    for (const c of granted) await expectRefused(c);
+    // The right camera, under its playlist's grant, gets its segment (so the 404s above are about ownership, not a
+    // broken route). The URL is the one the playlist gave.
+    const ownUrl = grantB.segmentUrls.get(segB.id);
+    expect(ownUrl, `segment ${segB.id} in camera B's playlist`).toBeDefined();
+    const own = await rawGet(vigil, ownUrl!);
     expect(own.status).toBe(200);
     expect(own.contentType).toBe('video/mp4');
     expect(own.body.length).toBe(segB.sizeBytes);
@@ -151,25 +172,29 @@ describe('bad input over HTTP (real vigil serve with recordings)', () => {
     for (const [query, message] of ranges) {
       for (const p of paths) {
         const qs = new URLSearchParams(query).toString();
-        await expectRefused({ path: `/api/v1/cameras/${camA}/${p}${qs ? `?${qs}` : ''}`, status: 400, message });
+        const path = `/api/v1/cameras/${camA}/${p}${qs ? `?${qs}` : ''}`;
+        // Playlist and export state a reason (R16.3), so the refusal is about the range.
+        await expectRefused({ path: p === 'recordings' ? path : withReason(path), status: 400, message });
       }
     }
     // Longer than the limit: 366 days for the listing; config playback.maxRangeMs (shorter) for playlist and export.
     await expectRefused({ path: `/api/v1/cameras/${camA}/recordings?from=${now - 400 * DAY_MS}&to=${now}`, status: 400, message: /the range is 400 days; at most 366 days is allowed/ });
     for (const p of ['playback.m3u8', 'export.mp4']) {
-      await expectRefused({ path: `/api/v1/cameras/${camA}/${p}?from=${now - 40 * DAY_MS}&to=${now}`, status: 400, message: /the range is 40 days; at most [\d.]+ (days|hours) is allowed/ });
+      await expectRefused({ path: withReason(`/api/v1/cameras/${camA}/${p}?from=${now - 40 * DAY_MS}&to=${now}`), status: 400, message: /the range is 40 days; at most [\d.]+ (days|hours) is allowed/ });
     }
     // A valid range with nothing in it is not an error of the request's form: 404 no_recording, with the range.
-    await expectRefused({ path: `/api/v1/cameras/${camA}/export.mp4?from=${now - 20 * DAY_MS}&to=${now - 19 * DAY_MS}`, status: 404, message: /nothing is recorded between/ });
+    await expectRefused({ path: withReason(`/api/v1/cameras/${camA}/export.mp4?from=${now - 20 * DAY_MS}&to=${now - 19 * DAY_MS}`), status: 404, message: /nothing is recorded between/ });
     // And a good range works on all three (the refusals above are about the values, not broken routes).
     for (const p of paths) {
-      const r = await rawGet(vigil.url, `/api/v1/cameras/${camA}/${p}?from=${ok.from}&to=${Date.now()}`);
+      const path = `/api/v1/cameras/${camA}/${p}?from=${ok.from}&to=${Date.now()}`;
+      const r = await rawGet(vigil, p === 'recordings' ? path : withReason(path));
       expect(r.status, `${p}: ${r.body.toString('utf8').slice(0, 200)}`).toBe(200);
     }
   });
 
   it('bad camera bodies over HTTP: 4xx with the field named, never the URL credentials', async () => {
-    const post = (body: string) => api<{ error: string; message: string }>(vigil.url, '/api/v1/cameras', { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    // As a system administrator (camera.configure): the refusals are about the bodies, not the role.
+    const post = (body: string) => api<{ error: string; message: string }>(admin, '/api/v1/cameras', { method: 'POST', headers: { 'content-type': 'application/json' }, body });
     const http = await post(JSON.stringify({ name: 'x', url: 'http://admin:Secr3t-9@10.0.0.9/stream' }));
     expect(http.status).toBe(422);
     expect(http.json.message).toMatch(/url must use the rtsp or rtsps scheme/);
@@ -180,7 +205,7 @@ describe('bad input over HTTP (real vigil serve with recordings)', () => {
     const noName = await post(JSON.stringify({ url: 'rtsp://10.0.0.9/s' }));
     expect(noName.status).toBe(400);
     expect(noName.json.message).toMatch(/must have required property 'name'/);
-    const badId = await api<{ message: string }>(vigil.url, '/api/v1/cameras/..%2Fx', { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: '{"name":"y"}' });
+    const badId = await api<{ message: string }>(admin, '/api/v1/cameras/..%2Fx', { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: '{"name":"y"}' });
     expect(badId.status).toBe(422);
     expect(badId.json.message).toMatch(/camera id must be a UUID/);
     expect(vigil.child.exitCode).toBeNull();

@@ -42,7 +42,7 @@ async function cameraStopsAndReturns({ dialect, ingest, label }: Scenario): Prom
     const cameraId = await addCamera(dataDir, 'returning', sim.urlOf('cam'));
     const t0 = Date.now();
     vigil = await startServe(dataDir);
-    const base = vigil.url;
+    const base = vigil;
     await waitFor(async () => (await mainStatus(base, cameraId))?.state === 'recording', { timeoutMs: 20_000, what: 'recording' });
     await sleep(2500); // a few fragments into the first segment
 

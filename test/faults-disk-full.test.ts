@@ -12,9 +12,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimCameras, type SimCameras } from '../tools/sim-camera/index.js';
 import {
-  addCamera, api, decodeWithFfmpeg, mainStatus, metricValue, ProcessTracker, readIndex, segmentFile, sha256Of, sleep,
-  smallStream, tempDir, verifySegmentHashes, type SegmentRowInfo,
+  addCamera, api, decodeWithFfmpeg, mainStatus, metricValue, ProcessTracker, readIndex, segmentFile, sha256Of, signIn, sleep,
+  smallStream, SYSADMIN, tempDir, verifySegmentHashes, type SegmentRowInfo,
 } from './support/faults.js';
+import type { ApiSession } from './support/accounts.js';
 import { probeSmallStore, smallStore, type SmallStore } from './support/small-store.js';
 import { runVigil, waitFor, writeTestConfig, type ServingVigil } from './support/vigil-process.js';
 
@@ -32,6 +33,8 @@ let small: SmallStore | null = null;
 const tracker = new ProcessTracker().start();
 let sim: SimCameras | undefined;
 let vigil: ServingVigil | undefined;
+/** /metrics needs ops.read: a system administrator. */
+let admin: ApiSession;
 let dataDir: string;
 let cameraId: string;
 let filler: string;
@@ -65,6 +68,7 @@ beforeAll(async () => {
   sim = await startSimCameras({ streams: [smallStream('full', { bitrateKbps: 4000, label: 'full-4m' })] });
   cameraId = await addCamera(dataDir, 'filling', sim.urlOf('full'));
   vigil = await small.startServe(dataDir);
+  admin = await signIn(vigil, dataDir, SYSADMIN);
   // Take all but HEADROOM_BYTES of the tmpfs with a filler file outside the store directory.
   filler = small.hostPath(join(small.mountDir, 'filler'));
   const fillerBytes = freeBytes() - HEADROOM_BYTES;
@@ -94,7 +98,7 @@ afterAll(async () => {
 
 describe.skipIf(skipReason !== null)(`disk full (segment store on a ${TMPFS_BYTES / MIB} MiB tmpfs)`, () => {
   it('stops writing with a critical alert when the store fills: store_full, /healthz 503 critical, metric 1', async () => {
-    const base = vigil!.url;
+    const base = vigil!;
     await waitFor(async () => (await mainStatus(base, cameraId))?.recording === 'recording', { timeoutMs: 20_000, what: 'recording' });
     const status = await waitFor(async () => {
       const s = await mainStatus(base, cameraId);
@@ -118,7 +122,7 @@ describe.skipIf(skipReason !== null)(`disk full (segment store on a ${TMPFS_BYTE
     expect(health.json.status).toBe('critical');
     expect(health.json.checks.store.full).toBe(true);
     expect(health.json.checks.streams.storeFull).toHaveLength(1);
-    const metrics = await api(base, '/metrics');
+    const metrics = await api(admin, '/metrics');
     expect(metricValue(metrics.text, 'vigil_stream_store_full', { camera_id: cameraId })).toBe(1);
 
     // The run that hit the fault is closed with cause store_full.
@@ -127,16 +131,16 @@ describe.skipIf(skipReason !== null)(`disk full (segment store on a ${TMPFS_BYTE
   });
 
   it('stays stopped while full (no flapping, no writes) and keeps everything recorded intact', async () => {
-    const base = vigil!.url;
+    const base = vigil!;
     const written = (t: string) => metricValue(t, 'vigil_stream_fragments_written', { camera_id: cameraId });
     const lost = (t: string) => metricValue(t, 'vigil_stream_fragments_lost', { camera_id: cameraId });
-    const m0 = (await api(base, '/metrics')).text;
+    const m0 = (await api(admin, '/metrics')).text;
     // Four probe intervals: still store_full every time we look.
     for (let i = 0; i < 8; i++) {
       expect((await mainStatus(base, cameraId))?.recording).toBe('store_full');
       await sleep(250);
     }
-    const m1 = (await api(base, '/metrics')).text;
+    const m1 = (await api(admin, '/metrics')).text;
     expect(written(m1)).toBe(written(m0)); // nothing written while full…
     expect(lost(m1)!).toBeGreaterThan(lost(m0)!); // …and what arrives is counted as lost, not silently dropped
     expect(indexOf().runs).toHaveLength(1); // no resume/fail churn of runs
@@ -163,7 +167,7 @@ describe.skipIf(skipReason !== null)(`disk full (segment store on a ${TMPFS_BYTE
   });
 
   it('resumes by itself when space returns: new run with start cause store_resumed; nothing recorded before is touched', async () => {
-    const base = vigil!.url;
+    const base = vigil!;
     unlinkSync(filler);
     const freedAt = Date.now();
     await waitFor(async () => (await mainStatus(base, cameraId))?.recording === 'recording', { timeoutMs: 15_000, intervalMs: 100, what: 'recording again' });

@@ -61,7 +61,7 @@ describe(`kill -9 while recording, ${CYCLES} cycles`, () => {
     for (let cycle = 0; cycle <= CYCLES; cycle++) {
       const startT = Date.now();
       vigil = await startServe(dataDir);
-      const base = vigil.url;
+      const base = vigil;
       const startedMs = Date.now() - startT;
 
       if (cycle > 0) {

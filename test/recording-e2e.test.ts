@@ -1,5 +1,8 @@
 // End to end on both databases: a real RTSP camera (GStreamer) recorded by the real `vigil serve` (real ffmpeg),
-// then listed, played back through HLS byte ranges, exported as one MP4 and watched live over the WebSocket.
+// then listed, played back through HLS byte ranges, exported as one MP4 and watched live over the WebSocket — all as
+// a signed-in operator through the access gate (R16): each viewing states a reason, segment reads carry the
+// playlist's grant, the export carries the viewer watermark (D18), and an auditor then finds every viewing in the
+// access register with its reason, the viewer's name and unit, and the bytes served.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { parseFragment, parseInit } from '../src/media/index.js';
 import { startSimCameras, type SimCameras } from '../tools/sim-camera/index.js';
+import { ApiSession, provisionAccounts, TEST_REASON, withReason } from './support/accounts.js';
 import { createTestDatabase } from './support/databases.js';
 import { runVigil, startServe, waitFor, writeTestConfig, type ServingVigil } from './support/vigil-process.js';
 
@@ -16,6 +20,27 @@ interface Timeline {
   segments: { id: number; runId: number; startMs: number; endMs: number; sizeBytes: number; frames: number; codec: string; width: number }[];
   gaps: { startMs: number; endMs: number; cause: string }[];
 }
+
+/** A row of GET /api/v1/audit/access (src/http/routes/audit.ts). */
+interface AccessRow {
+  id: number;
+  outcome: 'granted' | 'refused';
+  username: string;
+  displayName: string;
+  unit: string;
+  action: string;
+  cameraIds: string[];
+  reasonCategory: string | null;
+  reasonText: string | null;
+  refusalCode: string | null;
+  refusalArticle: string | null;
+  closedBy: number | null;
+  bytes: number | null;
+  endedMs: number | null;
+}
+
+const VIEWER_NAME = '测试观看员 Test Viewer';
+const VIEWER_UNIT = '测试单位 Test Unit';
 
 let sim: SimCameras;
 beforeAll(async () => {
@@ -34,7 +59,23 @@ describe.each(['sqlite', 'postgres'] as const)('recording, playback, export and 
   let vigil: ServingVigil | undefined;
   let cameraId: string;
   let disposeDb: (() => Promise<void>) | undefined;
-  const api = (path: string, init?: RequestInit) => fetch(`${vigil!.url}${path}`, init);
+  /** One-time passwords of the accounts provisioned before the server starts. */
+  let passwords: Map<string, string>;
+  /** Reads the access register (audit.read); TOTP enrolled at first sign-in. */
+  let auditor: ApiSession;
+  /** Camera changes and /metrics (camera.configure, ops.read); never video. */
+  let admin: ApiSession;
+  /** What the viewer did, to find in the register: the playback grant's entry, the export's, the bytes exported. */
+  const seen = { playbackAccessId: 0, exportAccessId: 0, exportBytes: 0 };
+  /** As the signed-in viewer (an operator with grants on every camera). */
+  const api = (path: string, init?: RequestInit) => vigil!.api(path, init);
+  /** With no credentials at all. */
+  const anonymous = (path: string, init?: RequestInit) => fetch(`${vigil!.url}${path}`, init);
+  const register = async (who: ApiSession, query = ''): Promise<AccessRow[]> => {
+    const res = await who.fetch(`/api/v1/audit/access?limit=1000${query}`);
+    expect(res.status, 'GET /api/v1/audit/access').toBe(200);
+    return (await res.json()) as AccessRow[];
+  };
   const timeline = async (fromMs: number, toMs: number): Promise<Timeline> =>
     (await (await api(`/api/v1/cameras/${cameraId}/recordings?from=${fromMs}&to=${toMs}`)).json()) as Timeline;
 
@@ -52,7 +93,13 @@ describe.each(['sqlite', 'postgres'] as const)('recording, playback, export and 
     expect(added.code, added.stderr).toBe(0);
     cameraId = (added.json as { id: string }).id;
     expect(cameraId).toMatch(/^[0-9a-f-]{36}$/);
+    passwords = await provisionAccounts(dataDir, [
+      { username: 'auditor1', displayName: '测试审计员 Test Auditor', roles: ['auditor'] },
+      { username: 'sysadmin1', displayName: '测试系统管理员 Test Sysadmin', roles: ['system_admin'] },
+    ]);
     vigil = await startServe(dataDir);
+    auditor = await ApiSession.login(vigil.url, 'auditor1', passwords.get('auditor1')!);
+    admin = await ApiSession.login(vigil.url, 'sysadmin1', passwords.get('sysadmin1')!);
   });
 
   afterAll(async () => {
@@ -79,13 +126,30 @@ describe.each(['sqlite', 'postgres'] as const)('recording, playback, export and 
     const tl = await timeline(Date.now() - 60_000, Date.now());
     const from = tl.segments[0]!.startMs;
     const to = tl.segments[1]!.endMs;
-    const res = await api(`/api/v1/cameras/${cameraId}/playback.m3u8?from=${from}&to=${to}`);
+    const path = `/api/v1/cameras/${cameraId}/playback.m3u8?from=${from}&to=${to}`;
+    // The gate: no credentials → 401; no reason → 400 reason_required (R16.3).
+    expect((await anonymous(withReason(path))).status).toBe(401);
+    const noReason = await api(path);
+    expect(noReason.status).toBe(400);
+    expect(await noReason.json()).toMatchObject({ error: 'reason_required', article: 'R16.3' });
+    const res = await api(withReason(path));
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/mpegurl/);
     const playlist = await res.text();
     expect(playlist).toMatch(/^#EXTM3U/);
     expect(playlist).toContain('#EXT-X-ENDLIST');
     const map = /#EXT-X-MAP:URI="([^"]+)",BYTERANGE="(\d+)@0"/.exec(playlist)!;
+    // Segment URLs carry the playback grant's token (`<register entry id>.<random>`); without it → 403.
+    const grant = new URL(map[1]!, vigil!.url).searchParams.get('grant');
+    expect(grant).toMatch(/^\d+\.[\w-]{16,}$/);
+    seen.playbackAccessId = Number(grant!.split('.')[0]);
+    const bare = new URL(map[1]!, vigil!.url);
+    bare.search = '';
+    const noGrant = await api(bare.pathname, { headers: { range: 'bytes=0-99' } });
+    expect(noGrant.status).toBe(403);
+    expect(await noGrant.json()).toMatchObject({ error: 'grant_required', article: 'R16.3' });
+    // The token is bound to the account: with no session, the same URL is refused before anything is read.
+    expect((await anonymous(map[1]!, { headers: { range: 'bytes=0-99' } })).status).toBe(401);
     const initRes = await api(map[1]!, { headers: { range: `bytes=0-${Number(map[2]) - 1}` } });
     expect(initRes.status).toBe(206);
     const init = parseInit(Buffer.from(await initRes.arrayBuffer()));
@@ -101,26 +165,61 @@ describe.each(['sqlite', 'postgres'] as const)('recording, playback, export and 
     expect(extinf).toBeGreaterThan((to - from) / 1000 - 1.5);
   });
 
-  it('exports one MP4 of a range, cut at the keyframe at or before `from`, that ffmpeg decodes', async () => {
+  it('exports one watermarked MP4 of a range, cut at the keyframe at or before `from`, that ffmpeg decodes', async () => {
     const tl = await timeline(Date.now() - 60_000, Date.now());
     const from = tl.segments[0]!.startMs + 1500; // inside the GOP that starts at +1 s
     const to = tl.segments[1]!.endMs - 500;
-    const res = await api(`/api/v1/cameras/${cameraId}/export.mp4?from=${from}&to=${to}`);
+    const path = `/api/v1/cameras/${cameraId}/export.mp4?from=${from}&to=${to}`;
+    expect((await anonymous(withReason(path))).status).toBe(401);
+    const noReason = await api(path);
+    expect(noReason.status).toBe(400);
+    expect(await noReason.json()).toMatchObject({ error: 'reason_required', article: 'R16.3' });
+    const res = await api(withReason(path));
     expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('video/mp4');
+    // The register entry the export was recorded under (R16.3); its number is burned into the picture too (D18).
+    expect(res.headers.get('x-vigil-access-id')).toMatch(/^\d+$/);
+    seen.exportAccessId = Number(res.headers.get('x-vigil-access-id'));
     const start = Number(res.headers.get('x-vigil-start-ms'));
     expect(start).toBeLessThanOrEqual(from);
     expect(from - start).toBeLessThan(1100); // one GOP (1 s) at most
     const file = join(dataDir, 'export.mp4');
-    writeFileSync(file, Buffer.from(await res.arrayBuffer()));
+    const bytes = Buffer.from(await res.arrayBuffer());
+    seen.exportBytes = bytes.length;
+    writeFileSync(file, bytes);
+    // Re-encoded with the watermark, so not the recording's bytes; what must hold: a valid MP4 that decodes without
+    // an error, of the range's duration and frames, starting with a keyframe.
     execFileSync('ffmpeg', ['-v', 'error', '-xerror', '-i', file, '-f', 'null', '-']);
+    const firstFrame = JSON.parse(execFileSync('ffprobe', ['-v', 'error', '-select_streams', 'v:0', '-read_intervals', '%+#1', '-show_entries', 'frame=key_frame,pict_type', '-of', 'json', file]).toString());
+    expect(firstFrame.frames[0]).toMatchObject({ key_frame: 1, pict_type: 'I' });
     const probed = JSON.parse(execFileSync('ffprobe', ['-v', 'error', '-count_frames', '-show_entries', 'stream=nb_read_frames,width:format=duration', '-of', 'json', file]).toString());
     const duration = Number(probed.format.duration) * 1000;
     expect(Math.abs(duration - (to - start))).toBeLessThan(1100);
     expect(Number(probed.streams[0].nb_read_frames)).toBeGreaterThan(((to - start) / 1000 - 1) * 25);
+    expect(Number(probed.streams[0].nb_read_frames)).toBeLessThanOrEqual(((to - start) / 1000 + 1) * 25);
+    expect(probed.streams[0].width).toBe(640);
   });
 
   it('streams live fMP4 over the WebSocket: init first, then a keyframe fragment from the cached GOP', async () => {
-    const ws = new WebSocket(`${vigil!.url.replace('http', 'ws')}/api/v1/cameras/${cameraId}/live?stream=sub`);
+    const wsUrl = `${vigil!.url.replace('http', 'ws')}/api/v1/cameras/${cameraId}/live?stream=sub`;
+    // No reason: the socket says why (reason_required, R16.3) and closes with 4000 + 400, before any video.
+    const refused = await new Promise<{ messages: string[]; binaries: number; code: number }>((resolve, reject) => {
+      const ws = new WebSocket(wsUrl, vigil!.viewer.wsOptions());
+      const messages: string[] = [];
+      let binaries = 0;
+      const timer = setTimeout(() => reject(new Error(`live without a reason was not closed: ${JSON.stringify(messages)}`)), 5000);
+      ws.on('message', (data, isBinary) => (isBinary ? binaries++ : messages.push(data.toString())));
+      ws.on('close', (code) => {
+        clearTimeout(timer);
+        resolve({ messages, binaries, code });
+      });
+      ws.on('error', reject);
+    });
+    expect(refused.binaries).toBe(0);
+    expect(refused.code).toBe(4400);
+    expect(JSON.parse(refused.messages[0]!)).toMatchObject({ type: 'error', error: 'reason_required', article: 'R16.3' });
+
+    const ws = new WebSocket(withReason(wsUrl), vigil!.viewer.wsOptions());
     const opened = Date.now();
     const messages: (string | Buffer)[] = [];
     await new Promise<void>((resolve, reject) => {
@@ -144,11 +243,49 @@ describe.each(['sqlite', 'postgres'] as const)('recording, playback, export and 
     expect(firstFragmentMs).toBeLessThan(2000);
   });
 
+  it('records every viewing in the access register: reason, viewer name and unit, and the bytes served (R16.3)', async () => {
+    // The operator may not read the register; the auditor may.
+    expect((await api('/api/v1/audit/access')).status).toBe(403);
+    expect(seen.playbackAccessId).toBeGreaterThan(0);
+    expect(seen.exportAccessId).toBeGreaterThan(0);
+    const viewerRow = { username: 'viewer', displayName: VIEWER_NAME, unit: VIEWER_UNIT, cameraIds: [cameraId] };
+    const stated = { outcome: 'granted', reasonCategory: TEST_REASON.category, reasonText: TEST_REASON.text };
+    // The live socket's close entry is written when the socket has gone (asynchronously): wait for it.
+    const rows = await waitFor(async () => {
+      const r = await register(auditor, '&username=viewer');
+      return r.some((x) => x.action === 'live' && x.outcome === 'granted' && x.closedBy !== null) ? r : undefined;
+    }, { timeoutMs: 10_000, what: 'the close entry of the live view' });
+    const byId = new Map(rows.map((r) => [r.id, r]));
+
+    const playback = byId.get(seen.playbackAccessId);
+    expect(playback).toMatchObject({ ...viewerRow, ...stated, action: 'playback' });
+    // Still open: a playback grant is closed after it has been idle (or at shutdown, checked in the last test).
+    expect(playback!.closedBy).toBeNull();
+
+    const exported = byId.get(seen.exportAccessId);
+    expect(exported).toMatchObject({ ...viewerRow, ...stated, action: 'export' });
+    expect(exported!.closedBy).not.toBeNull();
+    expect(exported!.bytes).toBe(seen.exportBytes);
+
+    const live = rows.filter((r) => r.action === 'live' && r.outcome === 'granted');
+    expect(live).toHaveLength(1);
+    expect(live[0]).toMatchObject({ ...viewerRow, ...stated });
+    expect(live[0]!.closedBy).not.toBeNull();
+    expect(live[0]!.bytes).toBeGreaterThan(0);
+
+    // The refusals for want of a reason are in the register too, one per video action tried without one.
+    const refusals = rows.filter((r) => r.outcome === 'refused');
+    expect(refusals.map((r) => r.action).sort()).toEqual(['export', 'live', 'playback']);
+    for (const r of refusals) expect(r).toMatchObject({ ...viewerRow, refusalCode: 'reason_required', refusalArticle: 'R16.3', reasonCategory: null });
+  });
+
   it('answers a bad request with a clear 4xx, exposes metrics, and after a graceful stop the storage check is clean', async () => {
-    const bad = await api(`/api/v1/cameras/${cameraId}/export.mp4?from=200&to=100`);
+    const bad = await api(withReason(`/api/v1/cameras/${cameraId}/export.mp4?from=200&to=100`));
     expect(bad.status).toBe(400);
     expect(await bad.json()).toMatchObject({ error: 'bad_time_range' });
-    const post = (body: unknown) => api('/api/v1/cameras', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    // Camera changes need camera.configure: the system administrator (the operator is refused).
+    const post = (body: unknown) => admin.fetch('/api/v1/cameras', { method: 'POST', json: body });
+    expect((await api('/api/v1/cameras', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'x', url: 'rtsp://127.0.0.1/x' }) })).status).toBe(403);
     const unknownField = await post({ name: 'x', url: 'rtsp://127.0.0.1/x', shell: 'rm -rf /' });
     expect(unknownField.status).toBe(400);
     expect((await unknownField.json()).message).toMatch(/additional|shell/i);
@@ -159,7 +296,10 @@ describe.each(['sqlite', 'postgres'] as const)('recording, playback, export and 
     expect(page.headers.get('x-total-count')).toBe('1');
     expect(((await page.json()) as unknown[]).length).toBe(1);
     expect((await api('/api/v1/cameras?limit=0')).status).toBe(400);
-    const metrics = await (await api('/metrics')).text();
+    // /metrics needs ops.read: the system administrator's role has it, the operator's does not.
+    expect((await anonymous('/metrics')).status).toBe(401);
+    expect((await api('/metrics')).status).toBe(403);
+    const metrics = await (await admin.fetch('/metrics')).text();
     expect(metrics).toMatch(/vigil_stream_fragments_written\{[^}]*kind="main"[^}]*\} [1-9]/);
     expect(metrics).toMatch(/vigil_stream_fragments_lost\{[^}]*kind="main"[^}]*\} 0/);
     expect(metrics).toMatch(/vigil_store_free_bytes \d+/);
@@ -167,7 +307,7 @@ describe.each(['sqlite', 'postgres'] as const)('recording, playback, export and 
     const openapi = (await (await api('/docs/json')).json()) as { openapi: string; paths: Record<string, unknown> };
     expect(openapi.openapi).toMatch(/^3\./);
     expect(Object.keys(openapi.paths)).toEqual(expect.arrayContaining(['/api/v1/cameras', '/api/v1/cameras/{id}/export.mp4', '/api/v1/cameras/{id}/recordings']));
-    const health = await (await api('/healthz')).json();
+    const health = await (await anonymous('/healthz')).json(); // public
     expect(health).toMatchObject({ status: 'ok' });
 
     expect(await vigil!.stop()).toBe(0);
@@ -179,5 +319,33 @@ describe.each(['sqlite', 'postgres'] as const)('recording, playback, export and 
     const tl = await timeline(Date.now() - 120_000, Date.now());
     expect(tl.runs[0]).toMatchObject({ endCause: 'shutdown' });
     expect(tl.runs.at(-1)).toMatchObject({ startCause: 'start' });
+    // The graceful stop closed the playback grant that was still open: its close entry is in the register.
+    const later = await provisionAccounts(dataDir, [{ username: 'auditor2', displayName: '测试审计员二 Test Auditor 2', roles: ['auditor'] }]);
+    const auditor2 = await ApiSession.login(vigil.url, 'auditor2', later.get('auditor2')!);
+    const playback = (await register(auditor2, '&username=viewer&action=playback')).find((r) => r.id === seen.playbackAccessId);
+    expect(playback).toMatchObject({ action: 'playback', outcome: 'granted', reasonCategory: TEST_REASON.category });
+    expect(playback!.closedBy).not.toBeNull();
+    expect(playback!.bytes).toBeGreaterThan(0);
   });
+
+  it('refuses a live WebSocket without a session (401), and still stops gracefully afterwards', async () => {
+    const wsUrl = `${vigil!.url.replace('http', 'ws')}/api/v1/cameras/${cameraId}/live?stream=sub`;
+    // No session: the upgrade is refused with 401 before any video.
+    const anonymousStatus = await new Promise<number>((resolve, reject) => {
+      const ws = new WebSocket(withReason(wsUrl));
+      ws.on('unexpected-response', (_req, res) => {
+        resolve(res.statusCode ?? 0);
+        res.resume();
+        ws.terminate();
+      });
+      ws.on('open', () => reject(new Error('a live WebSocket opened without a session')));
+      ws.on('error', () => undefined);
+    });
+    expect(anonymousStatus).toBe(401);
+    // KNOWN PRODUCT BUG (reported): the socket of an upgrade refused by the auth hook is never closed by the server
+    // (@fastify/websocket answers on a ServerResponse outside the HTTP server's bookkeeping), so `app.close()` in
+    // src/app/server.ts waits for it forever and a SIGTERM never finishes. Kept failing here so it stays visible.
+    const stopped = await Promise.race([vigil!.stop(), new Promise<string>((r) => setTimeout(() => r('still running 20 s after SIGTERM'), 20_000))]);
+    expect(stopped, 'graceful stop after a refused unauthenticated WebSocket upgrade').toBe(0);
+  }, 60_000);
 });

@@ -12,6 +12,7 @@ import Database from 'better-sqlite3';
 import { segmentRelPath } from '../../src/storage/paths.js';
 import type { SimStream } from '../../tools/sim-camera/index.js';
 import { expect } from 'vitest';
+import { ApiSession, provisionAccounts, TEST_PASSWORD, withReason, type AccountSpec } from './accounts.js';
 import { runVigil, type ServingVigil } from './vigil-process.js';
 
 export function tempDir(prefix: string): string {
@@ -26,9 +27,40 @@ export interface ApiResponse<T = unknown> {
   text: string;
 }
 
-/** GET (or another method) `path` on the server; never throws on a status. `path` is sent as is (no re-encoding). */
-export async function api<T = unknown>(base: string, path: string, init: RequestInit = {}): Promise<ApiResponse<T>> {
-  const res = await fetch(`${base}${path}`, init);
+/**
+ * Who a helper talks to the server as: a running server (its signed-in `viewer`), a signed-in account, or a bare
+ * base URL (no credentials: for probing what an anonymous caller gets).
+ */
+export type ApiClient = Pick<ServingVigil, 'viewer'> | ApiSession | string;
+
+function sessionOf(client: Exclude<ApiClient, string>): ApiSession {
+  return client instanceof ApiSession ? client : client.viewer;
+}
+
+/** fetch `path` as the client (cookie and CSRF token of its session; none for a bare URL). */
+export function clientFetch(client: ApiClient, path: string, init: RequestInit = {}): Promise<Response> {
+  return typeof client === 'string' ? fetch(`${client}${path}`, init) : sessionOf(client).fetch(path, init);
+}
+
+/**
+ * Provisions an account on the server's data directory (the same service `vigil user …` calls; a no-op when it
+ * exists) and signs it in over HTTP. E.g. `{ username: 'sysadmin1', roles: ['system_admin'] }` for /metrics
+ * (ops.read), stream addresses (camera.locate) and camera changes (camera.configure).
+ */
+export async function signIn(base: string | { url: string }, dataDir: string, spec: AccountSpec): Promise<ApiSession> {
+  const created = await provisionAccounts(dataDir, [spec]);
+  return ApiSession.login(typeof base === 'string' ? base : base.url, spec.username, created.get(spec.username) ?? TEST_PASSWORD);
+}
+
+/** The system administrator of the fault tests (ops.read, camera.locate, camera.configure; never video). */
+export const SYSADMIN: AccountSpec = { username: 'sysadmin1', displayName: '测试系统管理员 Test Sysadmin', roles: ['system_admin'] };
+
+/**
+ * GET (or another method) `path` on the server as `client`; never throws on a status. `path` is sent as is (no
+ * re-encoding).
+ */
+export async function api<T = unknown>(client: ApiClient, path: string, init: RequestInit = {}): Promise<ApiResponse<T>> {
+  const res = await clientFetch(client, path, init);
   const text = await res.text();
   let json: unknown;
   try {
@@ -40,8 +72,8 @@ export async function api<T = unknown>(base: string, path: string, init: Request
 }
 
 /** GET returning the raw bytes. */
-export async function apiBytes(base: string, path: string): Promise<{ status: number; headers: Headers; bytes: Buffer }> {
-  const res = await fetch(`${base}${path}`);
+export async function apiBytes(client: ApiClient, path: string): Promise<{ status: number; headers: Headers; bytes: Buffer }> {
+  const res = await clientFetch(client, path);
   return { status: res.status, headers: res.headers, bytes: Buffer.from(await res.arrayBuffer()) };
 }
 
@@ -54,17 +86,18 @@ export interface StreamStatusJson {
 export interface CameraJson {
   id: string;
   name: string;
-  streams: { id: string; kind: 'main' | 'sub'; url: string; record: boolean; status?: StreamStatusJson }[];
+  streams: { id: string; kind: 'main' | 'sub'; url?: string; record: boolean; status?: StreamStatusJson }[];
 }
 
-export async function cameras(base: string): Promise<CameraJson[]> {
+/** The camera list; stream `url`s are shown only to a role with camera.locate (e.g. SYSADMIN), else absent. */
+export async function cameras(base: ApiClient): Promise<CameraJson[]> {
   const r = await api<CameraJson[]>(base, '/api/v1/cameras');
   if (r.status !== 200) throw new Error(`GET /api/v1/cameras answered ${r.status}: ${r.text}`);
   return r.json;
 }
 
 /** The status of a camera's main stream (undefined before the recorder has it). */
-export async function mainStatus(base: string, cameraId: string): Promise<StreamStatusJson | undefined> {
+export async function mainStatus(base: ApiClient, cameraId: string): Promise<StreamStatusJson | undefined> {
   const camera = (await cameras(base)).find((c) => c.id === cameraId);
   return camera?.streams.find((s) => s.kind === 'main')?.status;
 }
@@ -78,10 +111,24 @@ export interface TimelineJson {
   gaps: { startMs: number; endMs: number; cause: string }[];
 }
 
-export async function recordings(base: string, cameraId: string, fromMs: number, toMs = Date.now()): Promise<TimelineJson> {
+export async function recordings(base: ApiClient, cameraId: string, fromMs: number, toMs = Date.now()): Promise<TimelineJson> {
   const r = await api<TimelineJson>(base, `/api/v1/cameras/${cameraId}/recordings?from=${fromMs}&to=${toMs}`);
   if (r.status !== 200) throw new Error(`recordings answered ${r.status}: ${r.text}`);
   return r.json;
+}
+
+/**
+ * Loads the HLS playlist of a range (with the test reason, R16.3) and returns the segment URLs it embeds, each with
+ * the playback grant token (`?grant=…`) a segment read needs, keyed by segment id.
+ */
+export async function playlistGrant(client: ApiClient, cameraId: string, fromMs: number, toMs: number): Promise<{ playlist: string; segmentUrls: Map<number, string>; token: string }> {
+  const r = await api(client, withReason(`/api/v1/cameras/${cameraId}/playback.m3u8?from=${fromMs}&to=${toMs}`));
+  if (r.status !== 200) throw new Error(`playlist answered ${r.status}: ${r.text}`);
+  const segmentUrls = new Map<number, string>();
+  for (const m of r.text.matchAll(/\/api\/v1\/cameras\/[^/\s"]+\/segments\/(\d+)\?grant=[^\s"]+/g)) segmentUrls.set(Number(m[1]), m[0]);
+  const first = [...segmentUrls.values()][0];
+  if (!first) throw new Error(`no segment URL in the playlist:\n${r.text.slice(0, 500)}`);
+  return { playlist: r.text, segmentUrls, token: decodeURIComponent(new URL(first, 'http://x').searchParams.get('grant')!) };
 }
 
 /** The value of one Prometheus sample whose labels include all of `labels` (undefined when absent). */
@@ -204,6 +251,30 @@ export function probeCodec(path: string): Promise<string> {
       err ? reject(err) : resolve(stdout.trim()),
     );
   });
+}
+
+/** The first frame's lower-left corner (left half, bottom fifth) as 8-bit grey, scaled to 64×16, via ffmpeg. */
+function lowerLeftOfFirstFrame(path: string): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      'ffmpeg',
+      ['-hide_banner', '-nostdin', '-v', 'error', '-threads', '1', '-i', path, '-frames:v', '1', '-vf', 'crop=iw/2:ih/5:0:ih*4/5,scale=64:16,format=gray', '-f', 'rawvideo', 'pipe:1'],
+      { encoding: 'buffer', maxBuffer: 1024 * 1024 },
+      (err, stdout) => (err ? reject(err) : resolve(stdout)),
+    );
+  });
+}
+
+/**
+ * Mean absolute difference (0–255) between the lower-left corners of the first frames of two files: where the
+ * export watermark (D18) is drawn. A re-encode alone differs by a few levels; burned-in text by far more.
+ */
+export async function lowerLeftDifference(a: string, b: string): Promise<number> {
+  const [x, y] = await Promise.all([lowerLeftOfFirstFrame(a), lowerLeftOfFirstFrame(b)]);
+  if (x.length !== 64 * 16 || y.length !== x.length) throw new Error(`lower-left crops of ${x.length} and ${y.length} bytes`);
+  let sum = 0;
+  for (let i = 0; i < x.length; i++) sum += Math.abs(x[i]! - y[i]!);
+  return sum / x.length;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -338,10 +409,12 @@ export function smallStream(name: string, extra: Partial<SimStream> = {}): SimSt
 
 /**
  * GET with the path sent byte for byte (node:http; fetch would resolve `..` segments before sending). For probing
- * path traversal.
+ * path traversal. As the client's session (its cookie) unless `client` is a bare URL.
  */
-export function rawGet(base: string, path: string, headers: Record<string, string> = {}): Promise<{ status: number; contentType: string; body: Buffer; json: { error?: string; message?: string } | undefined }> {
-  const url = new URL(base);
+export function rawGet(client: ApiClient, path: string, headers: Record<string, string> = {}): Promise<{ status: number; contentType: string; body: Buffer; json: { error?: string; message?: string } | undefined }> {
+  const session = typeof client === 'string' ? null : sessionOf(client);
+  const url = new URL(session ? session.baseUrl : (client as string));
+  if (session) headers = { cookie: session.cookie, ...headers };
   return new Promise((resolve, reject) => {
     const req = httpRequest({ host: url.hostname, port: url.port, path, method: 'GET', headers }, (res) => {
       const chunks: Buffer[] = [];
