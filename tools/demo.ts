@@ -36,6 +36,27 @@ for (const c of cameras) {
   if (added.code !== 0) throw new Error(`vigil camera add failed: ${added.stderr || added.stdout}`);
 }
 
+// A demo operator who may watch every camera: personnel records and training in place (R16.1), grants on all cameras
+// (R16.2). Created once; its one-time password is shown then and must be changed at first sign-in.
+const DAY = 86_400_000;
+const isoDay = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+let operatorLogin = "'demo' — password as you set it (forgot it? npx vigil user reset-password demo)";
+const users = await runVigil(['user', 'list', '--json'], { env });
+if (users.code !== 0) throw new Error(`vigil user list failed: ${users.stderr || users.stdout}`);
+if (!((users.json as { users: { username: string }[] }).users ?? []).some((u) => u.username === 'demo')) {
+  const vigil = async (args: string[]) => {
+    const r = await runVigil([...args, '--json'], { env });
+    if (r.code !== 0) throw new Error(`vigil ${args.slice(0, 2).join(' ')} failed: ${r.stderr || r.stdout}`);
+    return r.json as Record<string, unknown>;
+  };
+  const added = await vigil(['user', 'add', '--username', 'demo', '--name', '演示值班员 Demo Operator', '--unit', '演示单位保卫处 Demo Security Office', '--role', 'operator']);
+  const now = Date.now();
+  await vigil(['user', 'personnel', 'demo', '--vetted', isoDay(now - 30 * DAY), '--confidentiality', isoDay(now - 30 * DAY)]);
+  await vigil(['user', 'training', 'demo', '--course', '视频监控操作与保密培训 CCTV operation and confidentiality', '--completed', isoDay(now - 7 * DAY), '--valid-until', isoDay(now + 365 * DAY)]);
+  await vigil(['grant', 'add', 'demo', '--all', '--action', 'live', '--action', 'playback', '--action', 'export']);
+  operatorLogin = `'demo' / ${String(added.password)}  (one-time: change it at first sign-in)`;
+}
+
 const serve = spawn(process.execPath, [join(repoRoot, 'bin', 'vigil.mjs'), 'serve', '--data-dir', dataDir, '--port', port], {
   stdio: ['ignore', 'inherit', 'pipe'],
   env: { ...process.env, VIGIL_LOG_LEVEL: process.env.VIGIL_LOG_LEVEL ?? 'warn' },
@@ -45,8 +66,9 @@ const host = process.env.VIGIL_HOST ?? '127.0.0.1';
 console.log(`
 Vigil demo
   web UI:   http://${host}:${port}/
-  login:    none yet — accounts, roles and the access register (R16) arrive with the access-gate issue;
-            until then the demo listens on ${host} only.
+  logins:   operator ${operatorLogin}
+            system admin 'admin' — one-time password in vigil serve's output on its first start
+            (no video: 三员分立; create a security admin and an auditor with npx vigil user add)
   data:     ${dataDir} (SQLite index + segment store)
   cameras:  ${cameras.map((c) => c.name).join(', ')} (simulated, rtsp://127.0.0.1:${sim.port}/…)
 Press Ctrl-C to stop.`);

@@ -23,7 +23,9 @@ async function view(deps: AccessServiceDeps, id: string): Promise<UserView> {
 
 /** First start: creates 'admin' (system_admin, must change password) with a one-time password; null if any account exists. */
 export async function bootstrapAdmin(deps: AccessServiceDeps): Promise<{ username: string; password: string } | null> {
-  if ((await repo.countUsers(deps.db)) > 0) return null;
+  // "First start" is a system without a system administrator: other accounts may already exist (the demo, or
+  // operators created with the CLI before the first `vigil serve`).
+  if ((await repo.countUsersWithRole(deps.db, 'system_admin')) > 0) return null;
   const password = generatePassword(BOOTSTRAP_USERNAME);
   const now = deps.now();
   const id = uuidv7();

@@ -36,6 +36,18 @@ describe.each(dialects)('authentication on %s', (dialect) => {
   });
   afterAll(async () => { await t?.dispose(); });
 
+  it('bootstraps the admin on a system that has accounts but no system administrator (e.g. CLI-made operators)', async () => {
+    const fresh = await createTestDatabase(dialect);
+    try {
+      const svc = accessUnderTest(fresh.db, T0).service;
+      await svc.createUser(null, { username: 'early_op', displayName: '早班', unit: '保卫处', roles: ['operator'] });
+      expect((await svc.bootstrapAdmin())?.username).toBe('admin');
+      expect(await svc.bootstrapAdmin()).toBeNull();
+    } finally {
+      await fresh.dispose();
+    }
+  });
+
   it('bootstraps one admin on first start, then never again', async () => {
     const first = await service.bootstrapAdmin();
     expect(first?.username).toBe('admin');

@@ -48,6 +48,12 @@ export async function countUsers(db: Db): Promise<number> {
   return Number(row.n);
 }
 
+/** Accounts holding a role (disabled ones included: they can be re-enabled). */
+export async function countUsersWithRole(db: Db, role: string): Promise<number> {
+  const row = await db.selectFrom('user_roles').where('role', '=', role).select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
 /** Inserts an account with its roles; false if the user name is taken. */
 export async function insertUser(db: Db, user: NewUserRow, roles: readonly string[]): Promise<boolean> {
   try {
