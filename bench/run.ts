@@ -7,6 +7,7 @@ import { resolve } from 'node:path';
 import { auditRegister } from './audit-register.js';
 import { benchDir, formatTable, writeResult, type BenchOptions, type BenchResult } from './lib/common.js';
 import { fuzz } from './fuzz.js';
+import { gateOverhead } from './gate-overhead.js';
 import { liveLatency } from './live-latency.js';
 import { recordingCost } from './recording-cost.js';
 import { seek } from './seek.js';
@@ -18,6 +19,7 @@ const BENCHMARKS: Record<string, (options: BenchOptions) => Promise<BenchResult>
   seek,
   fuzz,
   'audit-register': auditRegister,
+  'gate-overhead': gateOverhead,
 };
 
 const USAGE = `usage: npm run bench -- [--quick] [--only ${Object.keys(BENCHMARKS).join('|')}[,…]] [--out DIR] [--SETTING VALUE …]
@@ -25,7 +27,8 @@ settings: --streams 8,16,32 --warmup 10 --duration 60 --order bare-first|vigil-f
           --connections 100 --window 40 --cameras 4                                  (live-latency)
           --rows 1000000 --cameras 8 --queries 500 --ranges 1,60,1440 --keep-db PATH    (seek)
           --cases 1000000 --seed 20261125 --parse-passes 20                           (fuzz)
-          --appends 50000 --register-rows 10000000 --queries 500                      (audit-register)`;
+          --appends 50000 --register-rows 10000000 --queries 500                      (audit-register)
+          --gate-requests 3000 --clip-seconds 20                                      (gate-overhead)`;
 
 function parseArgs(argv: string[]): { quick: boolean; only: string[] | null; outDir: string; settings: Record<string, string> } {
   const settings: Record<string, string> = {};
