@@ -342,9 +342,8 @@ describe.each(['sqlite', 'postgres'] as const)('recording, playback, export and 
       ws.on('error', () => undefined);
     });
     expect(anonymousStatus).toBe(401);
-    // KNOWN PRODUCT BUG (reported): the socket of an upgrade refused by the auth hook is never closed by the server
-    // (@fastify/websocket answers on a ServerResponse outside the HTTP server's bookkeeping), so `app.close()` in
-    // src/app/server.ts waits for it forever and a SIGTERM never finishes. Kept failing here so it stays visible.
+    // Regression guard: an upgrade refused by the auth hook is answered on a socket outside the HTTP server's
+    // bookkeeping (@fastify/websocket); unless auth.ts destroys it after the answer, `app.close()` waits forever.
     const stopped = await Promise.race([vigil!.stop(), new Promise<string>((r) => setTimeout(() => r('still running 20 s after SIGTERM'), 20_000))]);
     expect(stopped, 'graceful stop after a refused unauthenticated WebSocket upgrade').toBe(0);
   }, 60_000);
