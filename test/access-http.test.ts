@@ -53,6 +53,13 @@ describe('auth and the gate over HTTP', () => {
     expect(events.map((e) => e.event)).toContain('account.locked');
   });
 
+  it('records camera changes in the system log with who made them (here: the CLI), never the stream URL', async () => {
+    const res = await auditor.fetch('/api/v1/audit/system?event=camera.created');
+    const events = (await res.json()) as { event: string; target: string; actorId: string | null; details: Record<string, unknown> }[];
+    expect(events).toEqual([expect.objectContaining({ event: 'camera.created', target: camera, actorId: null, details: { name: '东门 East Gate', streams: ['main'], via: 'cli' } })]);
+    expect(JSON.stringify(events)).not.toContain('rtsp://');
+  });
+
   it('never adopts a session id planted before login, and the planted one authenticates nothing', async () => {
     const planted = 'vigil_session=attacker-chosen-session-id-0123456789';
     const res = await login('viewer', TEST_PASSWORD, { cookie: planted });

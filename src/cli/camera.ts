@@ -1,7 +1,13 @@
 // `vigil camera add|list|update|remove`: thin wrappers over the camera registry.
 import type { Command } from 'commander';
 import type { Camera } from '../devices/index.js';
+import type { Core } from '../app/index.js';
 import { withCore, type Act } from './context.js';
+
+/** Camera changes made from the command line go to the system log too (actor: the local CLI). */
+function logChange(core: Core, event: string, target: string, details: Record<string, unknown>): Promise<unknown> {
+  return core.audit.recordEvent({ actor: null, event, target, details: { ...details, via: 'cli' }, clientAddr: null });
+}
 
 function describeCamera(c: Camera): string {
   const streams = c.streams.map((s) => `${s.kind} ${s.url}${s.record ? '' : ' (live only)'}`).join('; ');
@@ -22,6 +28,7 @@ export function registerCameraCommands(program: Command, act: Act): void {
     .action(act(async (out, opts, o: { name: string; url: string; subUrl?: string; disabled?: boolean; recordSub?: boolean }) =>
         withCore(opts, async (core) => {
           const c = await core.cameras.add({ name: o.name, url: o.url, subUrl: o.subUrl, enabled: !o.disabled, recordSub: !!o.recordSub });
+          await logChange(core, 'camera.created', c.id, { name: c.name, streams: c.streams.map((st) => st.kind) });
           out.result({ id: c.id, camera: c }, c.id);
           return 0;
         }),
@@ -58,6 +65,7 @@ export function registerCameraCommands(program: Command, act: Act): void {
           if (o.enable) patch.enabled = true;
           if (o.disable) patch.enabled = false;
           const c = await core.cameras.update(id, patch);
+          await logChange(core, 'camera.changed', id, { fields: Object.keys(patch).sort() });
           out.result({ camera: c }, describeCamera(c));
           return 0;
         }),
@@ -69,6 +77,7 @@ export function registerCameraCommands(program: Command, act: Act): void {
     .action(act(async (out, opts, id: string, _o: unknown) =>
         withCore(opts, async (core) => {
           await core.cameras.remove(id);
+          await logChange(core, 'camera.removed', id, {});
           out.result({ removed: id }, `removed ${id}`);
           return 0;
         }),

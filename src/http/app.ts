@@ -98,7 +98,7 @@ export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
   await app.register(authRoutes, { access: deps.access, reasonCategories: deps.reasonCategories });
   await app.register(userRoutes, { access: deps.access });
   await app.register(grantRoutes, { access: deps.access });
-  await app.register(cameraRoutes, { cameras: deps.cameras, statusOf: deps.statusOf, cameraScope });
+  await app.register(cameraRoutes, { cameras: deps.cameras, statusOf: deps.statusOf, cameraScope, events: deps.audit });
   await app.register(videoRoutes, { ...deps.video, cameraScope });
   await app.register(async (web) => {
     markRoutesPublic(web);

@@ -3,7 +3,7 @@
 // whose video rights are per camera (operator, contractor) sees only the cameras granted to them (R16.2).
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import { hasPermission, VIDEO_ROLES, type CameraAction, type Subject } from '../../access/index.js';
+import { hasPermission, VIDEO_ROLES, type CameraAction, type Subject, type SystemEventRecorder } from '../../access/index.js';
 import type { CameraService } from '../../devices/index.js';
 import { ApiError } from '../errors.js';
 import { CameraIdParams, errorResponses } from '../schemas.js';
@@ -56,11 +56,29 @@ export interface CameraRoutesOptions {
   statusOf: (streamId: string) => StreamStatus | undefined;
   /** The cameras a subject may act on (access/ AccessService.cameraScope). */
   cameraScope: (subject: Subject, action: CameraAction) => Promise<'all' | Set<string>>;
+  /** The system log: every camera change is recorded with who made it (configuration changes, R16.3 / D17). */
+  events: SystemEventRecorder;
+}
+
+/** Which fields a change touched — names only: a URL's credentials never reach the log. */
+function changedFields(body: Record<string, unknown>): string[] {
+  return Object.keys(body).sort();
 }
 
 const VIEW_ACTIONS: CameraAction[] = ['live', 'playback', 'export', 'snapshot'];
 
-export const cameraRoutes: FastifyPluginAsyncTypebox<CameraRoutesOptions> = async (app, { cameras, statusOf, cameraScope }) => {
+export const cameraRoutes: FastifyPluginAsyncTypebox<CameraRoutesOptions> = async (app, { cameras, statusOf, cameraScope, events }) => {
+  const log = (req: { subject: Subject | null; ip: string }, event: string, target: string, details: Record<string, unknown>) => {
+    const s = req.subject;
+    return events.recordEvent({
+      actor: s ? { accountId: s.accountId, username: s.username, displayName: s.displayName, unit: s.unit } : null,
+      event,
+      target,
+      details,
+      clientAddr: req.ip,
+    });
+  };
+
   const present = (subject: Subject | null) => {
     const locate = !!subject && hasPermission(subject.roles, 'camera.locate');
     return <C extends { streams: { id: string; url: string }[] }>(c: C) => ({
@@ -98,6 +116,7 @@ export const cameraRoutes: FastifyPluginAsyncTypebox<CameraRoutesOptions> = asyn
 
   app.post('/api/v1/cameras', { config: { access: 'camera.configure' }, schema: { body: NewCamera, response: { 201: Camera, ...errorResponses } } }, async (req, reply) => {
     const camera = await cameras.add(req.body);
+    await log(req, 'camera.created', camera.id, { name: camera.name, streams: camera.streams.map((st) => st.kind) });
     return reply.code(201).send(present(req.subject)(camera));
   });
 
@@ -108,12 +127,15 @@ export const cameraRoutes: FastifyPluginAsyncTypebox<CameraRoutesOptions> = asyn
     return present(req.subject)(await cameras.get(req.params.id));
   });
 
-  app.patch('/api/v1/cameras/:id', { config: { access: 'camera.configure' }, schema: { params: CameraIdParams, body: CameraPatch, response: { 200: Camera, ...errorResponses } } }, async (req) =>
-    present(req.subject)(await cameras.update(req.params.id, req.body)),
-  );
+  app.patch('/api/v1/cameras/:id', { config: { access: 'camera.configure' }, schema: { params: CameraIdParams, body: CameraPatch, response: { 200: Camera, ...errorResponses } } }, async (req) => {
+    const camera = await cameras.update(req.params.id, req.body);
+    await log(req, 'camera.changed', camera.id, { fields: changedFields(req.body) });
+    return present(req.subject)(camera);
+  });
 
   app.delete('/api/v1/cameras/:id', { config: { access: 'camera.configure' }, schema: { params: CameraIdParams, response: { 204: Type.Null(), ...errorResponses } } }, async (req, reply) => {
     await cameras.remove(req.params.id);
+    await log(req, 'camera.removed', req.params.id, {});
     return reply.code(204).send(null);
   });
 };
