@@ -266,6 +266,9 @@ describe.each(['sqlite', 'postgres'] as const)('recording, playback, export and 
     expect(exported).toMatchObject({ ...viewerRow, ...stated, action: 'export' });
     expect(exported!.closedBy).not.toBeNull();
     expect(exported!.bytes).toBe(seen.exportBytes);
+    // The export is in the system log as well, naming its register entry.
+    const sys = (await (await auditor.fetch('/api/v1/audit/system?event=video.exported')).json()) as { actorUsername: string; details: { accessId: number; bytes: number } }[];
+    expect(sys).toEqual([expect.objectContaining({ actorUsername: 'viewer', details: expect.objectContaining({ accessId: seen.exportAccessId, bytes: seen.exportBytes }) })]);
 
     const live = rows.filter((r) => r.action === 'live' && r.outcome === 'granted');
     expect(live).toHaveLength(1);

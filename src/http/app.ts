@@ -99,7 +99,7 @@ export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
   await app.register(userRoutes, { access: deps.access });
   await app.register(grantRoutes, { access: deps.access });
   await app.register(cameraRoutes, { cameras: deps.cameras, statusOf: deps.statusOf, cameraScope, events: deps.audit });
-  await app.register(videoRoutes, { ...deps.video, cameraScope });
+  await app.register(videoRoutes, { ...deps.video, cameraScope, events: deps.audit });
   await app.register(async (web) => {
     markRoutesPublic(web);
     await web.register(webRoutes, { webDir: deps.webDir, hlsJsFile: deps.hlsJsFile });

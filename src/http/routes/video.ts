@@ -8,7 +8,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { WebSocket } from 'ws';
 import { wsLiveSink } from '../../media/index.js';
-import type { CameraAction, Subject } from '../../access/index.js';
+import type { CameraAction, Subject, SystemEventRecorder } from '../../access/index.js';
 import type { VideoService, Viewer } from '../../playback/index.js';
 import { ApiError, toApiError } from '../errors.js';
 import { CameraIdParams, ReasonQuery, TimeRangeQuery } from '../schemas.js';
@@ -17,6 +17,8 @@ export interface VideoRoutesOptions {
   video: VideoService;
   /** The cameras a subject may act on (access/ AccessService.cameraScope). */
   cameraScope: (subject: Subject, action: CameraAction) => Promise<'all' | Set<string>>;
+  /** The system log, where finished exports are recorded. */
+  events?: SystemEventRecorder;
   /** How often a live socket is pinged; one that has not answered the previous ping is terminated. Default 15 000. */
   livePingIntervalMs?: number;
 }
@@ -74,7 +76,7 @@ function viewerOf(req: { subject: Subject | null; ip: string; query: unknown }):
   return { subject, reason, clientAddr: req.ip };
 }
 
-export const videoRoutes: FastifyPluginAsyncTypebox<VideoRoutesOptions> = async (app, { video, cameraScope, livePingIntervalMs = 15_000 }) => {
+export const videoRoutes: FastifyPluginAsyncTypebox<VideoRoutesOptions> = async (app, { video, cameraScope, events, livePingIntervalMs = 15_000 }) => {
   // The timeline is metadata (no register row), but only of cameras the viewer may play back (R16.2).
   app.get('/api/v1/cameras/:id/recordings', { config: { access: 'video.playback' }, schema: { params: CameraIdParams, querystring: TimeRangeQuery } }, async (req) => {
     const scope = await cameraScope(req.subject!, 'playback');
@@ -130,7 +132,20 @@ export const videoRoutes: FastifyPluginAsyncTypebox<VideoRoutesOptions> = async 
       reply.header('x-vigil-truncated-at-ms', String(plan.truncatedAtMs)).header('x-vigil-truncated-reason', plan.truncatedReason ?? '');
     }
     video.writeExport(grant, plan, streamSink(body)).then(
-      () => body.end(),
+      async (bytes) => {
+        body.end();
+        // An export leaves the system as a file: the system log records it beside its access-register entry.
+        const s = grant.subject;
+        await events
+          ?.recordEvent({
+            actor: { accountId: s.accountId, username: s.username, displayName: s.displayName, unit: s.unit },
+            event: 'video.exported',
+            target: req.params.id,
+            details: { accessId: grant.accessId, fromMs: plan.startMs, toMs: plan.endMs, bytes },
+            clientAddr: req.ip,
+          })
+          .catch((err: unknown) => req.log.error({ err }, 'could not record the export in the system log'));
+      },
       (err: unknown) => {
         if (!body.destroyed) req.log.error({ err }, 'export failed mid-stream');
         body.destroy(err instanceof Error ? err : new Error(String(err)));
