@@ -45,6 +45,24 @@ module.exports = {
       to: { path: '^(node:)?fs(/promises)?$' },
     },
     {
+      name: 'video-bytes-only-through-the-gate',
+      comment:
+        'R16.3: the HTTP layer reaches video only through playback/ (VideoService, which opens a Grant at the access gate ' +
+        'before any byte); it may not read segment files (storage/) or the recording index (recording/) itself.',
+      severity: 'error',
+      from: { path: '^src/http/', pathNot: '\\.test\\.ts$' },
+      to: { path: '^src/(storage|recording)/' },
+    },
+    {
+      name: 'segment-store-only-for-recording-and-wiring',
+      comment:
+        'R16.3: segment files are written and checked by recording/, and handed to playback/ only by the composition ' +
+        'root (app/) as the SegmentBytes behind VideoService; no other module may open the store.',
+      severity: 'error',
+      from: { path: '^src/', pathNot: ['^src/(app|recording|storage)/', '\\.test\\.ts$'] },
+      to: { path: '^src/storage/' },
+    },
+    {
       name: 'no-test-code-in-src',
       severity: 'error',
       from: { path: '^src/', pathNot: '\\.test\\.ts$' },
