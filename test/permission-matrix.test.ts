@@ -54,6 +54,7 @@ const EXPECTED: Record<string, RouteAccess> = {
   'GET /api/v1/cameras/:id/segments/:segmentId': 'video.playback',
   'GET /api/v1/cameras/:id/export.mp4': 'video.export',
   'GET /api/v1/cameras/:id/live': 'video.live',
+  'GET /api/v1/cameras/:id/snapshot.jpg': 'video.snapshot',
   'GET /api/v1/audit/access': 'audit.read',
   'GET /api/v1/audit/access/export': 'audit.read',
   'GET /api/v1/audit/system': 'systemlog.read',
@@ -69,6 +70,7 @@ const CAMERA_SCOPED = new Set([
   'GET /api/v1/cameras/:id/playback.m3u8',
   'GET /api/v1/cameras/:id/export.mp4',
   'GET /api/v1/cameras/:id/live',
+  'GET /api/v1/cameras/:id/snapshot.jpg',
 ]);
 
 /** Requests with side effects on the caller's own session go last, logout very last. */
@@ -176,6 +178,7 @@ function refusal(status: number, code: string | undefined, key: string): boolean
 
 async function tryHttp(base: string, method: string, url: string, camera: string, session: ApiSession | null): Promise<{ allowed: boolean; detail: string }> {
   let path = url.replace(':segmentId', '1').replace(':tokenId', NOBODY).replace(':id', camera);
+  if (path.endsWith('/snapshot.jpg')) path += `?at=${Date.now() - 60_000}&${TEST_REASON_QUERY}`;
   if (/\/(playback\.m3u8|export\.mp4|recordings)$/.test(path)) path += `?from=${Date.now() - 600_000}&to=${Date.now()}&${TEST_REASON_QUERY}`;
   if (path.endsWith('/recordings?' + path.split('?')[1])) path = path.replace(`&${TEST_REASON_QUERY}`, '');
   const init: RequestInit & { json?: unknown } = { method };

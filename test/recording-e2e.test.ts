@@ -200,6 +200,26 @@ describe.each(['sqlite', 'postgres'] as const)('recording, playback, export and 
     expect(probed.streams[0].width).toBe(640);
   });
 
+  it('takes a watermarked JPEG snapshot of a recorded instant and of the live picture (action snapshot, R16.3)', async () => {
+    const tl = await timeline(Date.now() - 60_000, Date.now());
+    const at = tl.segments[0]!.startMs + 2300; // between keyframes: decoded forward from the one before
+    const path = `/api/v1/cameras/${cameraId}/snapshot.jpg?at=${at}`;
+    expect((await api(path)).status).toBe(400); // no reason
+    for (const p of [path, `/api/v1/cameras/${cameraId}/snapshot.jpg`]) {
+      const res = await api(withReason(p));
+      expect(res.status, await res.clone().text().catch(() => '')).toBe(200);
+      expect(res.headers.get('content-type')).toBe('image/jpeg');
+      const jpeg = Buffer.from(await res.arrayBuffer());
+      expect(jpeg.subarray(0, 2).toString('hex')).toBe('ffd8');
+      const file = join(dataDir, 'snapshot.jpg');
+      writeFileSync(file, jpeg);
+      const probed = JSON.parse(execFileSync('ffprobe', ['-v', 'error', '-show_entries', 'stream=codec_name,width,height', '-of', 'json', file]).toString());
+      expect(probed.streams[0]).toMatchObject({ codec_name: 'mjpeg', width: 640 });
+    }
+    const nothing = await api(withReason(`/api/v1/cameras/${cameraId}/snapshot.jpg?at=${Date.now() - 30 * 86_400_000}`));
+    expect(nothing.status).toBe(404);
+  });
+
   it('streams live fMP4 over the WebSocket: init first, then a keyframe fragment from the cached GOP', async () => {
     const wsUrl = `${vigil!.url.replace('http', 'ws')}/api/v1/cameras/${cameraId}/live?stream=sub`;
     // No reason: the socket says why (reason_required, R16.3) and closes with 4000 + 400, before any video.
@@ -278,7 +298,10 @@ describe.each(['sqlite', 'postgres'] as const)('recording, playback, export and 
 
     // The refusals for want of a reason are in the register too, one per video action tried without one.
     const refusals = rows.filter((r) => r.outcome === 'refused');
-    expect(refusals.map((r) => r.action).sort()).toEqual(['export', 'live', 'playback']);
+    expect(refusals.map((r) => r.action).sort()).toEqual(['export', 'live', 'playback', 'snapshot']);
+    const stills = rows.filter((r) => r.action === 'snapshot' && r.outcome === 'granted');
+    expect(stills).toHaveLength(3); // recorded, live, and the one over nothing recorded (granted, then 404)
+    for (const r of stills) expect(r).toMatchObject({ ...viewerRow, ...stated });
     for (const r of refusals) expect(r).toMatchObject({ ...viewerRow, refusalCode: 'reason_required', refusalArticle: 'R16.3', reasonCategory: null });
   });
 

@@ -5,7 +5,7 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import type { Config } from '../config/index.js';
 import { buildHttpApp, type HealthReport } from '../http/index.js';
-import { findCjkFont, LiveHub, LiveTranscoder, runWatermark, type TranscodeEvent } from '../media/index.js';
+import { findCjkFont, LiveHub, LiveTranscoder, runSnapshot, runWatermark, type TranscodeEvent } from '../media/index.js';
 import { PlaybackError, VideoService, type ExportWatermark, type SegmentBytes } from '../playback/index.js';
 import type { LocalSegmentStore } from '../storage/index.js';
 import { Recorder, reconcileStore } from '../recording/index.js';
@@ -163,6 +163,7 @@ function exportWatermark(config: Config, log: Logger): ExportWatermark | null {
   }
   return {
     burn: (lines, produce, consume) => runWatermark({ ffmpegPath: config.ingest.ffmpegPath, fontFile, lines }, produce, consume),
+    still: (lines, seekSeconds, produce, consume) => runSnapshot({ ffmpegPath: config.ingest.ffmpegPath, fontFile, lines, seekSeconds }, produce, consume),
   };
 }
 

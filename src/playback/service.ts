@@ -11,7 +11,7 @@ import { writeExport } from './export-writer.js';
 import { planExport, type ExportPlan } from './export-plan.js';
 import { buildHlsPlaylist } from './hls.js';
 import { planSegmentRead, writeSegmentRead, type SegmentRead } from './segment-read.js';
-import { parseTimeRange, type TimeRange } from './time-range.js';
+import { parseInstantQuery, parseTimeRange, type TimeRange } from './time-range.js';
 import { buildTimeline, type Timeline } from './timeline.js';
 import type { ByteSink, PlaybackRun, PlaybackSegment, SegmentBytes } from './types.js';
 
@@ -59,10 +59,15 @@ export interface VideoGate {
   open(request: GateRequest): Promise<Grant>;
 }
 
-/** Burns the viewer watermark into an export (D18; implemented with ffmpeg by media/). */
+/** Burns the viewer watermark into an export or a snapshot (D18; implemented with ffmpeg by media/). */
 export interface ExportWatermark {
   burn(lines: string[], produce: (write: ByteSink) => Promise<unknown>, consume: ByteSink): Promise<number>;
+  /** One JPEG of the frame `seekSeconds` into the fMP4 `produce` writes, watermarked. */
+  still(lines: string[], seekSeconds: number, produce: (write: ByteSink) => Promise<unknown>, consume: ByteSink): Promise<number>;
 }
+
+/** How long a live snapshot waits for the stream's next keyframe fragment. */
+const LIVE_SNAPSHOT_WAIT_MS = 5000;
 
 export interface VideoServiceDeps {
   gate: VideoGate;
@@ -234,6 +239,56 @@ export class VideoService {
     };
   }
 
+  /**
+   * One watermarked JPEG (D18) of a camera: the recorded frame at `at`, or without `at` the live picture (the
+   * stream's cached keyframe fragment). Passes the gate as action `snapshot` (R16.3); closes the grant with the bytes.
+   */
+  async snapshot(viewer: Viewer, cameraId: string, query: { at?: unknown; stream?: StreamKind }, sink: ByteSink): Promise<{ atMs: number | null; bytes: number }> {
+    const watermark = this.deps.watermark;
+    if (query.at === undefined) {
+      const camera = await this.deps.cameras.get(cameraId);
+      const kind = query.stream ?? 'main';
+      const stream = camera.streams.find((s) => s.kind === kind);
+      if (!stream) throw new PlaybackError('not_found', `camera ${cameraId} has no ${kind} stream`);
+      const grant = await this.open(viewer, 'snapshot', cameraId, null);
+      try {
+        if (!watermark) throw new PlaybackError('watermark_unavailable', 'snapshots are watermarked (D18) and this server has no watermark encoder');
+        const { init, fragment } = await firstKeyframe(this.deps.live, stream.id, LIVE_SNAPSHOT_WAIT_MS);
+        const bytes = await watermark.still(this.stillLines(grant, null), 0, async (write) => {
+          await write(init);
+          await write(fragment);
+        }, counting(grant, sink));
+        return { atMs: null, bytes };
+      } finally {
+        await grant.close();
+      }
+    }
+    const atMs = parseInstantQuery(query.at, this.deps.now());
+    const streamId = await this.recordedStream(cameraId, query.stream);
+    const grant = await this.open(viewer, 'snapshot', cameraId, { fromMs: atMs, toMs: atMs + 1 });
+    try {
+      if (!watermark) throw new PlaybackError('watermark_unavailable', 'snapshots are watermarked (D18) and this server has no watermark encoder');
+      const segments = await this.deps.index.segmentsInRange(cameraId, atMs, atMs + 1, streamId);
+      if (segments.length === 0) throw noRecording({ fromMs: atMs, toMs: atMs + 1 });
+      // The plan starts at the keyframe at or before `at`; the encoder decodes forward to the instant itself.
+      const plan = planExport({ segments, fromMs: atMs, toMs: atMs + 1 });
+      const seekSeconds = Math.max(0, (atMs - plan.startMs) / 1000);
+      const bytes = await watermark.still(this.stillLines(grant, atMs), seekSeconds, (write) => writeExport(plan, this.deps.bytes, write), counting(grant, sink));
+      return { atMs, bytes };
+    } finally {
+      await grant.close();
+    }
+  }
+
+  private stillLines(grant: Grant, atMs: number | null): string[] {
+    const time = this.deps.formatTime ?? formatShanghai;
+    const { subject } = grant;
+    return [
+      `Vigil 截图 snapshot #${grant.accessId} · ${subject.displayName} (${subject.username}) · ${subject.unit}`,
+      `${atMs === null ? '实时 live' : time(atMs)} · camera ${grant.cameraIds[0]} · 截取于 ${time(grant.openedMs)}`,
+    ];
+  }
+
   /** Closes every open playback grant (shutdown), so each gets its register close entry. */
   async close(): Promise<void> {
     await this.#grants.closeAll();
@@ -258,6 +313,49 @@ export class VideoService {
     if (!stream) throw new PlaybackError('not_found', `camera ${cameraId} has no ${wanted} stream`);
     return stream.id;
   }
+}
+
+/**
+ * The live stream's init segment and its first keyframe fragment, taken as a viewer of the hub would get them (the
+ * hub starts a new viewer at its cached keyframe), then the subscription ends.
+ */
+function firstKeyframe(live: LiveSource, streamId: string, waitMs: number): Promise<{ init: Buffer; fragment: Buffer }> {
+  return new Promise((resolve, reject) => {
+    const binaries: Buffer[] = [];
+    let unsubscribe: (() => void) | null = null;
+    let settled = false;
+    const finish = (error: Error | null) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      // The hub may call the sink while subscribe() is still running: leave after it has returned.
+      queueMicrotask(() => unsubscribe?.());
+      if (error) reject(error);
+      else resolve({ init: binaries[0]!, fragment: binaries[1]! });
+    };
+    const timer = setTimeout(
+      () => finish(new PlaybackError('no_recording', `no live picture from this camera within ${waitMs / 1000} s (is it recording? see its status)`)),
+      waitMs,
+    );
+    const sink: LiveViewerSink = {
+      sendText: (json) => {
+        const message = JSON.parse(json) as { type?: string; reason?: string };
+        if (message.type === 'ended') finish(new PlaybackError('no_recording', `the live stream ended${message.reason ? `: ${message.reason}` : ''}`));
+      },
+      sendBinary: (data) => {
+        if (settled) return;
+        binaries.push(Buffer.from(data));
+        if (binaries.length >= 2) finish(null);
+      },
+      bufferedBytes: () => 0,
+      close: () => finish(new PlaybackError('no_recording', 'the live stream closed before a picture arrived')),
+    };
+    try {
+      unsubscribe = live.subscribe(streamId, sink);
+    } catch (err) {
+      finish(err instanceof Error ? err : new Error(String(err)));
+    }
+  });
 }
 
 /** A reader given a grant that does not cover what it reads is a caller bug: refuse rather than serve. */

@@ -89,3 +89,10 @@ export function parseTimeRange(input: { from?: unknown; to?: unknown }, limits: 
   }
   return { fromMs, toMs };
 }
+
+/** One instant (a snapshot's `at`): milliseconds or ISO-8601, after 2000 and not more than a day ahead. */
+export function parseInstantQuery(value: unknown, nowMs: number): number {
+  const ms = parseInstant('from', value);
+  checkPlausible('from', ms, nowMs);
+  return ms;
+}

@@ -54,7 +54,7 @@ export async function provisionAccounts(dataDir: string, specs: AccountSpec[]): 
       }
       if (spec.grantAll) await core.access.addGrant(null, { userId: user.id, scope: { kind: 'all' }, actions: spec.grantAll });
       for (const cameraId of spec.grantCameras ?? []) {
-        await core.access.addGrant(null, { userId: user.id, scope: { kind: 'camera', cameraId }, actions: ['live', 'playback', 'export'] });
+        await core.access.addGrant(null, { userId: user.id, scope: { kind: 'camera', cameraId }, actions: ['live', 'playback', 'export', 'snapshot'] });
       }
     }
   } finally {

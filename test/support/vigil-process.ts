@@ -99,7 +99,7 @@ export function startServe(dataDir: string, options: { env?: NodeJS.ProcessEnv; 
 
 /** The test viewer of each data directory, created once; later starts sign in with TEST_PASSWORD. */
 async function viewerPassword(dataDir: string): Promise<string> {
-  const created = await provisionAccounts(dataDir, [{ username: 'viewer', displayName: '测试观看员 Test Viewer', roles: ['operator'], grantAll: ['live', 'playback', 'export'] }]);
+  const created = await provisionAccounts(dataDir, [{ username: 'viewer', displayName: '测试观看员 Test Viewer', roles: ['operator'], grantAll: ['live', 'playback', 'export', 'snapshot'] }]);
   return created.get('viewer') ?? TEST_PASSWORD;
 }
 

@@ -154,6 +154,19 @@ export const videoRoutes: FastifyPluginAsyncTypebox<VideoRoutesOptions> = async 
     return reply.send(body);
   });
 
+  // A still is small: it is encoded whole, then sent, so a failure is still a clean JSON error.
+  const SnapshotQuery = Type.Object({
+    at: Type.Optional(Type.String({ maxLength: 40, description: 'ms since the epoch (UTC) or ISO-8601; absent = the live picture' })),
+    stream: Type.Optional(Type.Union([Type.Literal('main'), Type.Literal('sub')])),
+    ...ReasonQuery.properties,
+  });
+  app.get('/api/v1/cameras/:id/snapshot.jpg', { config: { access: 'video.snapshot' }, schema: { params: CameraIdParams, querystring: SnapshotQuery } }, async (req, reply) => {
+    const chunks: Buffer[] = [];
+    const { at, stream } = req.query;
+    await video.snapshot(viewerOf(req), req.params.id, { ...(at !== undefined ? { at } : {}), ...(stream ? { stream } : {}) }, (chunk) => void chunks.push(chunk));
+    return reply.type('image/jpeg').header('cache-control', 'no-store').send(Buffer.concat(chunks));
+  });
+
   app.get('/api/v1/cameras/:id/live', { websocket: true, config: { access: 'video.live' }, schema: { params: CameraIdParams, querystring: LiveQuery } }, (socket, req) => {
     const { id } = req.params as { id: string };
     const { stream, transcode } = req.query as { stream?: 'main' | 'sub'; transcode?: 'h264' };

@@ -56,13 +56,45 @@ function drawtext(fontFile: string, text: string, line: number, count: number): 
   ].join(':');
 }
 
+/** The font path sits inside the same quoted value as the text: refuse what would break the quoting. */
+function checkFont(fontFile: string): void {
+  if (!fontFile.startsWith('/') || /['\\:,;[\]]/.test(fontFile)) {
+    throw new WatermarkArgsError(`watermark font path must be absolute and plain, got ${JSON.stringify(fontFile)}`);
+  }
+}
+
+function checkLines(lines: string[]): void {
+  if (lines.length < 1 || lines.length > 3) throw new WatermarkArgsError(`1 to 3 watermark lines, got ${lines.length}`);
+}
+
+/**
+ * A snapshot (R16.3 `snapshot`): one JPEG of the frame `seekSeconds` into the fMP4 on stdin, with the same watermark
+ * as an export (D18) — a still leaves the system as easily as a clip.
+ */
+export function buildSnapshotArgs(options: WatermarkArgsOptions & { seekSeconds: number }): string[] {
+  checkLines(options.lines);
+  checkFont(options.fontFile);
+  if (!Number.isFinite(options.seekSeconds) || options.seekSeconds < 0 || options.seekSeconds > 600) {
+    throw new WatermarkArgsError(`snapshot offset must be 0..600 s, got ${options.seekSeconds}`);
+  }
+  const filters = options.lines.map((text, i) => drawtext(options.fontFile, text, i, options.lines.length));
+  return [
+    '-hide_banner', '-nostdin', '-loglevel', 'error',
+    '-f', 'mp4', '-i', 'pipe:0',
+    '-map', '0:v:0',
+    // Output seeking: decode from the keyframe the input starts at up to the asked instant, exactly.
+    '-ss', options.seekSeconds.toFixed(3),
+    '-frames:v', '1',
+    '-vf', [...filters, 'format=yuvj420p'].join(','),
+    '-c:v', 'mjpeg', '-q:v', '3',
+    '-f', 'image2', 'pipe:1',
+  ];
+}
+
 /** The exact argv (without the ffmpeg path). */
 export function buildWatermarkArgs(options: WatermarkArgsOptions): string[] {
-  if (options.lines.length < 1 || options.lines.length > 3) throw new WatermarkArgsError(`1 to 3 watermark lines, got ${options.lines.length}`);
-  // The font path is ours (config), but it sits inside the same quoted value: refuse what would break the quoting.
-  if (!options.fontFile.startsWith('/') || /['\\:,;[\]]/.test(options.fontFile)) {
-    throw new WatermarkArgsError(`watermark font path must be absolute and plain, got ${JSON.stringify(options.fontFile)}`);
-  }
+  checkLines(options.lines);
+  checkFont(options.fontFile);
   const filters = options.lines.map((text, i) => drawtext(options.fontFile, text, i, options.lines.length));
   return [
     '-hide_banner', '-nostdin', '-loglevel', 'error',

@@ -1,4 +1,4 @@
 // The export watermark (D18): viewer identity and register entry burned into every frame of an export.
-export { buildWatermarkArgs, sanitizeWatermarkText, WatermarkArgsError } from './args.js';
+export { buildSnapshotArgs, buildWatermarkArgs, sanitizeWatermarkText, WatermarkArgsError } from './args.js';
 export { CJK_FONT_CANDIDATES, findCjkFont } from './font.js';
-export { runWatermark, WatermarkError, type ByteWriter, type WatermarkRunOptions } from './run.js';
+export { runSnapshot, runWatermark, WatermarkError, type ByteWriter, type WatermarkRunOptions } from './run.js';

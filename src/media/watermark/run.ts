@@ -4,7 +4,7 @@
 // an aborted client by SIGKILL (a half-written export has no value, and ffmpeg may be blocked on a full pipe).
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { buildWatermarkArgs } from './args.js';
+import { buildSnapshotArgs, buildWatermarkArgs } from './args.js';
 
 export type ByteWriter = (chunk: Buffer) => Promise<void> | void;
 
@@ -24,8 +24,24 @@ export class WatermarkError extends Error {
 }
 
 /** Burns the watermark into what `produce` writes and streams the result to `consume`; resolves with bytes out. */
-export async function runWatermark(options: WatermarkRunOptions, produce: (write: ByteWriter) => Promise<unknown>, consume: ByteWriter): Promise<number> {
-  const child = spawn(options.ffmpegPath, buildWatermarkArgs({ fontFile: options.fontFile, lines: options.lines }), { stdio: ['pipe', 'pipe', 'pipe'] });
+export function runWatermark(options: WatermarkRunOptions, produce: (write: ByteWriter) => Promise<unknown>, consume: ByteWriter): Promise<number> {
+  return runEncode(options, buildWatermarkArgs({ fontFile: options.fontFile, lines: options.lines }), produce, consume);
+}
+
+/** One watermarked JPEG of the frame `seekSeconds` into what `produce` writes (a snapshot); resolves with bytes out. */
+export function runSnapshot(options: WatermarkRunOptions & { seekSeconds: number }, produce: (write: ByteWriter) => Promise<unknown>, consume: ByteWriter): Promise<number> {
+  // ffmpeg stops reading once it has its one frame: input it no longer takes is not an error (its exit code says).
+  return runEncode(options, buildSnapshotArgs({ fontFile: options.fontFile, lines: options.lines, seekSeconds: options.seekSeconds }), produce, consume, true);
+}
+
+async function runEncode(
+  options: WatermarkRunOptions,
+  args: string[],
+  produce: (write: ByteWriter) => Promise<unknown>,
+  consume: ByteWriter,
+  inputMayEndEarly = false,
+): Promise<number> {
+  const child = spawn(options.ffmpegPath, args, { stdio: ['pipe', 'pipe', 'pipe'] });
   const closed = once(child, 'close') as Promise<[number | null, NodeJS.Signals | null]>;
   let stderrTail = '';
   child.stderr.setEncoding('utf8');
@@ -43,7 +59,10 @@ export async function runWatermark(options: WatermarkRunOptions, produce: (write
   })();
   const feed = (async () => {
     await produce(async (chunk) => {
-      if (child.stdin.destroyed) throw new WatermarkError(`watermark encoder stopped taking input: ${lastLine(stderrTail)}`);
+      if (child.stdin.destroyed || child.stdin.writableEnded) {
+        if (inputMayEndEarly) return;
+        throw new WatermarkError(`watermark encoder stopped taking input: ${lastLine(stderrTail)}`);
+      }
       if (!child.stdin.write(chunk)) await Promise.race([once(child.stdin, 'drain'), once(child.stdin, 'close')]);
     });
     child.stdin.end();
