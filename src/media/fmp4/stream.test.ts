@@ -93,7 +93,8 @@ describe('Fmp4StreamParser grammar', () => {
     const fragments = items.flatMap((i) => (i.kind === 'fragment' ? [i.fragment] : []));
     const spanning = fragments.filter((f) => fragmentParts(f).length > 1);
     expect(spanning.length).toBeGreaterThan(0);
-    let offset = items[0]!.kind === 'init' ? items[0].init.data.length : 0;
+    const first = items[0]!;
+    let offset = first.kind === 'init' ? first.init.data.length : 0;
     for (const f of fragments) {
       const parts = fragmentParts(f);
       expect(parts.every((p) => p.buffer === data.buffer)).toBe(true); // views of the pushed chunks, no copy
