@@ -7,7 +7,7 @@
 // `store_full` and stops writing with a critical alert; a probe resumes recording when space returns (invariant 5).
 // Nothing recorded is ever deleted here to make room (R17, D22(3)).
 import { createHash, type Hash } from 'node:crypto';
-import type { Fragment, InitSegment } from '../media/index.js';
+import { fragmentParts, fragmentSize, type Fragment, type InitSegment } from '../media/index.js';
 import { dayOf, type LocalSegmentStore, type SegmentFileWriter } from '../storage/index.js';
 import { encodeFragmentIndex, type FragmentIndexEntry } from './fragment-index.js';
 import { MediaClock } from './media-clock.js';
@@ -116,17 +116,18 @@ export class StreamRecorder {
     if (this.stopped) return; // after stop(): the stream is no longer ours to record
     this.counters.received++;
     const max = this.deps.options.maxQueuedBytes ?? 64 * 1024 * 1024;
-    if (this.counters.queuedBytes + fragment.data.length > max) {
+    const size = fragmentSize(fragment);
+    if (this.counters.queuedBytes + size > max) {
       // The disk cannot keep up: drop rather than grow without bound, and break the run so the hole is explicit.
       this.counters.lost++;
       this.pendingBacklogBreak = true;
       return;
     }
-    this.counters.queuedBytes += fragment.data.length;
+    this.counters.queuedBytes += size;
     // Wall time is taken on arrival, not when the write queue gets to it, so a slow disk is not mistaken for drift.
     const arrivedMs = this.deps.now();
     this.enqueue(async () => {
-      this.counters.queuedBytes -= fragment.data.length;
+      this.counters.queuedBytes -= size;
       await this.writeFragment(fragment, arrivedMs);
     });
   }
@@ -277,17 +278,20 @@ export class StreamRecorder {
       this.counters.lost++;
       return;
     }
+    // The fragment's chunks as they came from the pipe: one writev and one fdatasync, no joined copy (chunked.ts).
+    const parts = fragmentParts(f);
+    const size = fragmentSize(f);
     try {
-      await seg.writer.write(f.data);
+      await seg.writer.writev(parts);
       if (this.deps.options.syncEveryFragment) await seg.writer.sync();
     } catch (err) {
       this.counters.lost++;
       await this.onWriteFault(err);
       return;
     }
-    seg.hash.update(f.data);
-    seg.goodLength += f.data.length;
-    seg.entries.push({ sizeBytes: f.data.length, durationTicks: f.durationTicks, sampleCount: f.sampleCount, keyframe: f.keyframe });
+    for (const part of parts) seg.hash.update(part);
+    seg.goodLength += size;
+    seg.entries.push({ sizeBytes: size, durationTicks: f.durationTicks, sampleCount: f.sampleCount, keyframe: f.keyframe });
     seg.frames += f.sampleCount;
     if (f.keyframe) seg.keyframes++;
     seg.nextTicks = f.baseMediaDecodeTime + f.durationTicks;
@@ -297,7 +301,7 @@ export class StreamRecorder {
       run.clock.observeArrival(seg.nextTicks, arrivedMs);
     }
     this.counters.written++;
-    this.counters.bytes += f.data.length;
+    this.counters.bytes += size;
   }
 
   private async onWriteFault(err: unknown): Promise<void> {

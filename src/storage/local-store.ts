@@ -46,6 +46,23 @@ export class SegmentFileWriter {
     this.lengthBytes += data.length;
   }
 
+  /**
+   * Appends `parts` in order, in as few writev calls as the kernel allows (one, normally), or throws like `write`.
+   * A fragment arrives as several pipe chunks: this writes it without joining them first.
+   */
+  async writev(parts: readonly Uint8Array[]): Promise<void> {
+    let rest = parts.filter((p) => p.length > 0);
+    const total = rest.reduce((n, p) => n + p.length, 0);
+    let done = 0;
+    while (rest.length > 0) {
+      // Linux writes at most IOV_MAX (1024) buffers per call; a short write continues where it stopped.
+      const { bytesWritten } = await this.handle.writev(rest.slice(0, 1024), this.lengthBytes + done);
+      done += bytesWritten;
+      rest = dropFront(rest, bytesWritten);
+    }
+    this.lengthBytes += total;
+  }
+
   /** fdatasync: the bytes written so far survive a power cut. */
   async sync(): Promise<void> {
     await this.handle.datasync();
@@ -78,6 +95,15 @@ export class SegmentFileWriter {
     this.closed = true;
     await this.handle.close();
   }
+}
+
+/** `parts` without their first `bytes` bytes. */
+function dropFront(parts: readonly Uint8Array[], bytes: number): Uint8Array[] {
+  let k = 0;
+  while (k < parts.length && bytes >= parts[k]!.length) bytes -= parts[k++]!.length;
+  const out = parts.slice(k);
+  if (out.length > 0 && bytes > 0) out[0] = out[0]!.subarray(bytes);
+  return out;
 }
 
 export class LocalSegmentStore {

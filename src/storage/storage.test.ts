@@ -66,6 +66,18 @@ describe('LocalSegmentStore', () => {
     await expect(store.completePartial(finalRel, 1)).rejects.toThrow(/not a partial/);
   });
 
+  it('writes a list of buffers in order with writev', async () => {
+    const store = new LocalSegmentStore(mkdtempSync(join(tmpdir(), 'vigil-store-')));
+    await store.init();
+    const w = await store.createWriter(ref);
+    await w.write(Buffer.from('init'));
+    const parts = [Buffer.from('ab'), Buffer.alloc(0), Buffer.alloc(70_000, 7), Buffer.from('z')];
+    await w.writev(parts);
+    expect(w.sizeBytes).toBe(4 + 2 + 70_000 + 1);
+    await w.commit();
+    expect((await store.readWholeRel(store.relPathOf(ref))).equals(Buffer.concat([Buffer.from('init'), ...parts]))).toBe(true);
+  });
+
   it('discards only an empty partial', async () => {
     const store = new LocalSegmentStore(mkdtempSync(join(tmpdir(), 'vigil-store-')));
     const empty = await store.createWriter({ ...ref, seq: 1 });

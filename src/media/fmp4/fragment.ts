@@ -57,12 +57,16 @@ export function isFragmentPrefix(type: number): boolean {
   return type === T.styp || type === T.sidx || type === T.prft || type === T.emsg || isIgnorable(type);
 }
 
-/** Locates the moof (after optional prefix boxes) and the mdat that follows it, and reads the moof's structure. */
-export function scanMoof(data: Buffer): MoofLayout {
+/**
+ * Locates the moof (after optional prefix boxes) and the mdat that follows it, and reads the moof's structure.
+ * `length` is the fragment's whole length when `data` holds only its head (up to the end of the mdat header, which is
+ * all that is read): the stream parser passes that rather than joining an mdat that arrived in pieces.
+ */
+export function scanMoof(data: Buffer, length = data.length): MoofLayout {
   let pos = 0;
   let moof: Box | undefined;
-  while (pos < data.length) {
-    const box = readBox(data, pos, data.length, 'truncated');
+  while (pos < length) {
+    const box = readBox(data, pos, length, 'truncated');
     pos = box.end;
     if (box.type === T.moof) {
       moof = box;
@@ -71,7 +75,7 @@ export function scanMoof(data: Buffer): MoofLayout {
     if (!isFragmentPrefix(box.type)) fail('unexpected_box', `'${typeName(box.type)}' before a moof`, box.start);
   }
   if (!moof) fail('missing_box', 'fragment has no moof', 0);
-  const mdat = pos < data.length ? readBox(data, pos, data.length, 'truncated') : undefined;
+  const mdat = pos < length ? readBox(data, pos, length, 'truncated') : undefined;
   if (mdat && mdat.type !== T.mdat) fail('unexpected_box', `'${typeName(mdat.type)}' after a moof`, mdat.start);
 
   let mfhd: Box | undefined;
@@ -169,10 +173,11 @@ export function isSyncSampleFlags(flags: number): boolean {
  * Timing of the fragment's track `ctx.trackId`. Sample durations, sizes and flags fall back as ISO BMFF says: trun
  * field, then tfhd default, then trex default (when `ctx.trex` is given), then 0. A keyframe is decided from the
  * first sample's flags; with no flags anywhere the value 0 applies, which reads as a sync sample: a stream that
- * describes no dependencies makes every fragment a valid starting point.
+ * describes no dependencies makes every fragment a valid starting point. `length`: as for scanMoof (the returned
+ * `data` is then only the head: the caller replaces it).
  */
-export function parseFragment(data: Buffer, ctx: FragmentContext): Fragment {
-  const layout = scanMoof(data);
+export function parseFragment(data: Buffer, ctx: FragmentContext, length = data.length): Fragment {
+  const layout = scanMoof(data, length);
   const { moof, mdat } = layout;
   if (!mdat) fail('missing_box', 'moof is not followed by an mdat', moof.end);
   const trex = ctx.trex;

@@ -1,6 +1,7 @@
 // Fmp4StreamParser: the grammar (init, fragments, prefixes, re-init), chunking independence down to single bytes,
 // one join per item, size limits, truncation at end(), and the sticky error.
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
+import { fragmentParts, fragmentSize } from './chunked.js';
 import { Fmp4StreamParser } from './stream.js';
 import { box, buildFragment, findPath } from './test-boxes.js';
 import { cleanupFixtures, fixture } from './test-fixtures.js';
@@ -74,7 +75,7 @@ describe('Fmp4StreamParser grammar', () => {
     }
   });
 
-  it('joins each item once, and returns an item inside one chunk as a view of it', async () => {
+  it('joins each init once (a fragment only its head), and returns an item inside one chunk as a view of it', async () => {
     const data = await stream('h264');
     const concat = vi.spyOn(Buffer, 'concat');
     const items = feed(data, () => 1);
@@ -84,6 +85,31 @@ describe('Fmp4StreamParser grammar', () => {
     const whole = feed(copy, () => copy.length);
     expect(concat).not.toHaveBeenCalled();
     expect(whole.every((i) => bytesOf(i).buffer === copy.buffer)).toBe(true);
+  });
+
+  it('hands out a fragment spanning chunks as views of them, joined only when `data` is read', async () => {
+    const data = Buffer.from(await stream('h264'));
+    const items = feed(data, () => 1000);
+    const fragments = items.flatMap((i) => (i.kind === 'fragment' ? [i.fragment] : []));
+    const spanning = fragments.filter((f) => fragmentParts(f).length > 1);
+    expect(spanning.length).toBeGreaterThan(0);
+    const first = items[0]!;
+    let offset = first.kind === 'init' ? first.init.data.length : 0;
+    for (const f of fragments) {
+      const parts = fragmentParts(f);
+      expect(parts.every((p) => p.buffer === data.buffer)).toBe(true); // views of the pushed chunks, no copy
+      const joined = Buffer.concat(parts);
+      expect(joined.length).toBe(fragmentSize(f));
+      expect(joined.equals(data.subarray(offset, offset + joined.length))).toBe(true);
+      offset += joined.length;
+    }
+    const f = spanning[0]!;
+    const concat = vi.spyOn(Buffer, 'concat');
+    const once = f.data;
+    expect(f.data).toBe(once);
+    expect(concat).toHaveBeenCalledTimes(1);
+    expect(fragmentParts(f)).toEqual([once]); // the joined copy replaces the views: the bytes are held once
+    expect(fragmentSize(f)).toBe(once.length);
   });
 
   it('drops junk before the ftyp, keeps prefix boxes with their fragment, and accepts a new init mid-stream', async () => {

@@ -8,11 +8,13 @@
 //   ignorable:= free | skip | mfra
 //
 // Cost: each byte is looked at once. Only box headers (8 or 16 bytes) are copied into a scratch buffer; the bytes of
-// the pending item are kept as the list of chunk views they arrived in and joined once, when the item is complete. An
-// item lying inside one pushed chunk is returned as a view of that chunk, without a copy: callers hand over their
-// chunks (as Node streams do) and must not reuse them.
+// the pending item are kept as the list of chunk views they arrived in. An item lying inside one pushed chunk is
+// returned as a view of that chunk, without a copy: callers hand over their chunks (as Node streams do) and must not
+// reuse them. A fragment spanning chunks is not joined either: it is returned as its chunk views (chunked.ts; only its
+// head, up to the mdat header, is joined if it straddles a chunk boundary); an init segment is joined.
 
 import { T, fail, isIgnorable, readU64, typeName } from './box.js';
+import { chunkedFragment } from './chunked.js';
 import { isFragmentPrefix, parseFragment } from './fragment.js';
 import { parseInit } from './init.js';
 import { Fmp4ParseError, type Fmp4Item, type Fmp4StreamOptions, type InitSegment } from './types.js';
@@ -40,7 +42,6 @@ export class StreamCore {
   /** Views of earlier chunks holding the bytes from `partsStart` up to the current chunk. */
   private parts: Buffer[] = [];
   private partsStart = 0;
-  private partsBytes = 0;
   /** Absolute offset of the pending item's first byte, or -1 when no item is pending. */
   private itemStart = -1;
   /** The pending item has a box that is not ignorable (so a stream ending here is cut inside a fragment). */
@@ -51,6 +52,8 @@ export class StreamCore {
   /** Bytes of the current box still to come after its header, or -1 while its header is being read. */
   private boxRemaining = -1;
   private boxType = 0;
+  /** Absolute offset just after the current fragment's mdat header: the fragment's head that parseFragment reads. */
+  private mdatHeaderEnd = 0;
 
   constructor(options: Fmp4StreamOptions = {}) {
     const max = options.maxBoxSize ?? DEFAULT_MAX_BOX_SIZE;
@@ -113,7 +116,6 @@ export class StreamCore {
       this.dropParts(this.streamPos + n);
     } else if (kept < n) {
       this.parts.push(kept === 0 ? chunk : chunk.subarray(kept));
-      this.partsBytes += n - kept;
     }
     this.streamPos += n;
   }
@@ -132,6 +134,7 @@ export class StreamCore {
       fail('bad_box_size', `item starting at ${this.itemStart} exceeds ${2 * this.maxBoxSize} bytes`, start);
     }
     this.boxType = type;
+    if (type === T.mdat) this.mdatHeaderEnd = start + this.headerNeed;
     this.boxRemaining = size - this.headerNeed;
     this.headerFill = 0;
     this.headerNeed = 8;
@@ -190,14 +193,17 @@ export class StreamCore {
         return false;
       default: {
         const init = this.init as InitSegment; // EXPECT_MDAT is reachable only after an init
-        this.emit(chunk, kept, pos, out, offsets, (data) => ({ kind: 'fragment', fragment: parseFragment(data, init) }));
+        this.emit(chunk, kept, pos, out, offsets, (data) => ({ kind: 'fragment', fragment: parseFragment(data, init) }), init);
         this.state = BETWEEN_FRAGMENTS;
         return true;
       }
     }
   }
 
-  /** Joins the pending item's bytes (one copy at most), parses them, and resets the item. */
+  /**
+   * Parses the pending item and resets it. An item inside the current chunk is a view of it; a fragment spanning
+   * chunks is handed out as its chunk views (`fragmentInit` given); anything else is joined (one copy).
+   */
   private emit(
     chunk: Buffer,
     kept: number,
@@ -205,20 +211,24 @@ export class StreamCore {
     out: Fmp4Item[],
     offsets: number[] | undefined,
     parse: (data: Buffer) => Fmp4Item,
+    fragmentInit?: InitSegment,
   ): void {
     const start = this.itemStart;
     const inChunk = start - this.streamPos;
-    let data: Buffer;
-    if (inChunk >= 0) {
-      data = chunk.subarray(inChunk, pos);
-    } else {
-      const tail = chunk.subarray(kept, pos);
-      const all = Buffer.concat([...this.parts, tail], this.partsBytes + tail.length);
-      data = all.subarray(start - this.partsStart);
-    }
     let item: Fmp4Item;
     try {
-      item = parse(data);
+      if (inChunk >= 0) {
+        item = parse(chunk.subarray(inChunk, pos));
+      } else {
+        const parts = trimFront([...this.parts, chunk.subarray(kept, pos)], start - this.partsStart);
+        const size = this.streamPos + pos - start;
+        if (fragmentInit) {
+          const { data: _head, ...fields } = parseFragment(headOf(parts, this.mdatHeaderEnd - start), fragmentInit, size);
+          item = { kind: 'fragment', fragment: chunkedFragment(fields, parts, size) };
+        } else {
+          item = parse(Buffer.concat(parts, size));
+        }
+      }
     } catch (e) {
       // Offsets inside the item become stream offsets, which is what a log line about a camera stream needs.
       if (e instanceof Fmp4ParseError) throw new Fmp4ParseError(e.code, e.message, start + (e.offset ?? 0));
@@ -235,9 +245,26 @@ export class StreamCore {
 
   private dropParts(newStart: number): void {
     this.parts = [];
-    this.partsBytes = 0;
     this.partsStart = newStart;
   }
+}
+
+/** `parts` without their first `skip` bytes (junk before an init may fill whole chunks). */
+function trimFront(parts: Buffer[], skip: number): Buffer[] {
+  let k = 0;
+  while (skip >= parts[k]!.length) skip -= parts[k++]!.length;
+  const out = parts.slice(k);
+  out[0] = out[0]!.subarray(skip);
+  return out;
+}
+
+/** The first `length` bytes of `parts` as one buffer: a view when the first part holds them (the usual case). */
+function headOf(parts: readonly Buffer[], length: number): Buffer {
+  if (parts[0]!.length >= length) return parts[0]!;
+  let n = 0;
+  let k = 0;
+  while (n < length && k < parts.length) n += parts[k++]!.length;
+  return Buffer.concat(parts.slice(0, k), n);
 }
 
 /**

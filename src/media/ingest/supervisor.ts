@@ -14,7 +14,7 @@
 
 import { spawn as nodeSpawn } from 'node:child_process';
 import { Writable, type Readable } from 'node:stream';
-import { Fmp4ParseError, Fmp4StreamParser, type Fmp4Item, type Fragment, type InitSegment } from '../fmp4/index.js';
+import { Fmp4ParseError, Fmp4StreamParser, fragmentSize, type Fmp4Item, type Fragment, type InitSegment } from '../fmp4/index.js';
 import { buildIngestArgs, buildInputScript, INPUT_SCRIPT_FD, type IngestArgsOptions } from './args.js';
 import { createRedactor, redactUrl, secretsFromUrl } from './redact.js';
 import {
@@ -259,7 +259,7 @@ export class IngestSupervisor {
         const { fragment } = item;
         run.sawFragment = true;
         this.lastFragmentAtMs = now;
-        this.window.addFragment(now, fragment.data.length, fragment.sampleCount, run.timescale > 0 ? fragment.durationTicks / run.timescale : 0);
+        this.window.addFragment(now, fragmentSize(fragment), fragment.sampleCount, run.timescale > 0 ? fragment.durationTicks / run.timescale : 0);
         this.armWatchdog(run, this.options.stallMs ?? 10_000);
         this.apply({ type: 'fragment', atMs: now });
         this.call(() => this.listener.onFragment(fragment));

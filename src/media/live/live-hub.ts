@@ -9,6 +9,7 @@
 //      more than about `highWaterBytes` plus one fragment (it skips to the next keyframe instead).
 //   3. One viewer's failure (a throwing sink) never affects another viewer or the publisher.
 
+import { fragmentParts, fragmentSize } from '../fmp4/chunked.js';
 import type { Fmp4Item, Fragment, InitSegment } from '../fmp4/types.js';
 import { closeCodes, endedMessage, initMessage, waitingMessage, type LiveSink } from './protocol.js';
 
@@ -211,7 +212,7 @@ export class LiveHub {
   }
 
   #cache(stream: StreamState, fragment: Fragment): void {
-    const size = fragment.data.length;
+    const size = fragmentSize(fragment);
     if (fragment.keyframe) {
       stream.gop = [];
       stream.gopBytes = 0;
@@ -220,7 +221,7 @@ export class LiveHub {
       return; // no keyframe since the init: nothing a new viewer could start from
     }
     if (stream.gopStatus === 'open' && stream.gopBytes + size <= this.#gopCacheCapBytes) {
-      stream.gop.push({ ...fragment, data: ownBytes(fragment.data) });
+      stream.gop.push(cacheable(fragment));
       stream.gopBytes += size;
       return;
     }
@@ -330,10 +331,18 @@ export class LiveHub {
 }
 
 /**
- * The parser hands out views of the chunks it was fed: a small fragment held in the cache would keep its whole chunk
- * (or an 8 KiB pool slab) alive and make `cachedBytes` understate memory. Such views are copied into their own memory;
- * fragments already owning their bytes (the common case for video) are kept as they are.
+ * A fragment the parser handed out as chunk views (chunked.ts: it spanned pipe reads, the common case for video) is
+ * cached as it is: its views keep only its own chunks alive, shared with its neighbours in the GOP, so the cache holds
+ * at most `cachedBytes` plus a chunk at each end. It is joined only if a viewer needs `data`. A fragment that lay
+ * inside one chunk is a view of that chunk (or of an 8 KiB pool slab): it would keep the whole chunk alive and make
+ * `cachedBytes` understate memory, so it is copied into its own memory.
  */
+function cacheable(fragment: Fragment): Fragment {
+  if (fragmentParts(fragment).length > 1) return fragment;
+  return { ...fragment, data: ownBytes(fragment.data) };
+}
+
+
 function ownBytes(data: Buffer): Buffer {
   if (data.byteOffset === 0 && data.buffer.byteLength === data.length) return data;
   const copy = Buffer.allocUnsafeSlow(data.length);
