@@ -47,6 +47,13 @@ export async function createTestDatabase(dialect: Dialect): Promise<TestDatabase
       const drop = new pg.Client({ connectionString: pgAdminUrl });
       await drop.connect();
       try {
+        // A pool's clients may still be saying goodbye when close() resolves; a forced drop would then kill them
+        // mid-goodbye and the driver reports that as an unhandled error. Wait (briefly) until they are gone.
+        for (let i = 0; i < 50; i++) {
+          const r = await drop.query('SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1', [name]);
+          if ((r.rows[0] as { n: number }).n === 0) break;
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
         await drop.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
       } finally {
         await drop.end();
