@@ -57,7 +57,7 @@ if (!((users.json as { users: { username: string }[] }).users ?? []).some((u) =>
   operatorLogin = `'demo' / ${String(added.password)}  (one-time: change it at first sign-in)`;
 }
 
-const serve = spawn(process.execPath, [join(repoRoot, 'bin', 'vigil.mjs'), 'serve', '--data-dir', dataDir, '--port', port], {
+const serve = spawn(join(repoRoot, 'bin', 'vigil'), ['serve', '--data-dir', dataDir, '--port', port], {
   stdio: ['ignore', 'inherit', 'pipe'],
   env: { ...process.env, VIGIL_LOG_LEVEL: process.env.VIGIL_LOG_LEVEL ?? 'warn' },
 });

@@ -81,7 +81,7 @@ export function smallStore(sizeBytes: number): SmallStore {
     let mounted = true;
     return {
       mode: 'mount', mountDir, storeDir, sizeBytes,
-      startServe: (dataDir) => startServeWith(process.execPath, [vigilBin, ...serveArgs(dataDir)]),
+      startServe: (dataDir) => startServeWith(vigilBin, serveArgs(dataDir)),
       hostPath: (path) => path,
       checkArgs: (dataDir) => ['--data-dir', dataDir],
       dispose: async () => {
@@ -102,7 +102,7 @@ export function smallStore(sizeBytes: number): SmallStore {
     startServe: async (dataDir) => {
       const vigil = await startServeWith('unshare', [
         '--user', '--map-root-user', '--mount', '--propagation', 'private', 'sh', '-c',
-        `mount -t tmpfs -o ${size},mode=0755 tmpfs "$0" && exec "$@"`, mountDir, process.execPath, vigilBin, ...serveArgs(dataDir),
+        `mount -t tmpfs -o ${size},mode=0755 tmpfs "$0" && exec "$@"`, mountDir, vigilBin, ...serveArgs(dataDir),
       ]);
       pid = vigil.child.pid;
       return vigil;

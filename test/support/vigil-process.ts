@@ -1,4 +1,4 @@
-// Runs the real `vigil` command as a child process (bin/vigil.mjs) for system tests: `serve` with a data dir and a
+// Runs the real `vigil` command as a child process (bin/vigil) for system tests: `serve` with a data dir and a
 // config file, and one-shot commands (`camera add`, `check --storage`) with their exit codes and output.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -7,7 +7,8 @@ import { fileURLToPath } from 'node:url';
 import { ApiSession, provisionAccounts, TEST_PASSWORD } from './accounts.js';
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-export const vigilBin = join(repoRoot, 'bin', 'vigil.mjs');
+/** The `vigil` command as installed (`bin/vigil`: execs node with the server's V8 settings). */
+export const vigilBin = join(repoRoot, 'bin', 'vigil');
 
 export interface VigilRunResult {
   code: number | null;
@@ -27,7 +28,7 @@ function childEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
 /** Runs `vigil <args>` to completion. */
 export function runVigil(args: string[], options: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<VigilRunResult> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [vigilBin, ...args], { env: childEnv(options.env), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(vigilBin, args, { env: childEnv(options.env), stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -94,7 +95,7 @@ export interface ServingVigil {
 
 /** Starts `vigil serve --json --port 0` and resolves once it prints its URL (and the viewer is signed in). */
 export function startServe(dataDir: string, options: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<ServingVigil> {
-  return startServeWith(process.execPath, [vigilBin, 'serve', '--json', '--data-dir', dataDir, '--port', '0'], options);
+  return startServeWith(vigilBin, ['serve', '--json', '--data-dir', dataDir, '--port', '0'], options);
 }
 
 /** The test viewer of each data directory, created once; later starts sign in with TEST_PASSWORD. */
