@@ -162,6 +162,7 @@ describe('planDeletions: legal holds', () => {
     ['hold expiring exactly now has expired', old(1, h.fromMs + DAY_MS), hold({ expiresMs: NOW }), false],
     ['hold expiring later', old(1, h.fromMs + DAY_MS), hold({ expiresMs: NOW + 1 }), true],
     ['lifted hold', old(1, h.fromMs + DAY_MS), hold({ liftedMs: NOW - DAY_MS }), false],
+    ['hold lifted exactly now is lifted', old(1, h.fromMs + DAY_MS), hold({ liftedMs: NOW }), false],
     ['hold lifted only after now (plan as of now)', old(1, h.fromMs + DAY_MS), hold({ liftedMs: NOW + 1 }), true],
     ['hold with an unknown expiry stays active', old(1, h.fromMs + DAY_MS), hold({ expiresMs: Number.NaN }), true],
   ])('%s → held: %s', (_name, segment, legalHold, held) => {
