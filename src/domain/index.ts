@@ -1,0 +1,1 @@
+export * from './places/index.js';
