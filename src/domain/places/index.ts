@@ -3,3 +3,4 @@
 export * from './places.js';
 export * from './screening.js';
 export * from './installation.js';
+export * from './filing.js';
