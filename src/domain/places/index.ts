@@ -4,3 +4,4 @@ export * from './places.js';
 export * from './screening.js';
 export * from './installation.js';
 export * from './filing.js';
+export * from './penalties.js';
