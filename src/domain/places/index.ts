@@ -5,3 +5,5 @@ export * from './screening.js';
 export * from './installation.js';
 export * from './filing.js';
 export * from './penalties.js';
+export * from './findings.js';
+export * from './compliance-checks.js';
