@@ -1,7 +1,8 @@
 // The compliance checks, one pure function per duty, and checkCompliance over them. Each check reads the snapshot
 // and returns findings citing the article and the penalty the law attaches. Order of CHECKS = order in the report
 // within a severity. R9 places are exempt from the mandatory parts of R11, R14, R15, R16.2 and R17 (R9.2), so the
-// D12, R14, R17 and R15.2 checks skip cameras and systems whose every camera is in an R9 or R33 place.
+// D12 (R11), R14 and R17 checks skip cameras, and systems whose every camera is, in an R9 or R33 place. Personnel
+// checks stay: R16.1 and R19 are not lifted by R9.2 (R15.2 is, but R19 binds every contractor alike).
 import { filingStatus } from './filing.js';
 import { compareFindings, penaltyOf, type ComplianceSnapshot, type Finding, type SystemLifecycle } from './findings.js';
 import {
