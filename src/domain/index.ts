@@ -39,3 +39,5 @@ export {
   type CapacityPlan,
   type CapacityWarning,
 } from './capacity.js';
+// Places, signage, filing deadlines, penalties and the compliance checks (issue 4).
+export * from './places/index.js';

@@ -1,0 +1,307 @@
+// The compliance checks, one pure function per duty, and checkCompliance over them. Each check reads the snapshot
+// and returns findings citing the article and the penalty the law attaches. Order of CHECKS = order in the report
+// within a severity. R9 places are exempt from the mandatory parts of R11, R14, R15, R16.2 and R17 (R9.2), so the
+// D12 (R11), R14 and R17 checks skip cameras, and systems whose every camera is, in an R9 or R33 place. Personnel
+// checks stay: R16.1 and R19 are not lifted by R9.2 (R15.2 is, but R19 binds every contractor alike).
+import { filingStatus } from './filing.js';
+import { compareFindings, penaltyOf, type ComplianceSnapshot, type Finding, type SystemLifecycle } from './findings.js';
+import {
+  classifiedConsentMissing,
+  necessityStatementMissing,
+  privacyMasksMissing,
+  screenInstallation,
+  type InstallationRecord,
+} from './installation.js';
+import { checkArea, PLACE_CATEGORIES, type PlaceRuleSet } from './places.js';
+
+/** R17: video is kept at least 30 days. */
+export const MIN_RETENTION_DAYS = 30;
+/** D12: a system records only once it has passed acceptance. */
+const ACCEPTED_LIFECYCLES: ReadonlySet<SystemLifecycle> = new Set(['accepted', 'in_use', 'changed']);
+
+export interface ComplianceCheck {
+  /** The finding rules this check can produce, in report order. */
+  rules: readonly string[];
+  run(snapshot: ComplianceSnapshot): Finding[];
+}
+
+function installationsByCamera(snapshot: ComplianceSnapshot): Map<string, InstallationRecord> {
+  return new Map(snapshot.installations.map((record) => [record.cameraId, record]));
+}
+
+/** A camera without an installation record is held to the strictest rule set (R7). */
+function ruleSetOfCamera(installations: Map<string, InstallationRecord>, cameraId: string): PlaceRuleSet {
+  const record = installations.get(cameraId);
+  return record ? PLACE_CATEGORIES[record.placeCategory].ruleSet : 'R7';
+}
+
+/** The full R7 duties bind a system when at least one of its cameras is in an R7 place. */
+function systemsBoundByR7(snapshot: ComplianceSnapshot): Set<string> {
+  const installations = installationsByCamera(snapshot);
+  return new Set(
+    snapshot.cameras.filter((camera) => ruleSetOfCamera(installations, camera.id) === 'R7').map((camera) => camera.systemId),
+  );
+}
+
+const camera = (id: string) => ({ kind: 'camera' as const, id });
+
+/** R8.1: a camera in a forbidden area (refused at registration; found here if data came in another way). */
+export const checkForbiddenPlaces: ComplianceCheck = {
+  rules: ['camera_in_forbidden_place', 'area_type_unknown', 'place_text_flagged'],
+  run(snapshot) {
+    return snapshot.installations.flatMap((record): Finding[] => {
+      const area = checkArea(record.areaType);
+      if (!area.ok && area.error === 'camera_place_forbidden') {
+        return [{
+          rule: 'camera_in_forbidden_place',
+          article: area.article,
+          severity: 'critical',
+          objects: [camera(record.cameraId)],
+          penalty: penaltyOf('R27.1'),
+          message: { zh: `摄像机位于禁止安装区域：${area.area.label.zh}`, en: `Camera in a forbidden area: ${area.area.label.en}` },
+          fix: { zh: '立即拆除该设备并删除所收集的视频图像信息', en: 'Remove the camera at once and delete the video it collected' },
+        }];
+      }
+      if (!area.ok) {
+        return [{
+          rule: 'area_type_unknown',
+          article: 'R8.1',
+          severity: 'minor',
+          objects: [camera(record.cameraId)],
+          penalty: null,
+          message: { zh: `未知的区域类型“${record.areaType}”，无法核查`, en: `Unknown area type "${record.areaType}": cannot be verified` },
+          fix: { zh: '为该摄像机选择一个有效的区域类型', en: 'Choose a valid area type for the camera' },
+        }];
+      }
+      const screened = screenInstallation(record);
+      if (screened.status === 'clear') return [];
+      const [first] = screened.matches;
+      const terms = [...new Set(screened.matches.map((m) => m.matched))].join('、');
+      return [{
+        rule: 'place_text_flagged',
+        article: first?.article ?? 'R8.1',
+        severity: 'minor',
+        objects: [camera(record.cameraId)],
+        penalty: penaltyOf('R27.1'),
+        message: { zh: `安装记录提及可能的禁止区域：${terms}`, en: `Installation record mentions a possibly forbidden area: ${terms}` },
+        fix: {
+          zh: '人工复核：确认摄像机不在该区域内部且不能拍摄其内部，或将其拆除',
+          en: 'Review: confirm the camera is not inside that area and cannot see into it, or remove it',
+        },
+      }];
+    });
+  },
+};
+
+/** R7.3 / R9.1: necessity statement (and the installation record holding it). */
+export const checkNecessity: ComplianceCheck = {
+  rules: ['installation_record_missing', 'necessity_statement_missing'],
+  run(snapshot) {
+    const installations = installationsByCamera(snapshot);
+    return snapshot.cameras.flatMap((cam): Finding[] => {
+      const record = installations.get(cam.id);
+      if (!record) {
+        return [{
+          rule: 'installation_record_missing',
+          article: 'R7.3',
+          severity: 'major',
+          objects: [camera(cam.id)],
+          penalty: penaltyOf('R26'),
+          message: { zh: '摄像机没有安装记录（场所类别、区域、必要性说明）', en: 'Camera has no installation record (place category, area, necessity)' },
+          fix: { zh: '补充安装记录', en: 'Complete the installation record' },
+        }];
+      }
+      if (!necessityStatementMissing(record)) return [];
+      return [{
+        rule: 'necessity_statement_missing',
+        article: PLACE_CATEGORIES[record.placeCategory].ruleSet === 'R9' ? 'R9.1' : 'R7.3',
+        severity: 'major',
+        objects: [camera(cam.id)],
+        penalty: penaltyOf('R26'),
+        message: { zh: '缺少维护公共安全所必需的说明', en: 'No statement of why the camera is necessary for public security' },
+        fix: { zh: '填写必要性说明；不必要的设备应拆除', en: 'Write the necessity statement; remove the camera if it is not necessary' },
+      }];
+    });
+  },
+};
+
+/** R13: conspicuous signage per camera. */
+export const checkSignage: ComplianceCheck = {
+  rules: ['signage_missing'],
+  run(snapshot) {
+    const signed = new Set(
+      snapshot.signage.filter((sign) => sign.installedMs <= snapshot.nowMs && sign.text.trim() !== '').map((sign) => sign.cameraId),
+    );
+    return snapshot.cameras.filter((cam) => !signed.has(cam.id)).map((cam): Finding => ({
+      rule: 'signage_missing',
+      article: 'R13',
+      severity: 'major',
+      objects: [camera(cam.id)],
+      penalty: penaltyOf('R13'),
+      message: { zh: '未设置显著提示标识', en: 'No conspicuous signage recorded' },
+      fix: { zh: '设置提示标识并登记（照片、日期、文字）', en: 'Put up a sign and record it (photo, date, text)' },
+    }));
+  },
+};
+
+/** R10 consent and D11 privacy masks, from the installation record. */
+export const checkNeighbours: ComplianceCheck = {
+  rules: ['classified_consent_missing', 'privacy_masks_missing'],
+  run(snapshot) {
+    return snapshot.installations.flatMap((record): Finding[] => {
+      const findings: Finding[] = [];
+      if (classifiedConsentMissing(record)) {
+        findings.push({
+          rule: 'classified_consent_missing',
+          article: 'R10',
+          severity: 'critical',
+          objects: [camera(record.cameraId)],
+          penalty: penaltyOf('R28'),
+          message: { zh: '位于军事禁区、军事管理区或涉密单位周边，未登记其同意文件', en: 'Near a military or classified unit without its consent on file' },
+          fix: { zh: '停用该设备，取得并登记相关涉密单位的书面同意', en: 'Deactivate the camera; obtain and record the unit’s written consent' },
+        });
+      }
+      if (privacyMasksMissing(record)) {
+        findings.push({
+          rule: 'privacy_masks_missing',
+          article: 'D11',
+          severity: 'major',
+          penalty: null,
+          objects: [camera(record.cameraId)],
+          message: { zh: '朝向住宅的摄像机没有隐私遮挡', en: 'Camera facing residences has no privacy masks' },
+          fix: { zh: '为住宅窗户、门口等绘制隐私遮挡区域', en: 'Draw privacy masks over windows, doors and balconies of residences' },
+        });
+      }
+      return findings;
+    });
+  },
+};
+
+/** R14: filing of each system bound by R7 (R9.2 exempts the others). */
+export const checkFiling: ComplianceCheck = {
+  rules: ['filing_overdue', 'filing_stale', 'filing_due'],
+  run(snapshot) {
+    const bound = systemsBoundByR7(snapshot);
+    return snapshot.systems.filter((system) => bound.has(system.id)).flatMap((system): Finding[] => {
+      const status = filingStatus({ ...system, nowMs: snapshot.nowMs });
+      if (status.status === 'filed' || status.status === 'not_due') return [];
+      const objects = [{ kind: 'system' as const, id: system.id }];
+      const by = `${status.lastDay} 24:00 CST`;
+      if (status.status === 'overdue') {
+        return [{
+          rule: 'filing_overdue',
+          article: 'R14',
+          severity: 'major',
+          objects,
+          penalty: penaltyOf('R29'),
+          message: {
+            zh: status.basis === 'change' ? `备案变更已逾期（应于 ${by} 前办理）` : `未按期备案（期限 ${by}）`,
+            en: status.basis === 'change' ? `Change filing overdue (was due by ${by})` : `Filing overdue (was due by ${by})`,
+          },
+          fix: { zh: '立即向所在地县级公安机关备案', en: 'File with the county public security organ now' },
+        }];
+      }
+      const stale = status.status === 'stale';
+      return [{
+        rule: stale ? 'filing_stale' : 'filing_due',
+        article: 'R14',
+        severity: 'minor',
+        objects,
+        penalty: penaltyOf('R29'),
+        message: stale
+          ? { zh: `备案事项已变化，需办理备案变更（${by} 前）`, en: `Filed facts changed: change filing due by ${by}` }
+          : { zh: `系统已投入使用，需于 ${by} 前备案`, en: `System in use: filing due by ${by}` },
+        fix: { zh: '生成备案表并提交公安机关', en: 'Generate the filing form and submit it to the police' },
+      }];
+    });
+  },
+};
+
+/** R17 retention floor and D12 no recording before acceptance, for cameras bound by R7. */
+export const checkRecording: ComplianceCheck = {
+  rules: ['recording_before_acceptance', 'retention_below_minimum'],
+  run(snapshot) {
+    const installations = installationsByCamera(snapshot);
+    const lifecycleOf = new Map(snapshot.systems.map((system) => [system.id, system.lifecycle]));
+    return snapshot.cameras.filter((cam) => ruleSetOfCamera(installations, cam.id) === 'R7').flatMap((cam): Finding[] => {
+      const findings: Finding[] = [];
+      const lifecycle = lifecycleOf.get(cam.systemId);
+      if (cam.recording && (lifecycle === undefined || !ACCEPTED_LIFECYCLES.has(lifecycle))) {
+        findings.push({
+          rule: 'recording_before_acceptance',
+          article: 'D12',
+          severity: 'critical',
+          objects: [camera(cam.id), { kind: 'system', id: cam.systemId }],
+          penalty: null,
+          message: { zh: `系统未通过验收（${lifecycle ?? '未登记'}）即录像`, en: `Recording before the system passed acceptance (${lifecycle ?? 'no system'})` },
+          fix: { zh: '停止录像，完成检验和验收后再投入使用', en: 'Stop recording; complete inspection and acceptance first (R11)' },
+        });
+      }
+      if (cam.retentionDays < MIN_RETENTION_DAYS) {
+        findings.push({
+          rule: 'retention_below_minimum',
+          article: 'R17',
+          severity: 'major',
+          objects: [camera(cam.id)],
+          penalty: null,
+          message: { zh: `保存期限 ${cam.retentionDays} 日，少于 30 日`, en: `Retention ${cam.retentionDays} days, below 30` },
+          fix: { zh: '将保存期限设为不少于 30 日', en: 'Set retention to at least 30 days' },
+        });
+      }
+      return findings;
+    });
+  },
+};
+
+/** R16.1 training of staff who handle video; R15.2 / R19 agreements of contractors. */
+export const checkPersonnel: ComplianceCheck = {
+  rules: ['training_missing', 'contractor_agreement_missing'],
+  run(snapshot) {
+    const valid = (untilMs: number | undefined): boolean => untilMs !== undefined && untilMs > snapshot.nowMs;
+    return snapshot.users.flatMap((user): Finding[] => {
+      const findings: Finding[] = [];
+      const objects = [{ kind: 'user' as const, id: user.id }];
+      if (user.handlesVideo && !valid(user.trainingValidUntilMs)) {
+        findings.push({
+          rule: 'training_missing',
+          article: 'R16.1',
+          severity: 'major',
+          objects,
+          penalty: penaltyOf('R31'),
+          message: { zh: '监看或管理人员没有有效的保密教育和培训记录', en: 'Monitoring or admin staff without valid confidentiality training' },
+          fix: { zh: '完成培训并登记；在此之前拒绝其访问视频', en: 'Train and record it; refuse video access until then' },
+        });
+      }
+      if (user.contractor && !valid(user.agreementValidUntilMs)) {
+        findings.push({
+          rule: 'contractor_agreement_missing',
+          article: 'R15.2, R19',
+          severity: 'major',
+          objects,
+          penalty: penaltyOf('R31'),
+          message: { zh: '受托单位人员没有有效的安全保密协议', en: 'Contractor without a valid security and confidentiality agreement' },
+          fix: { zh: '签订或续签协议并登记；在此之前停用账户', en: 'Sign or renew the agreement and record it; disable the account until then' },
+        });
+      }
+      return findings;
+    });
+  },
+};
+
+/** Every check, in report order within a severity. */
+export const COMPLIANCE_CHECKS: readonly ComplianceCheck[] = [
+  checkForbiddenPlaces,
+  checkNeighbours,
+  checkNecessity,
+  checkSignage,
+  checkFiling,
+  checkRecording,
+  checkPersonnel,
+];
+
+/** Runs every check over the snapshot; an empty list means compliant. Same snapshot, same report. */
+export function checkCompliance(snapshot: ComplianceSnapshot): Finding[] {
+  const ruleOrder = COMPLIANCE_CHECKS.flatMap((check) => check.rules);
+  const findings = COMPLIANCE_CHECKS.flatMap((check) => check.run(snapshot));
+  return findings.sort((a, b) => compareFindings(a, b, ruleOrder));
+}

@@ -1,0 +1,9 @@
+// Public API of domain/places: place categories, area types, screening, installation rules, filing deadlines,
+// penalties and the compliance checker (R7–R17, R26–R30, D11, D12).
+export * from './places.js';
+export * from './screening.js';
+export * from './installation.js';
+export * from './filing.js';
+export * from './penalties.js';
+export * from './findings.js';
+export * from './compliance-checks.js';
