@@ -30,6 +30,7 @@ describe('auth and the gate over HTTP', () => {
       { username: 'untrained', roles: ['operator'], personnel: false, grantAll: ['live', 'playback'] },
       { username: 'contractor1', roles: ['contractor'], grantAll: ['live'], agreement: false },
       { username: 'auditor1', roles: ['auditor'] },
+      { username: 'sys1', roles: ['system_admin'] },
     ]);
     for (const [k, v] of created) pw.set(k, v);
     vigil = await startServe(dataDir);
@@ -58,6 +59,24 @@ describe('auth and the gate over HTTP', () => {
     const events = (await res.json()) as { event: string; target: string; actorId: string | null; details: Record<string, unknown> }[];
     expect(events).toEqual([expect.objectContaining({ event: 'camera.created', target: camera, actorId: null, details: { name: '东门 East Gate', streams: ['main'], via: 'cli' } })]);
     expect(JSON.stringify(events)).not.toContain('rtsp://');
+  });
+
+  it('the API refuses a camera in a forbidden place with 422 and the article; only camera.locate roles see places (D6)', async () => {
+    const sys = await ApiSession.login(vigil.url, 'sys1', pw.get('sys1')!);
+    const refused = await sys.fetch('/api/v1/cameras', { method: 'POST', json: { name: '浴室', url: 'rtsp://127.0.0.1:9/x', areaType: 'public_bath' } });
+    expect(refused.status).toBe(422);
+    expect(await refused.json()).toMatchObject({ error: 'camera_place_forbidden', article: 'R8.1(3)', field: 'areaType' });
+    const moved = await sys.fetch(`/api/v1/cameras/${camera}`, { method: 'PATCH', json: { areaType: 'nursing_room' } });
+    expect(moved.status).toBe(422);
+    expect(await moved.json()).toMatchObject({ article: 'R8.1(3)' });
+    const placed = await sys.fetch(`/api/v1/cameras/${camera}`, { method: 'PATCH', json: { areaType: 'road', placeCategory: 'government_public_area', site: '人民路 1 号' } });
+    expect(placed.status).toBe(200);
+    expect(((await placed.json()) as { place: unknown }).place).toMatchObject({ areaType: 'road', site: '人民路 1 号' });
+    const asViewer = (await (await vigil.api(`/api/v1/cameras/${camera}`)).json()) as Record<string, unknown>;
+    expect(asViewer).not.toHaveProperty('place');
+    expect(JSON.stringify(asViewer)).not.toContain('人民路');
+    const changed = (await (await auditor.fetch('/api/v1/audit/system?event=camera.changed')).json()) as { details: { fields: string[] } }[];
+    expect(changed[0]?.details.fields).toEqual(['areaType', 'placeCategory', 'site']);
   });
 
   it('never adopts a session id planted before login, and the planted one authenticates nothing', async () => {

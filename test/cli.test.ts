@@ -17,6 +17,27 @@ describe('vigil CLI', () => {
     expect((await runVigil(['camera', 'add', '--name', 'x'])).code).toBe(2); // --url is required
   });
 
+  it('camera add|update --area refuses a forbidden place with exit 1 and the R8.1 item; an allowed one is recorded', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'vigil-cli-place-'));
+    const d = ['--data-dir', dataDir];
+    const toilet = await runVigil(['camera', 'add', ...d, '--name', '一楼', '--url', 'rtsp://10.0.0.7/a', '--area', 'toilet']);
+    expect(toilet.code).toBe(1);
+    expect(toilet.stderr).toMatch(/R8\.1\(3\)/);
+    const dorm = await runVigil(['camera', 'add', ...d, '--json', '--name', '二楼', '--url', 'rtsp://10.0.0.7/b', '--area', 'dorm']);
+    expect(dorm.code).toBe(1);
+    expect(dorm.json).toMatchObject({ error: 'camera_place_forbidden', article: 'R8.1(2)', field: 'areaType' });
+    const ok = await runVigil(['camera', 'add', ...d, '--json', '--name', '东门', '--url', 'rtsp://10.0.0.7/c', '--area', 'car_park', '--place-category', 'crowd_venue', '--necessity', '防盗']);
+    expect(ok.code, ok.stderr).toBe(0);
+    const id = (ok.json as { id: string }).id;
+    expect((ok.json as { camera: { place: unknown } }).camera.place).toMatchObject({ areaType: 'car_park', placeCategory: 'crowd_venue', necessity: '防盗' });
+    const move = await runVigil(['camera', 'update', id, ...d, '--json', '--area', 'fitting_room']);
+    expect(move.code).toBe(1);
+    expect(move.json).toMatchObject({ error: 'camera_place_forbidden', article: 'R8.1(3)' });
+    const unknown = await runVigil(['camera', 'update', id, ...d, '--area', 'moon_base']);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toMatch(/unknown area type "moon_base"/);
+  });
+
   it('adds, lists, updates and removes a camera with --json, never printing credentials', async () => {
     const dir = fresh();
     const d = ['--data-dir', dir, '--json'];

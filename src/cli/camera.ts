@@ -14,6 +14,37 @@ function describeCamera(c: Camera): string {
   return `${c.id}  ${c.name}  ${c.enabled ? 'enabled' : 'disabled'}  ${streams}`;
 }
 
+interface PlaceOptions {
+  area?: string;
+  placeCategory?: string;
+  site?: string;
+  position?: string;
+  necessity?: string;
+  installingParty?: string;
+}
+
+/** Where the camera is installed (issue 4). A forbidden area (R8.1) is refused: exit 1 and the article. */
+function placeOptions(cmd: Command): Command {
+  return cmd
+    .option('--area <code>', 'area type, e.g. road, mall, car_park (forbidden ones such as toilet or dorm are refused, R8.1)')
+    .option('--place-category <code>', 'place category, e.g. crowd_venue, transport_hub, non_public_place (see docs/compliance.md)')
+    .option('--site <text>', 'site / address of the installation')
+    .option('--position <text>', 'position and viewing angle')
+    .option('--necessity <text>', 'why the camera is necessary for public security (R7.3)')
+    .option('--installing-party <text>', 'who installed it');
+}
+
+function placeOf(o: PlaceOptions): Record<string, string> {
+  const place: Record<string, string> = {};
+  if (o.area !== undefined) place.areaType = o.area;
+  if (o.placeCategory !== undefined) place.placeCategory = o.placeCategory;
+  if (o.site !== undefined) place.site = o.site;
+  if (o.position !== undefined) place.position = o.position;
+  if (o.necessity !== undefined) place.necessity = o.necessity;
+  if (o.installingParty !== undefined) place.installingParty = o.installingParty;
+  return place;
+}
+
 export function registerCameraCommands(program: Command, act: Act): void {
   const camera = program.command('camera').description('manage cameras / 管理摄像机');
 
@@ -24,10 +55,11 @@ export function registerCameraCommands(program: Command, act: Act): void {
     .requiredOption('--url <url>', 'main stream RTSP URL (credentials are stored encrypted)')
     .option('--sub-url <url>', 'sub stream RTSP URL (used for live view)')
     .option('--disabled', 'register without recording')
-    .option('--record-sub', 'also record the sub stream')
-    .action(act(async (out, opts, o: { name: string; url: string; subUrl?: string; disabled?: boolean; recordSub?: boolean }) =>
+    .option('--record-sub', 'also record the sub stream');
+  placeOptions(camera.commands.at(-1)!)
+    .action(act(async (out, opts, o: { name: string; url: string; subUrl?: string; disabled?: boolean; recordSub?: boolean } & PlaceOptions) =>
         withCore(opts, async (core) => {
-          const c = await core.cameras.add({ name: o.name, url: o.url, subUrl: o.subUrl, enabled: !o.disabled, recordSub: !!o.recordSub });
+          const c = await core.cameras.add({ name: o.name, url: o.url, subUrl: o.subUrl, enabled: !o.disabled, recordSub: !!o.recordSub, ...placeOf(o) });
           await logChange(core, 'camera.created', c.id, { name: c.name, streams: c.streams.map((st) => st.kind) });
           out.result({ id: c.id, camera: c }, c.id);
           return 0;
@@ -53,11 +85,12 @@ export function registerCameraCommands(program: Command, act: Act): void {
     .option('--sub-url <url>', 'new sub stream URL')
     .option('--no-sub-url', 'remove the sub stream')
     .option('--enable', 'enable recording')
-    .option('--disable', 'disable recording')
-    .action(act(async (out, opts, id: string, o: { name?: string; url?: string; subUrl?: string | false; enable?: boolean; disable?: boolean }) =>
+    .option('--disable', 'disable recording');
+  placeOptions(camera.commands.at(-1)!)
+    .action(act(async (out, opts, id: string, o: { name?: string; url?: string; subUrl?: string | false; enable?: boolean; disable?: boolean } & PlaceOptions) =>
         withCore(opts, async (core) => {
           if (o.enable && o.disable) throw Object.assign(new Error('--enable and --disable contradict each other'), { code: 'usage' });
-          const patch: { name?: string; url?: string; subUrl?: string | null; enabled?: boolean } = {};
+          const patch: { name?: string; url?: string; subUrl?: string | null; enabled?: boolean } = { ...placeOf(o) };
           if (o.name !== undefined) patch.name = o.name;
           if (o.url !== undefined) patch.url = o.url;
           if (o.subUrl === false) patch.subUrl = null;

@@ -25,6 +25,20 @@ export interface CameraStreamTable {
   updated_ms: number;
 }
 
+/** Owned by devices/. Where a camera is installed (issue 4): area type and place category codes of domain/. */
+export interface CameraPlaceTable {
+  camera_id: string;
+  area_type: string | null;
+  place_category: string | null;
+  site: string | null;
+  position: string | null;
+  necessity: string | null;
+  installing_party: string | null;
+  /** JSON array of screening hits awaiting review, or null. */
+  review: string | null;
+  updated_ms: number;
+}
+
 /** Owned by recording/. A run is continuous recording of one stream; a new run starts after every gap. */
 export interface RecordingRunTable {
   id: Generated<number>;
@@ -245,6 +259,7 @@ export interface AuditCheckpointTable {
 export interface Database {
   cameras: CameraTable;
   camera_streams: CameraStreamTable;
+  camera_places: CameraPlaceTable;
   recording_runs: RecordingRunTable;
   segments: SegmentTable;
   users: UserTable;
@@ -267,6 +282,7 @@ export type CameraRow = Selectable<CameraTable>;
 export type NewCameraRow = Insertable<CameraTable>;
 export type CameraUpdate = Updateable<CameraTable>;
 export type CameraStreamRow = Selectable<CameraStreamTable>;
+export type CameraPlaceRow = Selectable<CameraPlaceTable>;
 export type NewCameraStreamRow = Insertable<CameraStreamTable>;
 export type RecordingRunRow = Selectable<RecordingRunTable>;
 export type SegmentRow = Selectable<SegmentTable>;

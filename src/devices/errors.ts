@@ -10,6 +10,8 @@ export type DeviceErrorCode =
   | 'camera_not_found'
   /** Input failed validation; `field` names the offending field. HTTP 400. */
   | 'invalid_camera'
+  /** R8.1: the area type is one where cameras are forbidden; `article` names the item. HTTP 422. */
+  | 'camera_place_forbidden'
   /** The credential key supplied by the application is not 32 bytes. A configuration error, HTTP 500. */
   | 'credential_key_invalid'
   /** A sealed URL was sealed with a different credential key (key file replaced or lost). HTTP 500. */
@@ -25,15 +27,20 @@ export class DeviceError extends Error {
     message: string,
     /** The input field at fault (`name`, `url`, `subUrl`, `enabled`, `recordSub`, `id`, …), for validation errors. */
     readonly field?: string,
+    /** The article of the law that refuses the input, e.g. `R8.1(3)`. */
+    readonly article?: string,
   ) {
     super(message);
   }
 
   /** The shape the API returns (architecture §8), without the stack. */
-  toJSON(): { error: DeviceErrorCode; message: string; field?: string } {
-    return this.field === undefined
-      ? { error: this.code, message: this.message }
-      : { error: this.code, message: this.message, field: this.field };
+  toJSON(): { error: DeviceErrorCode; message: string; field?: string; article?: string } {
+    return {
+      error: this.code,
+      message: this.message,
+      ...(this.field === undefined ? {} : { field: this.field }),
+      ...(this.article === undefined ? {} : { article: this.article }),
+    };
   }
 }
 

@@ -8,13 +8,17 @@
 // and SQLite starts the write transaction at once instead of failing to upgrade a read lock. Reads are single
 // statements (a join), hence consistent without a transaction. Writers take `Db`, not a transaction: they open their
 // own, and Kysely cannot nest them; `getCamera` also runs inside `updateCamera`'s transaction.
-import type { CameraRow, CameraStreamRow, Db, NewCameraRow, NewCameraStreamRow, Transaction, Database } from '../db/index.js';
+import type { CameraPlaceRow, CameraRow, CameraStreamRow, Db, NewCameraRow, NewCameraStreamRow, Transaction, Database } from '../db/index.js';
 
-/** A camera row with its stream rows, main first. */
+/** A camera row with its stream rows, main first, and its installation place if one is recorded. */
 export interface CameraRecord {
   camera: CameraRow;
   streams: CameraStreamRow[];
+  place?: CameraPlaceRow;
 }
+
+/** The place columns a change sets (absent keys are kept, null clears). */
+export type PlaceChange = Partial<Omit<CameraPlaceRow, 'camera_id' | 'updated_ms'>>;
 
 /** A change to one stream of a camera, applied by `updateCamera`. */
 export interface StreamChange {
@@ -31,13 +35,24 @@ export interface CameraChanges {
   enabled?: boolean;
   /** Per kind: a change, or null to remove that stream. Absent kinds are kept. */
   streams?: { main?: StreamChange; sub?: StreamChange | null };
+  place?: PlaceChange;
 }
 
-export async function insertCamera(db: Db, camera: NewCameraRow, streams: NewCameraStreamRow[]): Promise<void> {
+export async function insertCamera(db: Db, camera: NewCameraRow, streams: NewCameraStreamRow[], place?: CameraPlaceRow): Promise<void> {
   await db.transaction().execute(async (trx) => {
     await trx.insertInto('cameras').values(camera).execute();
     if (streams.length > 0) await trx.insertInto('camera_streams').values(streams).execute();
+    if (place) await trx.insertInto('camera_places').values(place).execute();
   });
+}
+
+async function writePlace(trx: Transaction<Database>, id: string, current: CameraPlaceRow | undefined, change: PlaceChange, updatedMs: number): Promise<void> {
+  if (current) {
+    await trx.updateTable('camera_places').set({ ...change, updated_ms: updatedMs }).where('camera_id', '=', id).execute();
+    return;
+  }
+  const empty = { area_type: null, place_category: null, site: null, position: null, necessity: null, installing_party: null, review: null };
+  await trx.insertInto('camera_places').values({ ...empty, ...change, camera_id: id, updated_ms: updatedMs }).execute();
 }
 
 export async function getCamera(db: Db | Transaction<Database>, id: string): Promise<CameraRecord | undefined> {
@@ -87,6 +102,7 @@ export async function updateCamera(
       })
       .where('id', '=', id)
       .execute();
+    if (changes.place && Object.keys(changes.place).length > 0) await writePlace(trx, id, current.place, changes.place, changes.updatedMs);
     for (const kind of ['main', 'sub'] as const) {
       const change = changes.streams?.[kind];
       if (change === undefined) continue;
@@ -128,6 +144,7 @@ export async function updateCamera(
 export async function deleteCamera(db: Db, id: string): Promise<boolean> {
   return db.transaction().execute(async (trx) => {
     // Explicit rather than relying on ON DELETE CASCADE, which SQLite honours only with foreign_keys on.
+    await trx.deleteFrom('camera_places').where('camera_id', '=', id).execute();
     await trx.deleteFrom('camera_streams').where('camera_id', '=', id).execute();
     const result = await trx.deleteFrom('cameras').where('id', '=', id).executeTakeFirst();
     return Number(result.numDeletedRows) > 0;
@@ -195,6 +212,14 @@ async function selectCameras(
         created_ms: row.stream_created_ms ?? row.created_ms,
         updated_ms: row.stream_updated_ms ?? row.updated_ms,
       });
+    }
+  }
+  if (records.length > 0) {
+    const places = await db.selectFrom('camera_places').selectAll().where('camera_id', 'in', records.map((r) => r.camera.id)).execute();
+    const byCamera = new Map(places.map((p) => [p.camera_id, p]));
+    for (const record of records) {
+      const place = byCamera.get(record.camera.id);
+      if (place) record.place = place;
     }
   }
   return records;

@@ -37,6 +37,7 @@ describe.each(dialects)('CameraService on %s', (dialect) => {
       id: expect.stringMatching(UUID_V7),
       name: 'North gate',
       enabled: true,
+      place: null,
       createdMs: nowMs,
       updatedMs: nowMs,
       streams: [
@@ -171,6 +172,23 @@ describe.each(dialects)('CameraService on %s', (dialect) => {
     expect((await service.list()).length).toBe(before);
     expect(events.length).toBe(count);
   });
+  it('records where a camera is installed; refuses a forbidden area (R8.1) on add and on move, changing nothing', async () => {
+    const camera = await service.add({ name: '东门 East Gate', url: 'rtsp://10.0.0.9/a', areaType: 'square', placeCategory: 'crowd_venue', necessity: '人流密集 crowded' });
+    expect(camera.place).toEqual({ areaType: 'square', placeCategory: 'crowd_venue', site: null, position: null, necessity: '人流密集 crowded', installingParty: null, review: [] });
+    const refused = await rejection(service.add({ name: 'x', url: 'rtsp://10.0.0.9/b', areaType: 'changing_room' }));
+    expect(refused).toMatchObject({ code: 'camera_place_forbidden', article: 'R8.1(3)', field: 'areaType' });
+    const moved = await rejection(service.update(camera.id, { areaType: 'hotel_room', site: '3楼' }));
+    expect(moved).toMatchObject({ code: 'camera_place_forbidden', article: 'R8.1(1)' });
+    expect((await service.get(camera.id)).place).toEqual(camera.place);
+    // A rename that names a forbidden place is flagged for review, and cleared once renamed again.
+    const flagged = await service.update(camera.id, { name: '员工更衣室门口', position: '朝东' });
+    expect(flagged.place?.review).toEqual([{ term: '更衣室', article: 'R8.1(3)', field: 'name' }]);
+    expect(flagged.place?.position).toBe('朝东');
+    const cleared = await service.update(camera.id, { name: '东门 East Gate' });
+    expect(cleared.place?.review).toEqual([]);
+    await service.remove(camera.id);
+    await expect(service.get(camera.id)).rejects.toMatchObject({ code: 'camera_not_found' });
+  });
 });
 
 describe.each(dialects)('CameraService pagination on %s', (dialect) => {
@@ -232,6 +250,7 @@ describe.each(dialects)('CameraService.onChange on %s', (dialect) => {
     await new Promise((r) => setTimeout(r, 20));
     expect(seen).toHaveLength(3);
   });
+
 });
 
 describe('CameraService construction', () => {

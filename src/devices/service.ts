@@ -10,6 +10,7 @@ import { v7 as uuidv7 } from 'uuid';
 import type { Db } from '../db/index.js';
 import { credentialKey, openUrl, redactUrl, sealUrl, type CredentialKey } from './credentials.js';
 import { DeviceError } from './errors.js';
+import { screenPlace, type CameraPlace, type PlaceInput } from './place.js';
 import * as repo from './repo.js';
 import {
   validateCameraId,
@@ -36,6 +37,8 @@ export interface Camera {
   updatedMs: number;
   /** Main first, then sub if the camera has one. */
   streams: CameraStream[];
+  /** Where it is installed (issue 4), or null while not recorded. Confidential (D6): the API shows it to camera.locate. */
+  place: CameraPlace | null;
 }
 
 export type CameraChangeEvent =
@@ -135,8 +138,11 @@ export class CameraService {
     const camera = { id, name: valid.name, enabled: valid.enabled ? 1 : 0, created_ms: now, updated_ms: now };
     const streams = [stream('main', valid.url, true)];
     if (valid.subUrl !== null) streams.push(stream('sub', valid.subUrl, valid.recordSub));
-    await repo.insertCamera(this.#db, camera, streams);
-    const added = toCamera({ camera, streams });
+    const place: repo.CameraRecord['place'] = Object.keys(valid.place).length > 0
+      ? { ...EMPTY_PLACE, ...placeColumns(valid.place, null, valid.name), camera_id: id, updated_ms: now }
+      : undefined;
+    await repo.insertCamera(this.#db, camera, streams, place);
+    const added = toCamera({ camera, streams, ...(place ? { place } : {}) });
     this.#emit({ type: 'added', cameraId: id, camera: added });
     return added;
   }
@@ -178,7 +184,11 @@ export class CameraService {
           newId: uuidv7(),
         };
       }
-      return { updatedMs: now, name: valid.name, enabled: valid.enabled, streams };
+      const placeInput = pickPlace(valid);
+      const place = Object.keys(placeInput).length > 0 || (valid.name !== undefined && current.place)
+        ? placeColumns(placeInput, current.place ?? null, valid.name ?? current.camera.name)
+        : undefined;
+      return { updatedMs: now, name: valid.name, enabled: valid.enabled, streams, ...(place ? { place } : {}) };
     });
     if (!record) throw notFound(cameraId);
     const updated = toCamera(record);
@@ -245,8 +255,49 @@ export class CameraService {
   }
 }
 
-function toCamera({ camera, streams }: repo.CameraRecord): Camera {
+const EMPTY_PLACE = { area_type: null, place_category: null, site: null, position: null, necessity: null, installing_party: null, review: null };
+
+/** The place fields of a validated add or patch. */
+function pickPlace(input: PlaceInput): PlaceInput {
+  const out: PlaceInput = {};
+  for (const k of ['areaType', 'placeCategory', 'site', 'position', 'necessity', 'installingParty'] as const) {
+    if (input[k] !== undefined) out[k] = input[k];
+  }
+  return out;
+}
+
+/** Place columns for a change, with the R8.1 screening of the texts that say where the camera is, re-run on the result. */
+function placeColumns(input: PlaceInput, current: repo.CameraRecord['place'] | null, name: string): repo.PlaceChange {
+  const change: repo.PlaceChange = {};
+  if (input.areaType !== undefined) change.area_type = input.areaType;
+  if (input.placeCategory !== undefined) change.place_category = input.placeCategory;
+  if (input.site !== undefined) change.site = input.site;
+  if (input.position !== undefined) change.position = input.position;
+  if (input.necessity !== undefined) change.necessity = input.necessity;
+  if (input.installingParty !== undefined) change.installing_party = input.installingParty;
+  const site = change.site !== undefined ? change.site : (current?.site ?? null);
+  const position = change.position !== undefined ? change.position : (current?.position ?? null);
+  const review = screenPlace({ name, site, position });
+  change.review = review.length > 0 ? JSON.stringify(review) : null;
+  return change;
+}
+
+function toPlace(place: repo.CameraRecord['place']): CameraPlace | null {
+  if (!place) return null;
   return {
+    areaType: place.area_type,
+    placeCategory: place.place_category,
+    site: place.site,
+    position: place.position,
+    necessity: place.necessity,
+    installingParty: place.installing_party,
+    review: place.review ? (JSON.parse(place.review) as CameraPlace['review']) : [],
+  };
+}
+
+function toCamera({ camera, streams, place }: repo.CameraRecord): Camera {
+  return {
+    place: toPlace(place),
     id: camera.id,
     name: camera.name,
     enabled: camera.enabled !== 0,

@@ -6,6 +6,7 @@
 import { validate as isUuid } from 'uuid';
 import { DeviceError } from './errors.js';
 import { REDACTED } from './credentials.js';
+import { PLACE_FIELDS, validatePlace, type PlaceInput } from './place.js';
 
 export type StreamKind = 'main' | 'sub';
 export const STREAM_KINDS: readonly StreamKind[] = ['main', 'sub'];
@@ -24,6 +25,13 @@ export interface NewCameraInput {
   enabled?: boolean;
   /** Record the sub stream as well as the main one. Default false; needs `subUrl`. */
   recordSub?: boolean;
+  /** Where it is installed (issue 4): area type and place category codes of domain/, and free text. */
+  areaType?: string | null;
+  placeCategory?: string | null;
+  site?: string | null;
+  position?: string | null;
+  necessity?: string | null;
+  installingParty?: string | null;
 }
 
 /** Input of `CameraService.update`. Absent fields are kept; `subUrl: null` removes the sub stream. */
@@ -33,6 +41,12 @@ export interface CameraPatch {
   subUrl?: string | null;
   enabled?: boolean;
   recordSub?: boolean;
+  areaType?: string | null;
+  placeCategory?: string | null;
+  site?: string | null;
+  position?: string | null;
+  necessity?: string | null;
+  installingParty?: string | null;
 }
 
 export interface ValidNewCamera {
@@ -41,9 +55,10 @@ export interface ValidNewCamera {
   subUrl: string | null;
   enabled: boolean;
   recordSub: boolean;
+  place: PlaceInput;
 }
 
-const NEW_CAMERA_FIELDS = ['name', 'url', 'subUrl', 'enabled', 'recordSub'];
+const NEW_CAMERA_FIELDS = ['name', 'url', 'subUrl', 'enabled', 'recordSub', ...PLACE_FIELDS];
 const PATCH_FIELDS = NEW_CAMERA_FIELDS;
 
 function invalid(field: string, message: string): DeviceError {
@@ -167,6 +182,7 @@ export function validateNewCamera(input: unknown): ValidNewCamera {
     subUrl: r.subUrl === undefined || r.subUrl === null ? null : validateStreamUrl(r.subUrl, 'subUrl'),
     enabled: r.enabled === undefined ? true : validateFlag(r.enabled, 'enabled'),
     recordSub: r.recordSub === undefined ? false : validateFlag(r.recordSub, 'recordSub'),
+    place: validatePlace(r),
   };
   if (camera.recordSub && camera.subUrl === null) throw invalid('recordSub', 'recordSub needs a sub stream: give subUrl');
   return camera;
@@ -182,6 +198,7 @@ export function validateCameraPatch(input: unknown): CameraPatch {
   else if (r.subUrl !== undefined) patch.subUrl = validateStreamUrl(r.subUrl, 'subUrl');
   if (r.enabled !== undefined) patch.enabled = validateFlag(r.enabled, 'enabled');
   if (r.recordSub !== undefined) patch.recordSub = validateFlag(r.recordSub, 'recordSub');
+  Object.assign(patch, validatePlace(r));
   if (patch.subUrl === null && patch.recordSub === true) {
     throw invalid('recordSub', 'recordSub cannot be true while removing the sub stream (subUrl: null)');
   }

@@ -18,6 +18,7 @@ export const errorRegistry: Record<string, ErrorSpec> = {
   bad_time_range: { status: 400 },
   invalid_id: { status: 400 },
   invalid_camera: { status: 422 },
+  camera_place_forbidden: { status: 422, article: 'R8.1' },
   camera_not_found: { status: 404 },
   segment_not_found: { status: 404 },
   no_recording: { status: 404 },

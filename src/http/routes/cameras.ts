@@ -4,7 +4,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { hasPermission, VIDEO_ROLES, type CameraAction, type Subject, type SystemEventRecorder } from '../../access/index.js';
-import type { CameraService } from '../../devices/index.js';
+import type { Camera as CameraView, CameraService } from '../../devices/index.js';
 import { ApiError } from '../errors.js';
 import { CameraIdParams, errorResponses } from '../schemas.js';
 
@@ -22,7 +22,27 @@ const Stream = Type.Object({
   record: Type.Boolean(),
   status: Type.Optional(Type.Object({ state: Type.String(), reason: Type.Union([Type.String(), Type.Null()]), recording: Type.String() })),
 });
+const NStr = Type.Union([Type.String(), Type.Null()]);
+const Place = Type.Object({
+  areaType: NStr,
+  placeCategory: NStr,
+  site: NStr,
+  position: NStr,
+  necessity: NStr,
+  installingParty: NStr,
+  review: Type.Array(Type.Object({ term: Type.String(), article: Type.String(), field: Type.String() })),
+});
+/** The installation fields (issue 4): area type and place category codes (docs/compliance.md), free text. */
+const PlaceFields = {
+  areaType: Type.Optional(Type.Union([Type.String({ maxLength: 40, description: 'area type code; a forbidden one (R8.1) is refused with 422 and the article' }), Type.Null()])),
+  placeCategory: Type.Optional(Type.Union([Type.String({ maxLength: 40, description: 'place category code (R7.1, R7.2(1)–(4), R9, R33)' }), Type.Null()])),
+  site: Type.Optional(Type.Union([Type.String({ maxLength: 500 }), Type.Null()])),
+  position: Type.Optional(Type.Union([Type.String({ maxLength: 500, description: 'position and angle' }), Type.Null()])),
+  necessity: Type.Optional(Type.Union([Type.String({ maxLength: 500, description: 'necessity statement (R7.3)' }), Type.Null()])),
+  installingParty: Type.Optional(Type.Union([Type.String({ maxLength: 500 }), Type.Null()])),
+};
 const Camera = Type.Object({
+  place: Type.Optional(Type.Union([Place, Type.Null()])),
   id: Type.String(),
   name: Type.String(),
   enabled: Type.Boolean(),
@@ -37,6 +57,7 @@ const NewCamera = Type.Object(
     subUrl: Type.Optional(Type.String()),
     enabled: Type.Optional(Type.Boolean()),
     recordSub: Type.Optional(Type.Boolean()),
+    ...PlaceFields,
   },
   { additionalProperties: false },
 );
@@ -47,6 +68,7 @@ const CameraPatch = Type.Object(
     subUrl: Type.Optional(Type.Union([Type.String(), Type.Null()])),
     enabled: Type.Optional(Type.Boolean()),
     recordSub: Type.Optional(Type.Boolean()),
+    ...PlaceFields,
   },
   { additionalProperties: false, minProperties: 1 },
 );
@@ -81,8 +103,10 @@ export const cameraRoutes: FastifyPluginAsyncTypebox<CameraRoutesOptions> = asyn
 
   const present = (subject: Subject | null) => {
     const locate = !!subject && hasPermission(subject.roles, 'camera.locate');
-    return <C extends { streams: { id: string; url: string }[] }>(c: C) => ({
+    return ({ place, ...c }: CameraView) => ({
       ...c,
+      // Where a camera is installed is as confidential as its address (D6).
+      ...(locate ? { place } : {}),
       streams: c.streams.map(({ url, ...s }) => {
         const st = statusOf(s.id);
         return { ...s, ...(locate ? { url } : {}), ...(st ? { status: { state: st.state, reason: st.reason, recording: st.recording } } : {}) };
