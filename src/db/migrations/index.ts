@@ -5,10 +5,12 @@ import * as devicesCameras from './2026-11-25-01-devices-cameras.js';
 import * as recordingSegments from './2026-11-25-02-recording-segments.js';
 import * as auditRegisters from './2026-12-02-01-audit-registers.js';
 import * as accessIdentities from './2026-12-02-02-access-identities.js';
+import * as integrityChain from './2026-12-02-03-integrity-chain.js';
 
 export const migrations: Record<string, Migration> = {
   '2026-11-25-01-devices-cameras': devicesCameras,
   '2026-11-25-02-recording-segments': recordingSegments,
   '2026-12-02-01-audit-registers': auditRegisters,
   '2026-12-02-02-access-identities': accessIdentities,
+  '2026-12-02-03-integrity-chain': integrityChain,
 };
