@@ -12,7 +12,7 @@ import {
   type IntegrityVerifyReport, type SegmentStatus, type SegmentVerdict,
 } from './types.js';
 
-/** How many previous links a broken link is compared with, to tell rows put into the chain from rows taken out. */
+/** How many previous links a broken link is compared with, to tell a row forking the chain from rows taken out. */
 const WINDOW = 64;
 
 const fileKey = (cameraId: string, runId: number, seq: number) => `${cameraId}/${runId}/${seq}`;
@@ -37,6 +37,8 @@ class Verification {
   readonly indexed = new Set<string>();
   /** Per stream: segment id → link, for the ids some checkpoint names. */
   readonly linksAt = new Map<string, Map<number, Buffer>>();
+  /** Ok verdicts already counted and let go (without listAll), so memory grows with problems, not with the store. */
+  okDropped = 0;
   filesHashed = 0;
   bytesHashed = 0;
   segmentsDone = 0;
@@ -74,7 +76,7 @@ class Verification {
     let prev = GENESIS_HASH;
     let prevId: number | null = null;
     let chained = false;
-    const recent: { id: number; link: Buffer; verdict: SegmentVerdict | null }[] = [];
+    const recent: { id: number; link: Buffer }[] = [];
 
     const linkCheck = (chainPrev: Buffer, id: number, verdict: SegmentVerdict | null, cam: string) => {
       if (chainPrev.equals(prev)) return;
@@ -129,7 +131,7 @@ class Verification {
         prev = link;
         prevId = id;
         chained = true;
-        recent.push({ id, link, verdict });
+        recent.push({ id, link });
         if (recent.length > WINDOW) recent.shift();
       }
       this.segmentsDone++;
@@ -152,10 +154,18 @@ class Verification {
         await visit(tomb ? { row, tomb } : { row }, jobs);
       }
       await this.hashAll(jobs);
+      this.dropOk();
     }
     const jobs: FileJob[] = [];
     await drainTombsBefore(Number.MAX_SAFE_INTEGER, jobs);
     await this.hashAll(jobs);
+  }
+
+  private dropOk(): void {
+    if (this.options.listAll) return;
+    const kept = this.verdicts.filter((x) => x.status !== 'ok');
+    this.okDropped += this.verdicts.length - kept.length;
+    this.verdicts.splice(0, this.verdicts.length, ...kept);
   }
 
   record(
@@ -276,7 +286,7 @@ export async function verifyIntegrity(
   await v.unexpectedFiles();
   const problems = checkCheckpoints(checkpoints, v, key, options.cameraId);
 
-  const counts: IntegrityCounts = { ok: 0, altered: 0, missing: 0, unexpected: 0, 'deleted-lawfully': 0, unchained: 0 };
+  const counts: IntegrityCounts = { ok: v.okDropped, altered: 0, missing: 0, unexpected: 0, 'deleted-lawfully': 0, unchained: 0 };
   for (const x of v.verdicts) counts[x.status]++;
   const elapsedMs = v.elapsedMs;
   return {
