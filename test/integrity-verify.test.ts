@@ -1,6 +1,7 @@
 // End to end (R15): a real RTSP camera recorded by the real `vigil serve`; after a graceful stop (which signs a
 // final checkpoint of the chain heads), `vigil verify` proves the footage original and complete (exit 0); one byte
 // flipped in one segment file makes it exit 3 naming that segment.
+import { generateKeyPairSync } from 'node:crypto';
 import { readdirSync, readFileSync, rmSync, writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -78,7 +79,15 @@ describe.each(['sqlite', 'postgres'] as const)('vigil verify on %s', (dialect) =
     expect(clean.stderr).toMatch(/verify: \d+ segments/); // progress on stderr, never in the JSON
 
     const keyOut = await runVigil(['verify', '--public-key', '--json', '--data-dir', dataDir]);
-    expect((keyOut.json as { publicKey: string }).publicKey).toContain('BEGIN PUBLIC KEY');
+    const pem = (keyOut.json as { publicKey: string }).publicKey;
+    expect(pem).toContain('BEGIN PUBLIC KEY');
+    // An auditor checks the checkpoints against the exported key; another key finds them foreign.
+    writeFileSync(join(dataDir, 'exported.pem'), pem);
+    expect((await runVigil(['verify', '--json', '--data-dir', dataDir, '--key', join(dataDir, 'exported.pem')])).code).toBe(0);
+    writeFileSync(join(dataDir, 'other.pem'), generateKeyPairSync('ed25519').publicKey.export({ type: 'spki', format: 'pem' }));
+    const foreign = await runVigil(['verify', '--json', '--data-dir', dataDir, '--key', join(dataDir, 'other.pem')]);
+    expect(foreign.code).toBe(3);
+    expect((foreign.json as { checkpoints: { problems: { kind: string }[] } }).checkpoints.problems[0]?.kind).toBe('foreign_key');
 
     // Flip one byte in the middle of the second segment file.
     const cameraDir = join(dataDir, 'store', cameraId);

@@ -1,7 +1,9 @@
 // `vigil verify [--camera ID] [--from T --to T] [--all] [--json]` (R15): re-hashes every segment file in range,
 // re-computes the chains and checks every signed checkpoint. Exit 3 on any altered, missing or unexpected segment or
 // any checkpoint problem, 0 otherwise. Progress goes to stderr (never into --json stdout). `--public-key` prints the
-// checkpoint key's public half.
+// checkpoint key's public half; `--key FILE` checks the checkpoints against such an exported key.
+import { createPublicKey, type KeyObject } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { parseInstant } from '../audit/index.js';
 import type { IntegrityVerifyReport, SegmentVerdict, VerifyProgress } from '../integrity/index.js';
@@ -14,6 +16,18 @@ interface VerifyOptions {
   to?: string;
   all?: boolean;
   publicKey?: boolean;
+  key?: string;
+}
+
+/** An exported public key (PEM), so checkpoints can be checked without the installation's private key file. */
+function publicKeyFrom(file: string): KeyObject {
+  try {
+    const key = createPublicKey(readFileSync(file, 'utf8'));
+    if (key.asymmetricKeyType !== 'ed25519') throw new Error(`a ${key.asymmetricKeyType} key; an Ed25519 key is required`);
+    return key;
+  } catch (err) {
+    throw new UsageError(`--key ${file}: ${(err as Error).message}`);
+  }
 }
 
 function instant(value: string | undefined, flag: string): number | undefined {
@@ -61,10 +75,12 @@ export function registerVerifyCommand(program: Command, act: Act): void {
     .option('--to <time>', 'segments starting before (ms or ISO-8601 with zone)')
     .option('--all', 'list ok segments too')
     .option('--public-key', "print the checkpoint key's public half (PEM) and exit")
+    .option('--key <pem>', 'check checkpoints against this exported public key instead of the installation key')
     .action(act(async (out, opts, o: VerifyOptions) => {
       const fromMs = instant(o.from, 'from');
       const toMs = instant(o.to, 'to');
       if (fromMs !== undefined && toMs !== undefined && toMs <= fromMs) throw new UsageError('--to must be after --from');
+      const key = o.key !== undefined ? publicKeyFrom(o.key) : undefined;
       return withCore(opts, async (core) => {
         if (o.publicKey) {
           const pem = core.integrity.publicKeyPem();
@@ -77,7 +93,7 @@ export function registerVerifyCommand(program: Command, act: Act): void {
           ...(toMs !== undefined ? { toMs } : {}),
           listAll: !!o.all,
           onProgress: (p) => process.stderr.write(progressLine(p)),
-        });
+        }, key);
         out.result(report, describe(report));
         return report.ok ? exitCodes.ok : exitCodes.problems;
       });
