@@ -8,6 +8,7 @@ import { auditRegister } from './audit-register.js';
 import { benchDir, formatTable, writeResult, type BenchOptions, type BenchResult } from './lib/common.js';
 import { fuzz } from './fuzz.js';
 import { gateOverhead } from './gate-overhead.js';
+import { integrityVerify } from './integrity-verify.js';
 import { liveLatency } from './live-latency.js';
 import { recordingCost } from './recording-cost.js';
 import { seek } from './seek.js';
@@ -20,6 +21,7 @@ const BENCHMARKS: Record<string, (options: BenchOptions) => Promise<BenchResult>
   fuzz,
   'audit-register': auditRegister,
   'gate-overhead': gateOverhead,
+  'integrity-verify': integrityVerify,
 };
 
 const USAGE = `usage: npm run bench -- [--quick] [--only ${Object.keys(BENCHMARKS).join('|')}[,…]] [--out DIR] [--SETTING VALUE …]
@@ -28,7 +30,8 @@ settings: --streams 8,16,32 --warmup 10 --duration 60 --order bare-first|vigil-f
           --rows 1000000 --cameras 8 --queries 500 --ranges 1,60,1440 --keep-db PATH    (seek)
           --cases 1000000 --seed 20261125 --parse-passes 20                           (fuzz)
           --appends 50000 --register-rows 10000000 --queries 500                      (audit-register)
-          --gate-requests 3000 --clip-seconds 20                                      (gate-overhead)`;
+          --gate-requests 3000 --clip-seconds 20                                      (gate-overhead)
+          --verify-files 256 --file-mib 8 --mutations 1000                            (integrity-verify)`;
 
 function parseArgs(argv: string[]): { quick: boolean; only: string[] | null; outDir: string; settings: Record<string, string> } {
   const settings: Record<string, string> = {};

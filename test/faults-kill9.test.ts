@@ -131,6 +131,9 @@ describe(`kill -9 while recording, ${CYCLES} cycles`, () => {
     // After a clean stop too.
     const check = await runVigil(['check', '--storage', '--json', '--data-dir', dataDir]);
     expect(check.code, check.stdout + check.stderr).toBe(0);
+    // R15: every recovered segment was linked into its stream's chain; the chain and every checkpoint verify.
+    const verified = await runVigil(['verify', '--json', '--data-dir', dataDir]);
+    expect(verified.code, verified.stdout).toBe(0);
     // Most kills fall inside a segment, so reconciliation must have completed partial files (the recovery path ran).
     expect(recoveredSegments).toBeGreaterThanOrEqual(Math.ceil(CYCLES / 2));
     const sorted = [...losses].sort((a, b) => a - b);

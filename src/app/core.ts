@@ -11,6 +11,8 @@ import { RecordingRepo } from '../recording/index.js';
 import { LocalSegmentStore } from '../storage/index.js';
 import { loadAuditKey } from './audit-key.js';
 import { loadCredentialKey } from './credential-key.js';
+import { createIntegrity } from './integrity.js';
+import type { IntegrityService } from '../integrity/index.js';
 import { loadTotpKey } from './totp-key.js';
 
 export interface Core {
@@ -23,6 +25,8 @@ export interface Core {
   audit: AuditRegisters;
   /** Accounts, sessions, roles, grants, personnel records and the access gate (R16). */
   access: AccessService;
+  /** The segment integrity chain's checkpoints and verify (R15). */
+  integrity: IntegrityService;
   close(): Promise<void>;
 }
 
@@ -45,24 +49,34 @@ export async function openCore(config: Config, onListenerError?: (err: unknown) 
     });
     const store = new LocalSegmentStore(storeDirOf(config));
     await store.init();
+    // One installation key signs both the audit and the segment checkpoints (domain-separated; docs/integrity.md).
+    const signingKey = loadAuditKey(config.dataDir);
     const audit = new AuditRegisters({
       db: database.db,
       dialect: database.dialect,
       now: Date.now,
-      signingKey: loadAuditKey(config.dataDir),
+      signingKey,
       checkpointEveryEntries: config.audit.checkpointEveryEntries,
       checkpointEveryMs: config.audit.checkpointEveryMs,
     });
-    // The registers write their final checkpoints before the database closes.
+    const recordings = new RecordingRepo(database.db);
+    const integrity = createIntegrity({
+      db: database.db, recordings, store, signingKey, checkpointEveryMs: config.integrity.checkpointEveryMs,
+    });
+    // The registers and the segment chain write their final checkpoints before the database closes.
     const close = async () => {
       try {
-        await audit.close();
+        try {
+          await integrity.close();
+        } finally {
+          await audit.close();
+        }
       } finally {
         await database.close();
       }
     };
     const access = createAccess(database, audit, config, loadTotpKey(config.dataDir));
-    return { config, database, cameras, recordings: new RecordingRepo(database.db), store, audit, access, close };
+    return { config, database, cameras, recordings, store, audit, access, integrity, close };
   } catch (err) {
     await database.close();
     throw err;

@@ -6,3 +6,4 @@ export { loadAuditKey, auditKeyPath, AuditKeyError } from './audit-key.js';
 export { createLogger, redactPaths, type Logger } from './logger.js';
 export { createMetrics } from './metrics.js';
 export { startVigil, type RunningVigil } from './server.js';
+export { createIntegrity, integritySources } from './integrity.js';

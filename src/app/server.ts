@@ -53,6 +53,8 @@ export async function startVigil(config: Config, log: Logger): Promise<RunningVi
     });
     await recorder.start();
     const rec = recorder;
+    // R15: signed chain-head checkpoints every integrity.checkpointEveryMs; the last one when the core closes.
+    core.integrity.start((err) => log.error({ err }, 'integrity checkpoint failed'));
 
     const metrics = createMetrics({ recorder: rec, hub, transcoder, store: core.store });
     video = new VideoService({

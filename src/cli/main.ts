@@ -9,6 +9,7 @@ import { registerMigrateCommand } from './migrate.js';
 import { createOutput, exitCodes, UsageError } from './output.js';
 import { registerServeCommand } from './serve.js';
 import { registerAccessCommands } from './user.js';
+import { registerVerifyCommand } from './verify.js';
 
 export async function main(argv: string[]): Promise<number> {
   let exitCode: number = exitCodes.ok;
@@ -38,6 +39,7 @@ export async function main(argv: string[]): Promise<number> {
   registerCameraCommands(program, act);
   registerCheckCommand(program, act);
   registerAuditCommands(program, act);
+  registerVerifyCommand(program, act);
   registerAccessCommands(program, act, (opts, fn) => withCore(opts, (core) => fn(core.access)));
 
   try {

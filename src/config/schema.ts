@@ -98,6 +98,13 @@ export const ConfigSchema = Type.Object(
       },
       { additionalProperties: false, default: {} },
     ),
+    integrity: Type.Object(
+      {
+        /** R15: a signed checkpoint of every stream's chain head this often (and always at shutdown). */
+        checkpointEveryMs: Type.Integer({ minimum: 1000, maximum: 86_400_000, default: 10 * 60_000 }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
     log: Type.Object(
       {
         level: Type.Union(

@@ -80,6 +80,10 @@ export interface SegmentTable {
   status: string;
   /** Time the row was written. */
   created_ms: number;
+  /** R15 chain link of the previous segment of the stream (32 zero bytes for the first); null before the chain existed. */
+  chain_prev: ColumnType<Buffer | null, Buffer | null | undefined, never>;
+  /** R15 chain link: SHA-256(chain_prev ‖ canonical row) — see integrity/link.ts. Null: recorded before the chain. */
+  chain_hash: ColumnType<Buffer | null, Buffer | null | undefined, never>;
 }
 
 /** Owned by access/. One account. Secrets only as hashes or sealed (see the access migration). */
@@ -256,6 +260,37 @@ export interface AuditCheckpointTable {
   signature: Buffer;
 }
 
+/** Owned by integrity/. A lawful deletion (R17) of a segment, keeping its chain link so the chain stays verifiable (R15). */
+export interface SegmentTombstoneTable {
+  segment_id: number;
+  stream_id: string;
+  camera_id: string;
+  run_id: number;
+  seq: number;
+  start_ms: number;
+  end_ms: number;
+  sha256: Buffer;
+  chain_prev: Buffer;
+  chain_hash: Buffer;
+  deleted_ms: number;
+  /** Why: e.g. 'retention_expired', 'purpose_fulfilled'. */
+  reason: string;
+  policy: string | null;
+  /** The system-log entry that recorded the deletion. */
+  audit_seq: number | null;
+}
+
+/** Owned by integrity/. Ed25519-signed chain heads of every stream (R15). */
+export interface IntegrityCheckpointTable {
+  id: Generated<number>;
+  at_ms: number;
+  streams: number;
+  /** Canonical encoding of the heads (integrity/checkpoint.ts); the signature covers it. */
+  heads: Buffer;
+  key_id: string;
+  signature: Buffer;
+}
+
 export interface Database {
   cameras: CameraTable;
   camera_streams: CameraStreamTable;
@@ -276,6 +311,8 @@ export interface Database {
   access_register_cameras: AccessRegisterCameraTable;
   system_log: SystemLogTable;
   audit_checkpoints: AuditCheckpointTable;
+  segment_tombstones: SegmentTombstoneTable;
+  integrity_checkpoints: IntegrityCheckpointTable;
 }
 
 export type CameraRow = Selectable<CameraTable>;
@@ -300,3 +337,5 @@ export type ContractorAgreementRow = Selectable<ContractorAgreementTable>;
 export type AccessRegisterRow = Selectable<AccessRegisterTable>;
 export type SystemLogRow = Selectable<SystemLogTable>;
 export type AuditCheckpointRow = Selectable<AuditCheckpointTable>;
+export type SegmentTombstoneRow = Selectable<SegmentTombstoneTable>;
+export type IntegrityCheckpointRow = Selectable<IntegrityCheckpointTable>;

@@ -1,7 +1,11 @@
 // Queries on `recording_runs` and `segments` — the index of every recorded byte. Owned by recording/; no other
 // module touches these tables. A segment row is inserted only after its file is durable (storage invariant 1).
-import { sql } from 'kysely';
-import type { Db, NewSegmentRow, RecordingRunRow, SegmentRow } from '../db/index.js';
+import { sql, type Kysely } from 'kysely';
+import type { Database, Db, NewSegmentRow, RecordingRunRow, SegmentRow } from '../db/index.js';
+import { GENESIS_HASH, segmentLink, type LinkedFields } from '../integrity/index.js';
+
+/** Arbitrary constant naming "the segment chain writer" among PostgreSQL advisory locks (R15). */
+const CHAIN_LOCK_KEY = 0x5649_4732; // 'VIG2'
 
 /**
  * No segment is longer than this (the writer cuts even without a keyframe past it), so a time lookup can bound its
@@ -9,7 +13,7 @@ import type { Db, NewSegmentRow, RecordingRunRow, SegmentRow } from '../db/index
  */
 export const MAX_SEGMENT_DURATION_MS = 15 * 60_000;
 
-export type SegmentMeta = Omit<SegmentRow, 'fragment_index' | 'sha256'>;
+export type SegmentMeta = Omit<SegmentRow, 'fragment_index' | 'sha256' | 'chain_prev' | 'chain_hash'>;
 
 const metaColumns = [
   'id', 'run_id', 'stream_id', 'camera_id', 'seq', 'start_ms', 'end_ms', 'media_start', 'timescale', 'size_bytes',
@@ -37,9 +41,83 @@ export class RecordingRepo {
     await this.db.updateTable('recording_runs').set({ end_ms: endMs, end_cause: endCause }).where('id', '=', runId).execute();
   }
 
+  /**
+   * Inserts the row with its R15 chain link, computed from the stream's head in the same transaction: the row and
+   * its link commit together or not at all, so a crash can never leave a segment unlinked or a link dangling.
+   */
   async insertSegment(row: NewSegmentRow): Promise<number> {
-    const r = await this.db.insertInto('segments').values(row).returning('id').executeTakeFirstOrThrow();
-    return Number(r.id);
+    return this.withChainLock(row.stream_id, async (tx) => {
+      const head = await tx
+        .selectFrom('segments')
+        .select('chain_hash')
+        .where('stream_id', '=', row.stream_id)
+        .where('chain_hash', 'is not', null)
+        .orderBy('id', 'desc')
+        .limit(1)
+        .executeTakeFirst();
+      const prev = head?.chain_hash ?? GENESIS_HASH;
+      const linked = { ...row, chain_prev: prev, chain_hash: segmentLink(prev, row as LinkedFields) };
+      const r = await tx.insertInto('segments').values(linked).returning('id').executeTakeFirstOrThrow();
+      return Number(r.id);
+    });
+  }
+
+  /** The last link of every stream (R15 checkpoints sign these). */
+  async chainHeads(): Promise<{ stream_id: string; camera_id: string; id: number; chain_hash: Buffer }[]> {
+    const last = this.db.selectFrom('segments').select((eb) => eb.fn.max('id').as('id')).where('chain_hash', 'is not', null).groupBy('stream_id');
+    const rows = await this.db
+      .selectFrom('segments')
+      .select(['stream_id', 'camera_id', 'id', 'chain_hash'])
+      .where('id', 'in', last)
+      .orderBy('stream_id')
+      .execute();
+    return rows.map((r) => ({ stream_id: r.stream_id, camera_id: r.camera_id, id: Number(r.id), chain_hash: r.chain_hash! }));
+  }
+
+  /** The streams with segments (of one camera, if given), for `vigil verify`. */
+  async segmentStreams(cameraId?: string): Promise<{ stream_id: string; camera_id: string }[]> {
+    let q = this.db.selectFrom('segments').select(['stream_id', 'camera_id']).distinct();
+    if (cameraId !== undefined) q = q.where('camera_id', '=', cameraId);
+    return q.orderBy('stream_id').execute();
+  }
+
+  /** Every row of one stream in chain (id) order, page by page, for `vigil verify` (R15). */
+  async *streamSegments(streamId: string, pageSize = 2000): AsyncGenerator<SegmentRow[]> {
+    let after = 0;
+    for (;;) {
+      const page = await this.db
+        .selectFrom('segments')
+        .selectAll()
+        .where('stream_id', '=', streamId)
+        .where('id', '>', after)
+        .orderBy('id')
+        .limit(pageSize)
+        .execute();
+      if (page.length === 0) return;
+      yield page;
+      after = Number(page[page.length - 1]!.id);
+    }
+  }
+
+  /** Runs `fn` as the only chain writer (across processes) in one transaction — see audit/repo.ts for why IMMEDIATE. */
+  private async withChainLock<T>(streamId: string, fn: (tx: Kysely<Database>) => Promise<T>): Promise<T> {
+    if (this.db.getExecutor().adapter.constructor.name.startsWith('Postgres')) {
+      return this.db.transaction().execute(async (tx) => {
+        await sql`select pg_advisory_xact_lock(${CHAIN_LOCK_KEY}, hashtext(${streamId}))`.execute(tx);
+        return fn(tx);
+      });
+    }
+    return this.db.connection().execute(async (conn) => {
+      await sql`begin immediate`.execute(conn);
+      try {
+        const result = await fn(conn);
+        await sql`commit`.execute(conn);
+        return result;
+      } catch (err) {
+        await sql`rollback`.execute(conn).catch(() => undefined);
+        throw err;
+      }
+    });
   }
 
   async openRuns(): Promise<RecordingRunRow[]> {

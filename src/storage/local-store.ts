@@ -1,6 +1,7 @@
 // The local segment store: a directory of segment files (architecture §4). Owns every file-system call on segment
 // files; the crash-safety order of invariant 1 lives here: write `<name>.partial` (O_EXCL) → fsync → rename →
 // fsync the directory. The caller commits the index row only after `commit()` resolves.
+import { createHash } from 'node:crypto';
 import { constants, type Stats } from 'node:fs';
 import { mkdir, open, readdir, rename, stat, statfs, truncate, unlink, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
@@ -155,6 +156,34 @@ export class LocalSegmentStore {
     const s = await this.statRel(rel);
     if (!s) throw Object.assign(new Error(`segment file ${rel} does not exist`), { code: 'ENOENT' });
     return this.readRel(rel, 0, s.size);
+  }
+
+  /**
+   * Streams a file through SHA-256 (for `vigil verify`, R15): one reused 1 MiB buffer, no whole-file read, so memory
+   * stays flat and the speed is the disk's. Null if the file does not exist.
+   */
+  async hashFile(rel: string): Promise<{ sha256: Buffer; sizeBytes: number } | null> {
+    let handle: FileHandle;
+    try {
+      handle = await open(resolveInside(this.root, rel), 'r');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw err;
+    }
+    try {
+      const hash = createHash('sha256');
+      const buf = Buffer.allocUnsafe(1 << 20);
+      let size = 0;
+      for (;;) {
+        const { bytesRead } = await handle.read(buf, 0, buf.length, size);
+        if (bytesRead === 0) break;
+        hash.update(buf.subarray(0, bytesRead));
+        size += bytesRead;
+      }
+      return { sha256: hash.digest(), sizeBytes: size };
+    } finally {
+      await handle.close();
+    }
   }
 
   async statRel(rel: string): Promise<Stats | null> {

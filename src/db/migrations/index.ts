@@ -6,6 +6,7 @@ import * as recordingSegments from './2026-11-25-02-recording-segments.js';
 import * as auditRegisters from './2026-12-02-01-audit-registers.js';
 import * as accessIdentities from './2026-12-02-02-access-identities.js';
 import * as devicesCameraPlaces from './2026-12-02-03-devices-camera-places.js';
+import * as integrityChain from './2026-12-02-03-integrity-chain.js';
 
 export const migrations: Record<string, Migration> = {
   '2026-11-25-01-devices-cameras': devicesCameras,
@@ -13,4 +14,5 @@ export const migrations: Record<string, Migration> = {
   '2026-12-02-01-audit-registers': auditRegisters,
   '2026-12-02-02-access-identities': accessIdentities,
   '2026-12-02-03-devices-camera-places': devicesCameraPlaces,
+  '2026-12-02-03-integrity-chain': integrityChain,
 };

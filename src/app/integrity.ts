@@ -1,0 +1,39 @@
+// Wires integrity/ (R15) to the segment index (RecordingRepo) and the segment files (LocalSegmentStore): the port
+// verify and the checkpointer read through, so integrity/ itself never opens the store (house rules).
+import type { KeyObject } from 'node:crypto';
+import { IntegrityService, type IntegritySources, type SegmentFileInfo } from '../integrity/index.js';
+import type { Db } from '../db/index.js';
+import type { RecordingRepo } from '../recording/index.js';
+import { parseSegmentRelPath, segmentRelPath, type LocalSegmentStore } from '../storage/index.js';
+
+export function integritySources(recordings: RecordingRepo, store: LocalSegmentStore): IntegritySources {
+  return {
+    streams: (cameraId) => recordings.segmentStreams(cameraId),
+    streamSegments: (streamId) => recordings.streamSegments(streamId),
+    chainHeads: () => recordings.chainHeads(),
+    fileOf: (row) => segmentRelPath({ cameraId: row.camera_id, runId: row.run_id, seq: row.seq, startMs: row.start_ms }),
+    hashFile: (rel) => store.hashFile(rel),
+    async *segmentFiles(cameraId?: string): AsyncGenerator<SegmentFileInfo> {
+      for await (const entry of store.walk()) {
+        const p = parseSegmentRelPath(entry.rel);
+        if (!p || p.partial || (cameraId !== undefined && p.cameraId !== cameraId)) continue;
+        yield { rel: entry.rel, cameraId: p.cameraId, runId: p.runId, seq: p.seq };
+      }
+    },
+  };
+}
+
+export function createIntegrity(deps: {
+  db: Db;
+  recordings: RecordingRepo;
+  store: LocalSegmentStore;
+  signingKey: KeyObject;
+  checkpointEveryMs: number;
+}): IntegrityService {
+  return new IntegrityService(deps.db, {
+    sources: integritySources(deps.recordings, deps.store),
+    signingKey: deps.signingKey,
+    now: Date.now,
+    checkpointEveryMs: deps.checkpointEveryMs,
+  });
+}

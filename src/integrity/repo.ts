@@ -1,0 +1,35 @@
+// Queries on segment_tombstones and integrity_checkpoints (R15). Owned by integrity/; no other module touches them.
+// The segments table itself belongs to recording/ and is read through the IntegritySources port.
+import type { Db, IntegrityCheckpointRow, SegmentTombstoneRow } from '../db/index.js';
+
+export class IntegrityRepo {
+  constructor(private readonly db: Db) {}
+
+  async insertCheckpoint(row: Omit<IntegrityCheckpointRow, 'id'>): Promise<number> {
+    const r = await this.db.insertInto('integrity_checkpoints').values(row).returning('id').executeTakeFirstOrThrow();
+    return Number(r.id);
+  }
+
+  async lastCheckpoint(): Promise<IntegrityCheckpointRow | undefined> {
+    return this.db.selectFrom('integrity_checkpoints').selectAll().orderBy('id', 'desc').limit(1).executeTakeFirst();
+  }
+
+  async checkpoints(): Promise<IntegrityCheckpointRow[]> {
+    return this.db.selectFrom('integrity_checkpoints').selectAll().orderBy('id').execute();
+  }
+
+  /** Written by the retention executor (R17) when it has removed a segment's file; see docs/integrity.md. */
+  async insertTombstone(row: SegmentTombstoneRow): Promise<void> {
+    await this.db.insertInto('segment_tombstones').values(row).execute();
+  }
+
+  async tombstonesOfStream(streamId: string): Promise<SegmentTombstoneRow[]> {
+    return this.db.selectFrom('segment_tombstones').selectAll().where('stream_id', '=', streamId).orderBy('segment_id').execute();
+  }
+
+  async tombstoneStreams(cameraId?: string): Promise<{ stream_id: string; camera_id: string }[]> {
+    let q = this.db.selectFrom('segment_tombstones').select(['stream_id', 'camera_id']).distinct();
+    if (cameraId !== undefined) q = q.where('camera_id', '=', cameraId);
+    return q.execute();
+  }
+}
