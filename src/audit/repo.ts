@@ -1,9 +1,9 @@
 // Queries on the audit tables (access_register, access_register_cameras, system_log, audit_checkpoints). Owned by
 // audit/; no other module touches them. Only INSERT and SELECT: the tables are append-only (triggers refuse the
-// rest). Appends run under one writer lock — BEGIN IMMEDIATE on SQLite, pg_advisory_xact_lock on PostgreSQL — so
+// rest). Appends run under one writer lock (db's withWriteLock: BEGIN IMMEDIATE / pg_advisory_xact_lock), so
 // the head read inside the transaction is the head the new rows chain on, whatever process writes.
-import { sql, type Kysely } from 'kysely';
-import type { AccessRegisterRow, AuditCheckpointRow, Database, Db, SystemLogRow } from '../db/index.js';
+import type { Kysely } from 'kysely';
+import { withWriteLock, type AccessRegisterRow, type AuditCheckpointRow, type Database, type Db, type SystemLogRow } from '../db/index.js';
 import type { LogName } from './chain.js';
 import type { AccessFilter, Page, SystemFilter } from './types.js';
 
@@ -26,26 +26,8 @@ export class AuditRepo {
   ) {}
 
   /** Runs `fn` as the only appender of either log (across processes), in one transaction. */
-  async withAppendLock<T>(fn: (tx: Kysely<Database>) => Promise<T>): Promise<T> {
-    if (this.dialect === 'postgres') {
-      return this.db.transaction().execute(async (tx) => {
-        await sql`select pg_advisory_xact_lock(${APPEND_LOCK_KEY})`.execute(tx);
-        return fn(tx);
-      });
-    }
-    // BEGIN IMMEDIATE takes SQLite's write lock up front: a deferred transaction that reads the head and then writes
-    // could fail with SQLITE_BUSY when another process wrote in between, instead of waiting (busy_timeout).
-    return this.db.connection().execute(async (conn) => {
-      await sql`begin immediate`.execute(conn);
-      try {
-        const result = await fn(conn);
-        await sql`commit`.execute(conn);
-        return result;
-      } catch (err) {
-        await sql`rollback`.execute(conn).catch(() => undefined);
-        throw err;
-      }
-    });
+  withAppendLock<T>(fn: (tx: Kysely<Database>) => Promise<T>): Promise<T> {
+    return withWriteLock(this.db, { key: APPEND_LOCK_KEY }, fn);
   }
 
   async head(tx: Kysely<Database>, log: LogName): Promise<Head | null> {

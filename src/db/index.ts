@@ -9,6 +9,7 @@ import type { Database } from './tables.js';
 export type * from './tables.js';
 export { sql, type Kysely, type Transaction } from 'kysely';
 export type Db = Kysely<Database>;
+export { withWriteLock, type WriteLock } from './write-lock.js';
 
 export type DatabaseConfig =
   | { dialect: 'sqlite'; path: string }

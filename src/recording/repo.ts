@@ -1,7 +1,7 @@
 // Queries on `recording_runs` and `segments` — the index of every recorded byte. Owned by recording/; no other
 // module touches these tables. A segment row is inserted only after its file is durable (storage invariant 1).
 import { sql, type Kysely } from 'kysely';
-import type { Database, Db, NewSegmentRow, RecordingRunRow, SegmentRow } from '../db/index.js';
+import { withWriteLock, type Database, type Db, type NewSegmentRow, type RecordingRunRow, type SegmentRow } from '../db/index.js';
 import { GENESIS_HASH, segmentLink, type LinkedFields } from '../integrity/index.js';
 
 /** Arbitrary constant naming "the segment chain writer" among PostgreSQL advisory locks (R15). */
@@ -99,25 +99,9 @@ export class RecordingRepo {
     }
   }
 
-  /** Runs `fn` as the only chain writer (across processes) in one transaction — see audit/repo.ts for why IMMEDIATE. */
-  private async withChainLock<T>(streamId: string, fn: (tx: Kysely<Database>) => Promise<T>): Promise<T> {
-    if (this.db.getExecutor().adapter.constructor.name.startsWith('Postgres')) {
-      return this.db.transaction().execute(async (tx) => {
-        await sql`select pg_advisory_xact_lock(${CHAIN_LOCK_KEY}, hashtext(${streamId}))`.execute(tx);
-        return fn(tx);
-      });
-    }
-    return this.db.connection().execute(async (conn) => {
-      await sql`begin immediate`.execute(conn);
-      try {
-        const result = await fn(conn);
-        await sql`commit`.execute(conn);
-        return result;
-      } catch (err) {
-        await sql`rollback`.execute(conn).catch(() => undefined);
-        throw err;
-      }
-    });
+  /** Runs `fn` as the only writer of this stream's chain (across processes) in one transaction. */
+  private withChainLock<T>(streamId: string, fn: (tx: Kysely<Database>) => Promise<T>): Promise<T> {
+    return withWriteLock(this.db, { key: CHAIN_LOCK_KEY, subKey: streamId }, fn);
   }
 
   async openRuns(): Promise<RecordingRunRow[]> {
