@@ -3,7 +3,7 @@
 // what changed), while lawful deletions (tombstones) stay reported as such. Seeded: a failure prints its seed.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, dialects, type TestDatabase } from '../../test/support/databases.js';
-import { buildSyntheticStore, deleteLawfully, rng } from '../../test/support/integrity-store.js';
+import { buildSyntheticStore, deleteLawfully, dropIntegrityAppendOnly, rng } from '../../test/support/integrity-store.js';
 import { MUTATIONS, mutate, type Expectation } from '../../test/support/tamper.js';
 import type { IntegrityVerifyReport } from './index.js';
 
@@ -24,7 +24,10 @@ function check(report: IntegrityVerifyReport, want: Expectation): string | null 
 
 describe.each(dialects)('randomized tamper test on %s', (dialect) => {
   let db: TestDatabase & { dispose(): Promise<void> };
-  beforeAll(async () => { db = await createTestDatabase(dialect); });
+  beforeAll(async () => {
+    db = await createTestDatabase(dialect);
+    await dropIntegrityAppendOnly(db); // the cases reset the tables, and some mutations are an attacker's
+  });
   afterAll(async () => { await db.dispose(); });
 
   it(`detects ${CASES[dialect]} random mutations, 100 %`, async () => {

@@ -20,6 +20,19 @@ describe.each(dialects)('integrity verify on %s', (dialect) => {
     return { db, s };
   }
 
+  it('refuses to change or remove a checkpoint or a tombstone once written (append-only, R15)', async () => {
+    const { db, s } = await setup(2);
+    const rows = await s.rows();
+    await deleteLawfully(s, db, rows[0]!, false);
+    expect(await s.integrity.checkpoint()).toBeTypeOf('number');
+    for (const table of ['integrity_checkpoints', 'segment_tombstones'] as const) {
+      await expect(db.db.deleteFrom(table).execute()).rejects.toThrow(/append-only \(R15\)/);
+    }
+    await expect(db.db.updateTable('integrity_checkpoints').set({ at_ms: 1 } as never).execute()).rejects.toThrow(/append-only \(R15\)/);
+    await expect(db.db.updateTable('segment_tombstones').set({ reason: 'forged' } as never).execute()).rejects.toThrow(/append-only \(R15\)/);
+    expect((await s.integrity.verify()).ok).toBe(true);
+  });
+
   it('links every inserted row to its stream predecessor, in the same insert', async () => {
     const { s } = await setup();
     const rows = await s.rows();

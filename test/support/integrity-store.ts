@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createIntegrity } from '../../src/app/index.js';
-import type { OpenDatabase, SegmentRow } from '../../src/db/index.js';
+import { sql, type OpenDatabase, type SegmentRow } from '../../src/db/index.js';
 import type { IntegrityService } from '../../src/integrity/index.js';
 import { RecordingRepo } from '../../src/recording/index.js';
 import { LocalSegmentStore, segmentRelPath } from '../../src/storage/index.js';
@@ -92,4 +92,19 @@ export async function deleteLawfully(s: SyntheticStore, database: OpenDatabase, 
     reason: 'retention_expired', policy: 'default-30d', audit_seq: null,
   });
   if (dropRow) await database.db.deleteFrom('segments').where('id', '=', row.id).execute();
+}
+
+/**
+ * Drops the append-only triggers of the integrity tables, as an attacker with the database could — for tests that
+ * reset the tables between cases or tamper with them on purpose (verify must catch what follows).
+ */
+export async function dropIntegrityAppendOnly(database: OpenDatabase): Promise<void> {
+  for (const t of ['segment_tombstones', 'integrity_checkpoints']) {
+    if (database.dialect === 'postgres') {
+      await sql`DROP TRIGGER ${sql.raw(`${t}_append_only`)} ON ${sql.table(t)}`.execute(database.db);
+    } else {
+      await sql`DROP TRIGGER ${sql.raw(`${t}_no_update`)}`.execute(database.db);
+      await sql`DROP TRIGGER ${sql.raw(`${t}_no_delete`)}`.execute(database.db);
+    }
+  }
 }

@@ -7,6 +7,7 @@ import * as auditRegisters from './2026-12-02-01-audit-registers.js';
 import * as accessIdentities from './2026-12-02-02-access-identities.js';
 import * as devicesCameraPlaces from './2026-12-02-03-devices-camera-places.js';
 import * as integrityChain from './2026-12-02-03-integrity-chain.js';
+import * as integrityAppendOnly from './2026-12-02-04-integrity-append-only.js';
 
 export const migrations: Record<string, Migration> = {
   '2026-11-25-01-devices-cameras': devicesCameras,
@@ -15,4 +16,5 @@ export const migrations: Record<string, Migration> = {
   '2026-12-02-02-access-identities': accessIdentities,
   '2026-12-02-03-devices-camera-places': devicesCameraPlaces,
   '2026-12-02-03-integrity-chain': integrityChain,
+  '2026-12-02-04-integrity-append-only': integrityAppendOnly,
 };
