@@ -34,7 +34,7 @@ const input = (i: number): AccessRecordInput => ({
 });
 
 async function appendRate(db: OpenDatabase, n: number, concurrency: number): Promise<number> {
-  const audit = new AuditRegisters({ db: db.db, dialect: db.dialect, now: Date.now, signingKey: KEY, checkpointEveryEntries: 1000, checkpointEveryMs: 600_000 });
+  const audit = new AuditRegisters({ db: db.db, now: Date.now, signingKey: KEY, checkpointEveryEntries: 1000, checkpointEveryMs: 600_000 });
   const t0 = performance.now();
   let next = 0;
   const worker = async () => {
@@ -150,7 +150,7 @@ export async function auditRegister(options: BenchOptions): Promise<BenchResult>
     const generateSeconds = (performance.now() - g0) / 1000;
     options.log(`audit-register: generated ${rows} rows in ${round(generateSeconds, 1)} s`);
     const db = openDatabase({ dialect: 'sqlite', path });
-    const audit = new AuditRegisters({ db: db.db, dialect: 'sqlite', now: Date.now, signingKey: KEY, checkpointEveryEntries: 1000, checkpointEveryMs: 600_000 });
+    const audit = new AuditRegisters({ db: db.db, now: Date.now, signingKey: KEY, checkpointEveryEntries: 1000, checkpointEveryMs: 600_000 });
     const times: number[] = [];
     const hits: number[] = [];
     for (let q = 0; q < queries; q++) {

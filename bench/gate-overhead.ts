@@ -23,7 +23,7 @@ async function gateTimes(requests: number, concurrency: number, dir: string): Pr
   const database = openDatabase({ dialect: 'sqlite', path: join(dir, `gate-${concurrency}.sqlite`) });
   await migrateToLatest(database.db);
   const registers = new AuditRegisters({
-    db: database.db, dialect: 'sqlite', now: Date.now, signingKey: generateKeyPairSync('ed25519').privateKey,
+    db: database.db, now: Date.now, signingKey: generateKeyPairSync('ed25519').privateKey,
     checkpointEveryEntries: 1000, checkpointEveryMs: 600_000,
   });
   const access = new AccessService({

@@ -18,7 +18,7 @@ beforeAll(async () => {
   // The register as `vigil serve` would leave it: same file, same key, final checkpoint at close.
   const open = openDatabase({ dialect: 'sqlite', path: join(dataDir, 'index.sqlite') });
   await migrateToLatest(open.db);
-  const audit = new AuditRegisters({ db: open.db, dialect: 'sqlite', now: Date.now, signingKey: loadAuditKey(dataDir), checkpointEveryEntries: 1000, checkpointEveryMs: 600_000 });
+  const audit = new AuditRegisters({ db: open.db, now: Date.now, signingKey: loadAuditKey(dataDir), checkpointEveryEntries: 1000, checkpointEveryMs: 600_000 });
   for (let i = 0; i < 5; i++) {
     const r = await audit.recordAccess({
       outcome: 'granted', accountId: 'acc-1', username: 'zhang.wei', displayName: '张伟', unit: '治安大队', roles: ['operator'],

@@ -53,7 +53,6 @@ export async function openCore(config: Config, onListenerError?: (err: unknown) 
     const signingKey = loadAuditKey(config.dataDir);
     const audit = new AuditRegisters({
       db: database.db,
-      dialect: database.dialect,
       now: Date.now,
       signingKey,
       checkpointEveryEntries: config.audit.checkpointEveryEntries,

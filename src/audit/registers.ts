@@ -14,7 +14,6 @@ import { verifyRegisters } from './verify.js';
 
 export interface AuditRegistersDeps {
   db: Db;
-  dialect: 'sqlite' | 'postgres';
   now: () => number;
   /** Ed25519 private key; loaded by app/ (audit/ never touches the file system). */
   signingKey: KeyObject;
@@ -55,7 +54,7 @@ export class AuditRegisters implements AccessRecorder, SystemEventRecorder {
   private readonly lastCheckpointMs: Record<LogName, number>;
 
   constructor(private readonly deps: AuditRegistersDeps) {
-    this.repo = new AuditRepo(deps.db, deps.dialect);
+    this.repo = new AuditRepo(deps.db);
     this.keyId = keyIdOf(deps.signingKey);
     const now = deps.now();
     this.lastCheckpointMs = { access: now, system: now };

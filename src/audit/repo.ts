@@ -20,10 +20,7 @@ export interface Head {
 export type AccessRowWithClose = AccessRegisterRow & { close_seq: number | null; close_bytes: number | null; close_ended_ms: number | null };
 
 export class AuditRepo {
-  constructor(
-    private readonly db: Db,
-    private readonly dialect: 'sqlite' | 'postgres',
-  ) {}
+  constructor(private readonly db: Db) {}
 
   /** Runs `fn` as the only appender of either log (across processes), in one transaction. */
   withAppendLock<T>(fn: (tx: Kysely<Database>) => Promise<T>): Promise<T> {

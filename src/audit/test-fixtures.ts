@@ -23,7 +23,7 @@ export function eventInput(over: Partial<SystemEventInput> = {}): SystemEventInp
 }
 
 export function registersOver(db: Db, dialect: 'sqlite' | 'postgres', over: Partial<{ now: () => number; signingKey: KeyObject; checkpointEveryEntries: number; checkpointEveryMs: number }> = {}): AuditRegisters {
-  return new AuditRegisters({ db, dialect, now: () => 1_780_000_000_000, signingKey: testKey, checkpointEveryEntries: 1000, checkpointEveryMs: 600_000, ...over });
+  return new AuditRegisters({ db, now: () => 1_780_000_000_000, signingKey: testKey, checkpointEveryEntries: 1000, checkpointEveryMs: 600_000, ...over });
 }
 
 const TABLES = ['access_register', 'access_register_cameras', 'system_log', 'audit_checkpoints'];

@@ -16,7 +16,7 @@ const declared = new Map<string, unknown>();
 
 beforeAll(async () => {
   const t = await createTestDatabase('sqlite');
-  audit = new AuditRegisters({ db: t.db, dialect: 'sqlite', now: () => Date.UTC(2026, 11, 2, 8), signingKey: generateKeyPairSync('ed25519').privateKey, checkpointEveryEntries: 100, checkpointEveryMs: 60_000 });
+  audit = new AuditRegisters({ db: t.db, now: () => Date.UTC(2026, 11, 2, 8), signingKey: generateKeyPairSync('ed25519').privateKey, checkpointEveryEntries: 100, checkpointEveryMs: 60_000 });
   dispose = async () => { await audit.close(); await t.dispose(); };
   for (let i = 0; i < 3; i++) {
     await audit.recordAccess({
