@@ -43,6 +43,12 @@ export const PERMISSIONS = [
   'ops.read', // metrics
   'compliance.read', // compliance dashboard, filings (R24)
   'request.file', // law-enforcement retrieval requests (R20)
+  'compliance.manage', // systems and their lifecycle, installation records, signage, masks, filing, duties (R11–R14, D17)
+  'inspection.record', // police inspections with findings and rectification deadlines (R24)
+  'complaint.handle', // the public reports (举报) received: tracking and the response log (R24)
+  'duty.record', // the duty log of the monitoring room (D17)
+  'retention.manage', // retention policies (R17)
+  'hold.manage', // legal holds; lifting one needs a second holder of this permission (four eyes)
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -54,12 +60,18 @@ export type Permission = (typeof PERMISSIONS)[number];
 export type RouteAccess = Permission | 'authenticated' | 'public';
 
 export const ROLE_PERMISSIONS: Readonly<Record<Role, readonly Permission[]>> = {
-  system_admin: ['camera.list', 'camera.locate', 'camera.configure', 'user.manage', 'config.read', 'ops.read'],
-  security_admin: ['camera.list', 'camera.locate', 'role.manage', 'grant.manage', 'personnel.manage'],
+  system_admin: [
+    'camera.list', 'camera.locate', 'camera.configure', 'user.manage', 'config.read', 'ops.read',
+    'compliance.read', 'compliance.manage', 'complaint.handle', 'duty.record', 'retention.manage',
+  ],
+  security_admin: ['camera.list', 'camera.locate', 'role.manage', 'grant.manage', 'personnel.manage', 'hold.manage'],
   auditor: ['camera.list', 'audit.read', 'systemlog.read'],
-  operator: ['camera.list', 'video.live', 'video.playback', 'video.export', 'video.snapshot', 'video.ptz'],
-  contractor: ['camera.list', 'video.live', 'video.playback', 'video.export', 'video.snapshot', 'video.ptz'],
-  inspector: ['camera.list', 'camera.locate', 'audit.read', 'systemlog.read', 'compliance.read', 'config.read'],
+  operator: ['camera.list', 'video.live', 'video.playback', 'video.export', 'video.snapshot', 'video.ptz', 'duty.record'],
+  contractor: ['camera.list', 'video.live', 'video.playback', 'video.export', 'video.snapshot', 'video.ptz', 'duty.record'],
+  inspector: [
+    'camera.list', 'camera.locate', 'audit.read', 'systemlog.read', 'compliance.read', 'config.read',
+    'inspection.record', 'complaint.handle',
+  ],
   investigator: ['camera.list', 'request.file'],
 };
 
