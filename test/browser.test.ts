@@ -40,6 +40,8 @@ describe('web page in Chromium', () => {
   let h265Id: string;
   /** /metrics needs ops.read: a system administrator. */
   let admin: ApiSession;
+  /** The integrity page needs audit.read (R15). */
+  let auditor: ApiSession;
 
   beforeAll(async () => {
     sim = await startSimCameras({
@@ -58,9 +60,10 @@ describe('web page in Chromium', () => {
     };
     h264Id = await add('东门 East Gate', sim.urlOf('web-h264'));
     h265Id = await add('门厅 Hall', sim.urlOf('web-h265'));
-    const passwords = await provisionAccounts(dataDir, [{ username: 'sysadmin1', roles: ['system_admin'] }]);
+    const passwords = await provisionAccounts(dataDir, [{ username: 'sysadmin1', roles: ['system_admin'] }, { username: 'auditor1', roles: ['auditor'] }]);
     vigil = await startServe(dataDir);
     admin = await ApiSession.login(vigil.url, 'sysadmin1', passwords.get('sysadmin1')!);
+    auditor = await ApiSession.login(vigil.url, 'auditor1', passwords.get('auditor1')!);
     browser = await launchBrowser();
   });
 
@@ -130,7 +133,7 @@ describe('web page in Chromium', () => {
     expect(await page.textContent('#live-state')).toMatch(/播放中|Playing/);
     expect(await page.textContent('#live-note')).toBe('已转码为 H.264 Transcoded to H.264');
     expect(await page.isVisible('#live-note')).toBe(true);
-    expect(await page.isHidden('#error')).toBe(true);
+    expect(await page.isHidden('#error'), await page.textContent('#error') ?? '').toBe(true);
     const transcodes = async () => {
       const text = await (await admin.fetch('/metrics')).text();
       return Number(/^vigil_live_transcodes (\d+)$/m.exec(text)?.[1]);
@@ -171,5 +174,20 @@ describe('web page in Chromium', () => {
     const init = parseInit(binaries[0]!);
     expect(parseFragment(binaries[1]!, init).keyframe).toBe(true);
     expect(firstFragmentMs).toBeLessThan(3000);
+  });
+
+  it('shows each camera as original and complete after a verify run asked for on the integrity page (R15)', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    // Signed in as the auditor (password and TOTP settled through the API, as at first sign-in).
+    const [name, value] = auditor.cookie.split('=') as [string, string];
+    await page.context().addCookies([{ name, value, url: vigil.url }]);
+    await page.goto(`${vigil.url}/integrity.html`);
+    await page.waitForSelector(`#cameras tr[data-camera-id="${h264Id}"]`);
+    expect(await page.textContent(`#cameras tr[data-camera-id="${h264Id}"] td:nth-child(2)`)).toMatch(/尚未校验|Not verified|完整/);
+    await page.click('#verify-all');
+    await page.waitForFunction((id) => /完整 Original and complete/.test(document.querySelector(`#cameras tr[data-camera-id="${id}"] td:nth-child(2)`)?.textContent ?? ''), h264Id, { timeout: 30_000 });
+    expect(await page.textContent('#runs tbody tr:first-child td:nth-child(4)')).toMatch(/通过 OK/);
+    expect(await page.isHidden('#error')).toBe(true);
+    await page.close();
   });
 });

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimCameras, type SimCameras } from '../tools/sim-camera/index.js';
+import { ApiSession, provisionAccounts } from './support/accounts.js';
 import { createTestDatabase } from './support/databases.js';
 import { runVigil, startServe, waitFor, writeTestConfig } from './support/vigil-process.js';
 
@@ -32,10 +33,13 @@ describe.each(['sqlite', 'postgres'] as const)('vigil verify on %s', (dialect) =
   let dataDir: string;
   let cameraId: string;
   let disposeDb: (() => Promise<void>) | undefined;
+  let offsite: string;
 
   beforeAll(async () => {
     dataDir = mkdtempSync(join(tmpdir(), `vigil-integrity-${dialect}-`));
-    const integrity = { checkpointEveryMs: 2000 };
+    // The checkpoints kept off the machine (R15): another directory, as another medium would be.
+    offsite = mkdtempSync(join(tmpdir(), `vigil-offsite-${dialect}-`));
+    const integrity = { checkpointEveryMs: 2000, exportFile: join(offsite, 'checkpoints.ndjson') };
     if (dialect === 'postgres') {
       const db = await createTestDatabase('postgres');
       await db.close();
@@ -52,9 +56,11 @@ describe.each(['sqlite', 'postgres'] as const)('vigil verify on %s', (dialect) =
   afterAll(async () => {
     await disposeDb?.().catch(() => undefined);
     rmSync(dataDir, { recursive: true, force: true });
+    rmSync(offsite, { recursive: true, force: true });
   });
 
   it('records, stops, verifies ok (exit 0), then names a tampered segment (exit 3)', async () => {
+    const auditorPassword = (await provisionAccounts(dataDir, [{ username: 'auditor1', roles: ['auditor'] }])).get('auditor1')!;
     const vigil = await startServe(dataDir);
     try {
       const t0 = Date.now() - 60_000;
@@ -62,6 +68,21 @@ describe.each(['sqlite', 'postgres'] as const)('vigil verify on %s', (dialect) =
         const tl = (await (await vigil.api(`/api/v1/cameras/${cameraId}/recordings?from=${t0}&to=${Date.now()}`)).json()) as { segments: unknown[] };
         return tl.segments.length >= 3;
       }, { timeoutMs: 60_000, what: '3 segments' });
+
+      // An auditor asks for a verify run in the console and sees the camera's status (R15).
+      const auditor = await ApiSession.login(vigil.url, 'auditor1', auditorPassword);
+      expect((await auditor.fetch('/api/v1/integrity/verify', { method: 'POST', json: {} })).status).toBe(202);
+      const status = await waitFor(async () => {
+        const s = (await (await auditor.fetch('/api/v1/integrity/status')).json()) as { running: unknown; cameras: { cameraId: string; status: string }[]; recentRuns: { ok: boolean }[] };
+        return s.running === null && s.recentRuns.length > 0 && s;
+      }, { timeoutMs: 30_000, what: 'a finished verify run' });
+      expect(status.cameras).toEqual([expect.objectContaining({ cameraId, status: 'ok' })]);
+      expect(status.recentRuns[0]!.ok).toBe(true);
+      const pulled = await auditor.fetch('/api/v1/integrity/checkpoints');
+      expect(pulled.headers.get('content-type')).toContain('ndjson');
+      expect((await pulled.text()).trim().split('\n').length).toBeGreaterThanOrEqual(1);
+      // An operator may not (audit.read).
+      expect((await vigil.api('/api/v1/integrity/status')).status).toBe(403);
     } finally {
       expect(await vigil.stop()).toBe(0);
     }
@@ -77,6 +98,19 @@ describe.each(['sqlite', 'postgres'] as const)('vigil verify on %s', (dialect) =
     expect(report.filesHashed).toBe(report.counts.ok);
     expect(report.bytesHashed).toBeGreaterThan(100_000);
     expect(clean.stderr).toMatch(/verify: \d+ segments/); // progress on stderr, never in the JSON
+
+    // Every checkpoint serve signed was appended off the machine as well, and the index still holds each of them.
+    const offsiteFile = join(offsite, 'checkpoints.ndjson');
+    expect(readFileSync(offsiteFile, 'utf8').trim().split('\n').length).toBe(report.checkpoints.checked);
+    const against = await runVigil(['verify', '--json', '--data-dir', dataDir, '--against', offsiteFile]);
+    expect(against.code, against.stdout + against.stderr).toBe(0);
+    const exported = join(offsite, 'full.ndjson');
+    expect((await runVigil(['verify', '--json', '--data-dir', dataDir, '--export-checkpoints', exported])).code).toBe(0);
+    expect(readFileSync(exported, 'utf8')).toBe(readFileSync(offsiteFile, 'utf8'));
+    writeFileSync(join(offsite, 'cut.ndjson'), '{"id":1,"atMs"');
+    const cut = await runVigil(['verify', '--data-dir', dataDir, '--against', join(offsite, 'cut.ndjson')]);
+    expect(cut.code).toBe(2);
+    expect(cut.stderr).toContain('line 1');
 
     const keyOut = await runVigil(['verify', '--public-key', '--json', '--data-dir', dataDir]);
     const pem = (keyOut.json as { publicKey: string }).publicKey;

@@ -61,6 +61,9 @@ const EXPECTED: Record<string, RouteAccess> = {
   'GET /api/v1/audit/system/export': 'systemlog.read',
   'GET /api/v1/audit/verify': 'audit.read',
   'GET /api/v1/audit/public-key': 'audit.read',
+  'GET /api/v1/integrity/status': 'audit.read',
+  'POST /api/v1/integrity/verify': 'audit.read',
+  'GET /api/v1/integrity/checkpoints': 'audit.read',
 };
 
 /** Routes whose `:id` is a camera that per-camera grants govern (R16.2): other cameras are refused to video roles. */

@@ -61,6 +61,7 @@ export async function openCore(config: Config, onListenerError?: (err: unknown) 
     const recordings = new RecordingRepo(database.db);
     const integrity = createIntegrity({
       db: database.db, recordings, store, signingKey, checkpointEveryMs: config.integrity.checkpointEveryMs,
+      verifyEveryMs: config.integrity.verifyEveryMs, exportFile: config.integrity.exportFile,
     });
     // The registers and the segment chain write their final checkpoints before the database closes.
     const close = async () => {

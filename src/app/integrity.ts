@@ -3,6 +3,7 @@
 import type { KeyObject } from 'node:crypto';
 import { IntegrityService, type IntegritySources, type SegmentFileInfo } from '../integrity/index.js';
 import type { Db } from '../db/index.js';
+import { checkpointAppender } from './checkpoint-export.js';
 import type { RecordingRepo } from '../recording/index.js';
 import { parseSegmentRelPath, segmentRelPath, type LocalSegmentStore } from '../storage/index.js';
 
@@ -29,11 +30,15 @@ export function createIntegrity(deps: {
   store: LocalSegmentStore;
   signingKey: KeyObject;
   checkpointEveryMs: number;
+  verifyEveryMs?: number;
+  exportFile?: string | undefined;
 }): IntegrityService {
   return new IntegrityService(deps.db, {
     sources: integritySources(deps.recordings, deps.store),
     signingKey: deps.signingKey,
     now: Date.now,
     checkpointEveryMs: deps.checkpointEveryMs,
+    ...(deps.verifyEveryMs !== undefined ? { verifyEveryMs: deps.verifyEveryMs } : {}),
+    ...(deps.exportFile ? { onCheckpoint: checkpointAppender(deps.exportFile) } : {}),
   });
 }

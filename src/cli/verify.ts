@@ -3,10 +3,13 @@
 // any checkpoint problem, 0 otherwise. Progress goes to stderr (never into --json stdout). `--public-key` prints the
 // checkpoint key's public half; `--key FILE` checks the checkpoints against such an exported key.
 import { createPublicKey, type KeyObject } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { parseInstant } from '../audit/index.js';
-import type { IntegrityVerifyReport, SegmentVerdict, VerifyProgress } from '../integrity/index.js';
+import {
+  CheckpointExportError, formatExportLine, parseCheckpointExport,
+  type ExportedCheckpoint, type IntegrityVerifyReport, type SegmentVerdict, type VerifyProgress,
+} from '../integrity/index.js';
 import { withCore, type Act } from './context.js';
 import { exitCodes, UsageError } from './output.js';
 
@@ -17,6 +20,24 @@ interface VerifyOptions {
   all?: boolean;
   publicKey?: boolean;
   key?: string;
+  exportCheckpoints?: string;
+  against?: string;
+}
+
+/** `--against FILE`: checkpoints exported earlier (integrity/export.ts), refused with the line at fault. */
+function exportedFrom(file: string): ExportedCheckpoint[] {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new UsageError(`--against ${file}: ${(err as Error).message}`);
+  }
+  try {
+    return parseCheckpointExport(text);
+  } catch (err) {
+    if (err instanceof CheckpointExportError) throw new UsageError(`--against ${file}: ${err.message}`);
+    throw err;
+  }
 }
 
 /** An exported public key (PEM), so checkpoints can be checked without the installation's private key file. */
@@ -76,12 +97,23 @@ export function registerVerifyCommand(program: Command, act: Act): void {
     .option('--all', 'list ok segments too')
     .option('--public-key', "print the checkpoint key's public half (PEM) and exit")
     .option('--key <pem>', 'check checkpoints against this exported public key instead of the installation key')
+    .option('--export-checkpoints <file>', 'write every signed checkpoint (NDJSON) to FILE ("-": stdout) to keep off the machine, and exit')
+    .option('--against <file>', 'also check checkpoints exported earlier: each must still be in the index, and what it signed on the chains')
     .action(act(async (out, opts, o: VerifyOptions) => {
       const fromMs = instant(o.from, 'from');
       const toMs = instant(o.to, 'to');
       if (fromMs !== undefined && toMs !== undefined && toMs <= fromMs) throw new UsageError('--to must be after --from');
       const key = o.key !== undefined ? publicKeyFrom(o.key) : undefined;
+      const against = o.against !== undefined ? exportedFrom(o.against) : undefined;
       return withCore(opts, async (core) => {
+        if (o.exportCheckpoints !== undefined) {
+          const rows = await core.integrity.checkpoints();
+          const text = rows.map(formatExportLine).join('');
+          if (o.exportCheckpoints === '-') process.stdout.write(text);
+          else writeFileSync(o.exportCheckpoints, text, { mode: 0o640 });
+          if (o.exportCheckpoints !== '-') out.result({ checkpoints: rows.length, file: o.exportCheckpoints }, `exported ${rows.length} checkpoints to ${o.exportCheckpoints}`);
+          return exitCodes.ok;
+        }
         if (o.publicKey) {
           const pem = core.integrity.publicKeyPem();
           out.result({ keyId: core.integrity.signingKeyId, publicKey: pem }, pem);
@@ -92,6 +124,7 @@ export function registerVerifyCommand(program: Command, act: Act): void {
           ...(fromMs !== undefined ? { fromMs } : {}),
           ...(toMs !== undefined ? { toMs } : {}),
           listAll: !!o.all,
+          ...(against ? { against } : {}),
           onProgress: (p) => process.stderr.write(progressLine(p)),
         }, key);
         out.result(report, describe(report));

@@ -102,6 +102,13 @@ export const ConfigSchema = Type.Object(
       {
         /** R15: a signed checkpoint of every stream's chain head this often (and always at shutdown). */
         checkpointEveryMs: Type.Integer({ minimum: 1000, maximum: 86_400_000, default: 10 * 60_000 }),
+        /**
+         * R15: append every signed checkpoint to this file (NDJSON) as well — put it on another machine or medium, so
+         * deleting the newest footage together with its checkpoints is caught by `vigil verify --against FILE`.
+         */
+        exportFile: Type.Optional(Type.String({ minLength: 1, maxLength: 4096 })),
+        /** `vigil serve` verifies the whole store this often (0: only when asked); the console shows the outcome. */
+        verifyEveryMs: Type.Integer({ minimum: 0, maximum: 30 * 86_400_000, default: 86_400_000 }),
       },
       { additionalProperties: false, default: {} },
     ),

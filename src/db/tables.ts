@@ -281,6 +281,19 @@ export interface SegmentTombstoneTable {
 }
 
 /** Owned by integrity/. Ed25519-signed chain heads of every stream (R15). */
+/** One finished verify run of `vigil serve` (integrity/runs.ts): what the console's integrity status shows. */
+export interface IntegrityVerifyRunTable {
+  id: Generated<number>;
+  started_ms: number;
+  finished_ms: number;
+  /** 'schedule' | 'manual' */
+  trigger: string;
+  /** The camera a run was limited to, or null for all. */
+  camera_id: string | null;
+  ok: number;
+  summary: string;
+}
+
 export interface IntegrityCheckpointTable {
   id: Generated<number>;
   at_ms: number;
@@ -313,6 +326,7 @@ export interface Database {
   audit_checkpoints: AuditCheckpointTable;
   segment_tombstones: SegmentTombstoneTable;
   integrity_checkpoints: IntegrityCheckpointTable;
+  integrity_verify_runs: IntegrityVerifyRunTable;
 }
 
 export type CameraRow = Selectable<CameraTable>;
@@ -339,3 +353,4 @@ export type SystemLogRow = Selectable<SystemLogTable>;
 export type AuditCheckpointRow = Selectable<AuditCheckpointTable>;
 export type SegmentTombstoneRow = Selectable<SegmentTombstoneTable>;
 export type IntegrityCheckpointRow = Selectable<IntegrityCheckpointTable>;
+export type IntegrityVerifyRunRow = Selectable<IntegrityVerifyRunTable>;

@@ -12,12 +12,14 @@ import type { Logger } from 'pino';
 import type { AccessService } from '../access/index.js';
 import type { AuditRegisters } from '../audit/index.js';
 import type { CameraService } from '../devices/index.js';
+import type { IntegrityService } from '../integrity/index.js';
 import { installAuth, markRoutesPublic } from './auth.js';
 import { toApiError } from './errors.js';
 import { authRoutes } from './routes/auth.js';
 import { auditRoutes } from './routes/audit.js';
 import { cameraRoutes, type StreamStatus } from './routes/cameras.js';
 import { grantRoutes } from './routes/grants.js';
+import { integrityRoutes } from './routes/integrity.js';
 import { userRoutes } from './routes/users.js';
 import { opsRoutes, type OpsRoutesOptions } from './routes/ops.js';
 import { videoRoutes, type VideoRoutesOptions } from './routes/video.js';
@@ -35,6 +37,8 @@ export interface HttpDeps {
   hlsJsFile: string;
   /** The access register and the system log (R16.3). */
   audit: AuditRegisters;
+  /** The segment integrity chain (R15): status per camera, verify runs, checkpoint export. */
+  integrity: IntegrityService;
 }
 
 export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
@@ -105,5 +109,6 @@ export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
     await web.register(webRoutes, { webDir: deps.webDir, hlsJsFile: deps.hlsJsFile });
   });
   await app.register(auditRoutes, { audit: deps.audit });
+  await app.register(integrityRoutes, { integrity: deps.integrity, cameras: deps.cameras, events: deps.audit });
   return app;
 }

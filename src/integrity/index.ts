@@ -5,7 +5,9 @@
 export { canonicalSegment, GENESIS_HASH, LINK_TAG, segmentLink, type LinkedFields } from './link.js';
 export { CHECKPOINT_TAG, checkpointMessage, decodeHeads, encodeHeads, headsSignatureValid, signHeads, type ChainHead } from './checkpoint.js';
 export { IntegrityRepo } from './repo.js';
-export { IntegrityService } from './service.js';
+export { IntegrityService, type IntegrityStatus, type RunningVerify } from './service.js';
+export { CheckpointExportError, exportCheckpoint, formatExportLine, parseCheckpointExport, type ExportedCheckpoint } from './export.js';
+export { cameraStatuses, summarizeReport, type CameraIntegrity, type CameraIntegrityStatus, type VerifyRun, type VerifyRunSummary } from './runs.js';
 export { verifyIntegrity } from './verify.js';
 export { PROBLEM_STATUSES } from './types.js';
 export type * from './types.js';

@@ -1,6 +1,7 @@
 // Queries on segment_tombstones and integrity_checkpoints (R15). Owned by integrity/; no other module touches them.
 // The segments table itself belongs to recording/ and is read through the IntegritySources port.
-import type { Db, IntegrityCheckpointRow, SegmentTombstoneRow } from '../db/index.js';
+import type { Db, IntegrityCheckpointRow, IntegrityVerifyRunRow, SegmentTombstoneRow } from '../db/index.js';
+import type { VerifyRun, VerifyRunSummary } from './runs.js';
 
 export class IntegrityRepo {
   constructor(private readonly db: Db) {}
@@ -32,4 +33,26 @@ export class IntegrityRepo {
     if (cameraId !== undefined) q = q.where('camera_id', '=', cameraId);
     return q.execute();
   }
+
+  async insertVerifyRun(run: Omit<VerifyRun, 'id'>): Promise<number> {
+    const r = await this.db.insertInto('integrity_verify_runs').values({
+      started_ms: run.startedMs, finished_ms: run.finishedMs, trigger: run.trigger, camera_id: run.cameraId,
+      ok: run.ok ? 1 : 0, summary: JSON.stringify(run.summary),
+    }).returning('id').executeTakeFirstOrThrow();
+    return Number(r.id);
+  }
+
+  /** The newest runs, newest first. */
+  async recentVerifyRuns(limit: number): Promise<VerifyRun[]> {
+    const rows = await this.db.selectFrom('integrity_verify_runs').selectAll().orderBy('finished_ms', 'desc').orderBy('id', 'desc').limit(limit).execute();
+    return rows.map(toRun);
+  }
+}
+
+function toRun(r: IntegrityVerifyRunRow): VerifyRun {
+  return {
+    id: Number(r.id), startedMs: Number(r.started_ms), finishedMs: Number(r.finished_ms),
+    trigger: r.trigger === 'manual' ? 'manual' : 'schedule', cameraId: r.camera_id, ok: Number(r.ok) === 1,
+    summary: JSON.parse(r.summary) as VerifyRunSummary,
+  };
 }

@@ -1,6 +1,7 @@
 // Types of the integrity chain's verify report and the port it reads segments and files through (R15).
 import type { KeyObject } from 'node:crypto';
-import type { SegmentRow } from '../db/index.js';
+import type { IntegrityCheckpointRow, SegmentRow } from '../db/index.js';
+import type { ExportedCheckpoint } from './export.js';
 
 /**
  * ok — row, link and file all check. altered — the file's bytes/size or a row field changed. missing — the file or the
@@ -26,7 +27,15 @@ export interface SegmentVerdict {
   details: string[];
 }
 
-export type CheckpointProblemKind = 'foreign_key' | 'bad_signature' | 'malformed' | 'head_not_on_chain';
+export type CheckpointProblemKind =
+  | 'foreign_key'
+  | 'bad_signature'
+  | 'malformed'
+  | 'head_not_on_chain'
+  /** An exported checkpoint (`--against`) is not in the index any more. */
+  | 'exported_checkpoint_missing'
+  /** The index holds a checkpoint of the same id with other bytes than its exported copy. */
+  | 'exported_checkpoint_differs';
 
 export interface CheckpointProblem {
   checkpointId: number;
@@ -76,6 +85,8 @@ export interface IntegrityVerifyOptions {
   /** Files hashed at once (default 4). */
   concurrency?: number;
   onProgress?: (p: VerifyProgress) => void;
+  /** Checkpoints exported earlier (export.ts): each must still be in the index, and what it signed on the chains. */
+  against?: readonly ExportedCheckpoint[];
 }
 
 /** A segment file found in the store. */
@@ -106,4 +117,11 @@ export interface IntegrityDeps {
   signingKey: KeyObject;
   now: () => number;
   checkpointEveryMs: number;
+  /**
+   * Called with each checkpoint `vigil serve` signs, after it is committed: app/ appends it to the export file kept
+   * off the machine (export.ts). A failure is reported to the start() error handler; the checkpoint stays.
+   */
+  onCheckpoint?: (row: IntegrityCheckpointRow) => Promise<void> | void;
+  /** `vigil serve` verifies the whole store this often (0: never on its own); the console shows the outcome. */
+  verifyEveryMs?: number;
 }

@@ -3,8 +3,9 @@
 // always attached to a segment, a file or a checkpoint, so an auditor can find what changed.
 import type { KeyObject } from 'node:crypto';
 import { keyIdOf } from '../audit/index.js';
-import type { SegmentRow, SegmentTombstoneRow } from '../db/index.js';
+import type { IntegrityCheckpointRow, SegmentRow, SegmentTombstoneRow } from '../db/index.js';
 import { CheckpointFormatError, decodeHeads, headsSignatureValid } from './checkpoint.js';
+import { importedRow, sameCheckpoint, type ExportedCheckpoint } from './export.js';
 import { GENESIS_HASH, segmentLink } from './link.js';
 import type { IntegrityRepo } from './repo.js';
 import {
@@ -257,13 +258,36 @@ function checkCheckpoints(
   return problems;
 }
 
+/**
+ * The checkpoints to check: the index's, plus each exported one the index no longer holds as exported (it was
+ * deleted or rewritten there: itself a problem, and what it signed is still checked against the chains).
+ */
+function withExported(
+  stored: IntegrityCheckpointRow[],
+  exported: readonly ExportedCheckpoint[],
+): { checkpoints: IntegrityCheckpointRow[]; problems: CheckpointProblem[] } {
+  const byId = new Map(stored.map((c) => [Number(c.id), c]));
+  const checkpoints = [...stored];
+  const problems: CheckpointProblem[] = [];
+  for (const e of exported) {
+    const row = byId.get(e.id);
+    if (row && sameCheckpoint(row, e)) continue;
+    problems.push(row
+      ? { checkpointId: e.id, kind: 'exported_checkpoint_differs', message: `checkpoint ${e.id} in the index differs from its exported copy: rewritten` }
+      : { checkpointId: e.id, kind: 'exported_checkpoint_missing', message: `checkpoint ${e.id} was exported but is gone from the index: deleted` });
+    checkpoints.push(importedRow(e));
+  }
+  return { checkpoints, problems };
+}
+
 export async function verifyIntegrity(
   sources: IntegritySources,
   repo: IntegrityRepo,
   key: KeyObject,
   options: IntegrityVerifyOptions = {},
 ): Promise<IntegrityVerifyReport> {
-  const checkpoints = await repo.checkpoints();
+  const stored = await repo.checkpoints();
+  const { checkpoints, problems: exportProblems } = withExported(stored, options.against ?? []);
   const wanted = new Map<string, Set<number>>();
   const streams = new Map<string, string>();
   for (const c of checkpoints) {
@@ -284,7 +308,7 @@ export async function verifyIntegrity(
   const v = new Verification(sources, repo, options, wanted);
   for (const streamId of [...streams.keys()].sort()) await v.stream(streamId);
   await v.unexpectedFiles();
-  const problems = checkCheckpoints(checkpoints, v, key, options.cameraId);
+  const problems = [...exportProblems, ...checkCheckpoints(checkpoints, v, key, options.cameraId)];
 
   const counts: IntegrityCounts = { ok: v.okDropped, altered: 0, missing: 0, unexpected: 0, 'deleted-lawfully': 0, unchained: 0 };
   for (const x of v.verdicts) counts[x.status]++;
