@@ -11,12 +11,17 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { AccessService } from '../access/index.js';
 import type { AuditRegisters } from '../audit/index.js';
+import type { DutiesService } from '../compliance/index.js';
 import type { CameraService } from '../devices/index.js';
+import type { ComplaintService } from '../requests/index.js';
 import { installAuth, markRoutesPublic } from './auth.js';
 import { toApiError } from './errors.js';
 import { authRoutes } from './routes/auth.js';
 import { auditRoutes } from './routes/audit.js';
 import { cameraRoutes, type StreamStatus } from './routes/cameras.js';
+import { complaintRoutes } from './routes/complaints.js';
+import { dutyRoutes } from './routes/duties.js';
+import { inspectionRoutes } from './routes/inspections.js';
 import { grantRoutes } from './routes/grants.js';
 import { userRoutes } from './routes/users.js';
 import { opsRoutes, type OpsRoutesOptions } from './routes/ops.js';
@@ -35,6 +40,10 @@ export interface HttpDeps {
   hlsJsFile: string;
   /** The access register and the system log (R16.3). */
   audit: AuditRegisters;
+  /** Duty log, tasks, inspections, self-assessments (D17, R8.2, R24). */
+  duties: DutiesService;
+  /** Public reports (R24); `reportsPerHour` / `lookupsPerHour` tune the public routes' per-address limits. */
+  complaints: { service: ComplaintService; reportsPerHour?: number; lookupsPerHour?: number };
 }
 
 export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
@@ -105,5 +114,12 @@ export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
     await web.register(webRoutes, { webDir: deps.webDir, hlsJsFile: deps.hlsJsFile });
   });
   await app.register(auditRoutes, { audit: deps.audit });
+  await app.register(dutyRoutes, { duties: deps.duties });
+  await app.register(inspectionRoutes, { duties: deps.duties });
+  await app.register(complaintRoutes, {
+    complaints: deps.complaints.service,
+    ...(deps.complaints.reportsPerHour === undefined ? {} : { reportsPerHour: deps.complaints.reportsPerHour }),
+    ...(deps.complaints.lookupsPerHour === undefined ? {} : { lookupsPerHour: deps.complaints.lookupsPerHour }),
+  });
   return app;
 }
