@@ -5,6 +5,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openCore } from '../src/app/index.js';
+import { loadConfig } from '../src/config/index.js';
 import { ApiSession, provisionAccounts } from './support/accounts.js';
 import { startServe, writeTestConfig, type ServingVigil } from './support/vigil-process.js';
 
@@ -25,6 +27,14 @@ beforeAll(async () => {
     { username: 'd_insp', displayName: '王警官', unit: '某某派出所', roles: ['inspector'] },
     { username: 'd_op', displayName: '值班员李明', roles: ['operator'] },
   ]);
+  // A drill already overdue when the server starts: `vigil serve` logs it as a reminder (D17).
+  const core = await openCore(loadConfig({ dataDir }));
+  try {
+    const who = { accountId: 'setup', username: 'setup', displayName: '初始化', unit: '测试' };
+    await core.duties.tasks.create(who, { kind: 'emergency_drill', title: '应急演练', recurrenceDays: 180, firstDueDay: cstDay(Date.now() - 5 * 86_400_000) });
+  } finally {
+    await core.close();
+  }
   vigil = await startServe(dataDir);
   admin = await ApiSession.login(vigil.url, 'd_admin', pw.get('d_admin')!);
   inspector = await ApiSession.login(vigil.url, 'd_insp', pw.get('d_insp')!);
@@ -61,15 +71,16 @@ describe('duty log and tasks over HTTP (D17, R8.2)', () => {
     expect(res.status).toBe(201);
     const task = (await res.json()) as { id: string; status: { state: string } };
     expect(task.status.state).toBe('overdue');
-    const due = (await (await inspector.fetch('/api/v1/compliance/tasks/due?within=0')).json()) as { id: string }[];
-    expect(due.map((t) => t.id)).toEqual([task.id]);
+    const due = (await (await inspector.fetch('/api/v1/compliance/tasks/due?within=0')).json()) as { id: string; kind: string }[];
+    expect(due.map((t) => t.kind)).toEqual(['emergency_drill', 'r8_area_check']);
+    expect(vigil.logs()).toContain('duty reminder: 1 task(s) overdue');
     const noRef = await operator.fetch(`/api/v1/duty/tasks/${task.id}/completions`, { method: 'POST', json: { result: 'issues_found', findings: '试衣间发现摄像头', forbiddenCameraFound: true } });
     expect(noRef.status).toBe(422);
     expect(await noRef.json()).toMatchObject({ error: 'police_report_required', article: 'R8.2', field: 'policeReportRef' });
     const done = await operator.fetch(`/api/v1/duty/tasks/${task.id}/completions`, { method: 'POST', json: { result: 'issues_found', findings: '试衣间发现摄像头，已拆除', forbiddenCameraFound: true, policeReportRef: '110-2026-0001' } });
     expect(done.status).toBe(201);
     expect((await done.json()) as object).toMatchObject({ late: true, policeReportRef: '110-2026-0001' });
-    expect((await (await inspector.fetch('/api/v1/compliance/tasks/due?within=0')).json()) as unknown[]).toEqual([]);
+    expect(((await (await inspector.fetch('/api/v1/compliance/tasks/due?within=0')).json()) as { kind: string }[]).map((t) => t.kind)).toEqual(['emergency_drill']);
     expect((await inspector.fetch(`/api/v1/compliance/tasks/${task.id}`, { method: 'PATCH', json: { active: false } })).status).toBe(403);
   });
 });

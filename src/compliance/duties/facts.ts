@@ -43,15 +43,17 @@ export async function accessRegisterFacts(register: AccessRegisterPort, fromMs: 
   return { verified: report.ok, problems: report.logs.access.problems, incompleteEntries, granted, refused };
 }
 
+/** `register`: facts already read (the self-assessment reads them for its period), so verify runs once. */
 export async function dutyComplianceFacts(
   deps: { repo: DutiesRepo; register: AccessRegisterPort; complaints: ComplaintFactsPort },
   nowMs: number,
+  known?: { register: AccessRegisterFacts },
 ): Promise<DutyComplianceFacts> {
   const [tasks, findings, complaints, register] = await Promise.all([
     deps.repo.listTasks({}),
     deps.repo.openFindings(),
     deps.complaints.complaintFacts(),
-    accessRegisterFacts(deps.register, nowMs - REGISTER_SCAN_DAYS * 86_400_000, nowMs + 1),
+    known?.register ?? accessRegisterFacts(deps.register, nowMs - REGISTER_SCAN_DAYS * 86_400_000, nowMs + 1),
   ]);
   return {
     tasks: tasks.map((t) => ({ id: t.id, kind: t.kind as TaskKind, title: t.title, nextDueDay: t.next_due_day })),

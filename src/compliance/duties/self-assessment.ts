@@ -64,15 +64,16 @@ export class SelfAssessments {
     if (!(toMs > fromMs) || toMs - fromMs > REPORT_MAX_DAYS * 86_400_000) {
       throw new DutyError('invalid_duty_input', `the period must be 1 ms to ${REPORT_MAX_DAYS} days, 'to' after 'from'`, 'to');
     }
-    const [completions, tasks, logTimes, inspections, complaintStats, registerFacts, facts] = await Promise.all([
+    const [completions, tasks, logTimes, inspections, complaintStats, registerFacts] = await Promise.all([
       repo.completionsBetween(fromMs, toMs),
       repo.listTasks({}),
       repo.logTimes(fromMs, toMs),
       repo.listInspections({ fromMs, toMs }, { limit: 100_000, offset: 0 }),
       complaints.complaintStats(fromMs, toMs, nowMs),
       accessRegisterFacts(register, fromMs, toMs),
-      dutyComplianceFacts(this.deps, nowMs),
     ]);
+    // The report's findings judge the access register over the report's period (one verify for both).
+    const facts = await dutyComplianceFacts(this.deps, nowMs, { register: registerFacts });
     const findingsRows = await repo.findingsOf(inspections.rows.map((r) => r.id));
     const byKind = Object.fromEntries(TASK_KINDS.map((k) => [k, completions.filter((c) => c.kind === k).length]));
     const r8 = completions.filter((c) => c.kind === 'r8_area_check');
