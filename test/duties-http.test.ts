@@ -120,6 +120,8 @@ describe('police inspections over HTTP (R24)', () => {
     expect(body.report.inspections.closed).toBe(1);
     const listed = (await (await inspector.fetch('/api/v1/compliance/self-assessments')).json()) as { id: string }[];
     expect(listed.map((r) => r.id)).toEqual([body.id]);
+    const stored = await inspector.fetch(`/api/v1/compliance/self-assessments/${body.id}?format=html`);
+    expect(await stored.text()).toContain(`编号 No. ${body.id}`);
     expect((await inspector.fetch('/api/v1/compliance/self-assessment?from=2026-01-02&to=2026-01-01')).status).toBe(400);
   });
 });
@@ -153,5 +155,6 @@ describe('public reports (R24)', () => {
     const limited = await post({ what: 'a', where: 'b', when: 'c' });
     expect(limited.status).toBe(429);
     expect(vigil.logs()).not.toContain(CONTACT);
+    expect(vigil.logs()).not.toContain(code);
   });
 });

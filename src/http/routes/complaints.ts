@@ -1,7 +1,8 @@
 // Public reports (举报, R24) over HTTP. Two public routes, strictly rate-limited per client address and size-limited:
 // file a report (answers a tracking code) and read its status with the public replies. Handlers
 // (complaint.handle) list, read (contact included: personal information, handlers only), assign, respond and close.
-// Bodies are never logged (Fastify logs method, URL and status only), so a reporter's contact stays out of the logs.
+// Bodies are never logged (Fastify logs method, URL and status only), so a reporter's contact stays out of the logs;
+// the two public routes log at warn only, so neither a reporter's address nor a tracking code (in the URL) is kept.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { REPORT_LIMITS, type ComplaintService } from '../../requests/index.js';
@@ -41,12 +42,14 @@ const rateLimited = { 429: Type.Object({}, { additionalProperties: true }) };
 export const complaintRoutes: FastifyPluginAsyncTypebox<ComplaintRoutesOptions> = async (app, { complaints, reportsPerHour = 5, lookupsPerHour = 60 }) => {
   app.post('/api/v1/public/reports', {
     config: { access: 'public', rateLimit: { max: reportsPerHour, timeWindow: HOUR_MS } },
+    logLevel: 'warn',
     bodyLimit: 16 * 1024,
     schema: { body: NewReport, response: { 201: Receipt, ...errorResponses, ...rateLimited } },
   }, async (req, reply) => reply.code(201).header('cache-control', 'no-store').send(await complaints.submit(req.body)));
 
   app.get('/api/v1/public/reports/:code', {
     config: { access: 'public', rateLimit: { max: lookupsPerHour, timeWindow: HOUR_MS } },
+    logLevel: 'warn',
     schema: { params: Code, response: { 200: PublicStatus, ...errorResponses, ...rateLimited } },
   }, async (req, reply) => reply.header('cache-control', 'no-store').send(await complaints.publicStatus(req.params.code)));
 
