@@ -13,13 +13,18 @@ let dataDir: string;
 let vigil: ServingVigil;
 let browser: Browser;
 let operator: ApiSession;
+let inspector: ApiSession;
 
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'vigil-duty-web-'));
   writeTestConfig(dataDir);
-  const pw = await provisionAccounts(dataDir, [{ username: 'w_op', displayName: '值班员', roles: ['operator'] }]);
+  const pw = await provisionAccounts(dataDir, [
+    { username: 'w_op', displayName: '值班员', roles: ['operator'] },
+    { username: 'w_insp', displayName: '王警官', unit: '某某派出所', roles: ['inspector'] },
+  ]);
   vigil = await startServe(dataDir);
   operator = await ApiSession.login(vigil.url, 'w_op', pw.get('w_op')!);
+  inspector = await ApiSession.login(vigil.url, 'w_insp', pw.get('w_insp')!);
   browser = await launchBrowser();
 });
 afterAll(async () => {
@@ -57,6 +62,28 @@ describe('console pages', () => {
     await page.fill('#log-text', '夜班开始，设备正常');
     await page.click('#log-form button[type=submit]');
     await page.waitForFunction(() => document.querySelector('#log')?.textContent?.includes('夜班开始'));
+    expect(await page.locator('#error').isHidden()).toBe(true);
+    await context.close();
+  });
+
+  it('an inspector records an inspection and reads the reports, seeing reporters\' markup as plain text', async () => {
+    const context = await browser.newContext();
+    const [name, value] = inspector.cookie.split('=') as [string, string];
+    await context.addCookies([{ name, value, url: vigil.url }]);
+    const page = await context.newPage();
+    await page.goto(`${vigil.url}/inspections.html`);
+    await page.waitForSelector('#record:not([hidden])');
+    await page.fill('#i-inspectors', '王警官，赵警官');
+    await page.fill('#i-scope', '监控室');
+    await page.fill('#i-findings', 'R13|停车场入口缺少提示标识|2099-01-01');
+    await page.click('#inspection-form button[type=submit]');
+    await page.waitForFunction(() => document.querySelector('#list')?.textContent?.includes('停车场入口缺少提示标识'));
+    expect(await page.locator('#list').innerText()).toContain('王警官、赵警官');
+
+    await page.goto(`${vigil.url}/complaints.html`);
+    await page.waitForFunction(() => (document.querySelector('#list')?.children.length ?? 0) > 0);
+    expect(await page.locator('#list').innerText()).toContain('<b>试衣间</b>里有摄像头');
+    expect(await page.locator('#list b').count()).toBe(0);
     expect(await page.locator('#error').isHidden()).toBe(true);
     await context.close();
   });
