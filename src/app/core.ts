@@ -4,6 +4,8 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { AccessService, type AccessRecorder, type SystemEventRecorder } from '../access/index.js';
 import { AuditRegisters } from '../audit/index.js';
+import { DutiesService } from '../compliance/index.js';
+import { ComplaintService } from '../requests/index.js';
 import { storeDirOf, type Config } from '../config/index.js';
 import { migrateToLatest, openDatabase, type DatabaseConfig, type OpenDatabase } from '../db/index.js';
 import { CameraService } from '../devices/index.js';
@@ -27,6 +29,10 @@ export interface Core {
   access: AccessService;
   /** The segment integrity chain's checkpoints and verify (R15). */
   integrity: IntegrityService;
+  /** Public reports (R24). */
+  complaints: ComplaintService;
+  /** Duty log, tasks, inspections, self-assessments and the duty facts for the checker (D17, R8.2, R24). */
+  duties: DutiesService;
   close(): Promise<void>;
 }
 
@@ -76,7 +82,9 @@ export async function openCore(config: Config, onListenerError?: (err: unknown) 
       }
     };
     const access = createAccess(database, audit, config, loadTotpKey(config.dataDir));
-    return { config, database, cameras, recordings, store, audit, access, integrity, close };
+    const complaints = new ComplaintService({ db: database.db, now: Date.now, events: audit });
+    const duties = new DutiesService({ db: database.db, now: Date.now, events: audit, register: audit, complaints });
+    return { config, database, cameras, recordings, store, audit, access, integrity, complaints, duties, close };
   } catch (err) {
     await database.close();
     throw err;

@@ -85,6 +85,8 @@ export async function startVigil(config: Config, log: Logger): Promise<RunningVi
       hlsJsFile: require.resolve('hls.js/dist/hls.min.js'),
       audit: core.audit,
       integrity: core.integrity,
+      duties: core.duties,
+      complaints: { service: core.complaints },
     });
     await app.listen({ host: config.http.host, port: config.http.port });
     const address = app.server.address();
@@ -92,11 +94,14 @@ export async function startVigil(config: Config, log: Logger): Promise<RunningVi
     const url = `http://${config.http.host.includes(':') ? `[${config.http.host}]` : config.http.host}:${port}`;
     log.info({ listen: url, dataDir: config.dataDir, database: config.database.dialect }, 'vigil serving');
 
+    // D17, R8.2: once at start and then once a day, the duty tasks overdue or due within a week go to the log.
+    const reminders = startDutyReminders(core, log);
     let closing: Promise<void> | null = null;
     const openVideo = video;
     return {
       url, port, core, recorder: rec, initialAdmin,
       close: () => (closing ??= (async () => {
+        clearInterval(reminders);
         await transcoder.close();
         log.debug('stop: transcodes closed');
         hub.close('server shutting down');
@@ -117,6 +122,29 @@ export async function startVigil(config: Config, log: Logger): Promise<RunningVi
     await core.close().catch(() => undefined);
     throw err;
   }
+}
+
+const DAY_MS = 86_400_000;
+export const REMINDER_WITHIN_DAYS = 7;
+
+/** Logs the duty tasks overdue (warn) and due within REMINDER_WITHIN_DAYS (info), now and every 24 h. */
+function startDutyReminders(core: Core, log: Logger): ReturnType<typeof setInterval> {
+  const remind = () => {
+    core.duties.tasks.due(REMINDER_WITHIN_DAYS).then(
+      (tasks) => {
+        const brief = (t: (typeof tasks)[number]) => ({ id: t.id, kind: t.kind, article: t.article, title: t.title, dueDay: t.nextDueDay });
+        const overdue = tasks.filter((t) => t.status.state === 'overdue').map(brief);
+        const dueSoon = tasks.filter((t) => t.status.state === 'due_soon').map(brief);
+        if (overdue.length) log.warn({ overdue }, `duty reminder: ${overdue.length} task(s) overdue`);
+        if (dueSoon.length) log.info({ dueSoon }, `duty reminder: ${dueSoon.length} task(s) due within ${REMINDER_WITHIN_DAYS} days`);
+      },
+      (err: unknown) => log.error({ err }, 'duty reminder failed'),
+    );
+  };
+  remind();
+  const timer = setInterval(remind, DAY_MS);
+  timer.unref();
+  return timer;
 }
 
 /** Transcodes cost CPU: their start, stop and failures are worth an info line; ffmpeg's own lines are warnings. */

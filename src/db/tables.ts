@@ -304,6 +304,136 @@ export interface IntegrityCheckpointTable {
   signature: Buffer;
 }
 
+/** Owned by compliance/. The duty log of the monitoring room (D17): append-only; corrections name the entry corrected. */
+export interface DutyLogTable {
+  id: string; // UUIDv7
+  /** When the event happened, as the author states it. */
+  at_ms: number;
+  /** When the entry was written (server clock). */
+  written_ms: number;
+  kind: 'shift_start' | 'shift_end' | 'observation' | 'handover' | 'correction';
+  text: string;
+  corrects_id: string | null;
+  author_id: string;
+  author_username: string;
+  author_name: string;
+  author_unit: string;
+}
+
+/** Owned by compliance/. A recurring duty task (D17, R8.2). */
+export interface DutyTaskTable {
+  id: string; // UUIDv7
+  /** A domain TASK_KINDS code. */
+  kind: string;
+  title: string;
+  scope_kind: 'unit' | 'cameras' | 'systems';
+  /** JSON array of camera or system ids ([] for the whole unit). */
+  scope_ids: string;
+  recurrence_days: number;
+  /** CST day 'YYYY-MM-DD'. */
+  next_due_day: string;
+  active: number; // 0 | 1
+  created_by: string | null;
+  created_ms: number;
+  updated_ms: number;
+}
+
+/** Owned by compliance/. One completion of a duty task: append-only. */
+export interface DutyTaskCompletionTable {
+  id: string; // UUIDv7
+  task_id: string;
+  done_ms: number;
+  recorded_ms: number;
+  /** The day the task was due when it was done, and the day it is due next. */
+  due_day: string;
+  next_due_day: string;
+  result: 'ok' | 'issues_found';
+  findings: string;
+  /** R8.2 checks only: whether a camera was found in an R8.1 area (0 | 1), and the police report reference. */
+  forbidden_camera_found: number | null;
+  police_report_ref: string | null;
+  by_id: string;
+  by_name: string;
+  by_unit: string;
+}
+
+/** Owned by compliance/. A police inspection (R24). */
+export interface InspectionTable {
+  id: string; // UUIDv7
+  inspected_ms: number;
+  /** JSON array of the inspectors' names. */
+  inspectors: string;
+  inspector_unit: string;
+  scope: string;
+  summary: string;
+  recorded_by_id: string;
+  recorded_by_name: string;
+  created_ms: number;
+}
+
+/** Owned by compliance/. One finding of an inspection: rectified by the unit, closed by the inspector. */
+export interface InspectionFindingTable {
+  id: string; // UUIDv7
+  inspection_id: string;
+  seq: number;
+  article: string;
+  description: string;
+  /** CST day by which it must be rectified. */
+  deadline_day: string;
+  rectified_ms: number | null;
+  rectification: string | null;
+  rectified_by_id: string | null;
+  rectified_by_name: string | null;
+  closed_ms: number | null;
+  closed_by_id: string | null;
+  closed_by_name: string | null;
+}
+
+/** Owned by compliance/. An issued self-assessment report (D17): append-only, the body as issued. */
+export interface SelfAssessmentTable {
+  id: string; // UUIDv7
+  from_ms: number;
+  to_ms: number;
+  issued_ms: number;
+  issued_by_id: string;
+  issued_by_name: string;
+  /** JSON of the report. */
+  body: string;
+}
+
+/** Owned by requests/. A public report (举报, R24). `contact` is personal information: handlers only, never logged. */
+export interface ComplaintTable {
+  id: string; // UUIDv7
+  /** SHA-256 (hex) of the tracking code; the code itself is only ever shown to the reporter. */
+  code_hash: string;
+  received_ms: number;
+  /** The reporter's words, HTML-escaped before storing. */
+  what: string;
+  where_text: string;
+  when_text: string;
+  contact: string | null;
+  status: 'received' | 'assigned' | 'answered' | 'closed';
+  assignee_id: string | null;
+  assignee_name: string | null;
+  first_public_reply_ms: number | null;
+  closed_ms: number | null;
+  updated_ms: number;
+}
+
+/** Owned by requests/. The response log of a public report: append-only. */
+export interface ComplaintResponseTable {
+  id: string; // UUIDv7
+  complaint_id: string;
+  at_ms: number;
+  kind: 'note' | 'reply' | 'assign' | 'close';
+  /** 1: shown to the reporter on the public status page. */
+  public: number;
+  text: string;
+  by_id: string;
+  by_name: string;
+  by_unit: string;
+}
+
 export interface Database {
   cameras: CameraTable;
   camera_streams: CameraStreamTable;
@@ -327,6 +457,14 @@ export interface Database {
   segment_tombstones: SegmentTombstoneTable;
   integrity_checkpoints: IntegrityCheckpointTable;
   integrity_verify_runs: IntegrityVerifyRunTable;
+  duty_log: DutyLogTable;
+  duty_tasks: DutyTaskTable;
+  duty_task_completions: DutyTaskCompletionTable;
+  inspections: InspectionTable;
+  inspection_findings: InspectionFindingTable;
+  self_assessments: SelfAssessmentTable;
+  complaints: ComplaintTable;
+  complaint_responses: ComplaintResponseTable;
 }
 
 export type CameraRow = Selectable<CameraTable>;
@@ -354,3 +492,11 @@ export type AuditCheckpointRow = Selectable<AuditCheckpointTable>;
 export type SegmentTombstoneRow = Selectable<SegmentTombstoneTable>;
 export type IntegrityCheckpointRow = Selectable<IntegrityCheckpointTable>;
 export type IntegrityVerifyRunRow = Selectable<IntegrityVerifyRunTable>;
+export type DutyLogRow = Selectable<DutyLogTable>;
+export type DutyTaskRow = Selectable<DutyTaskTable>;
+export type DutyTaskCompletionRow = Selectable<DutyTaskCompletionTable>;
+export type InspectionRow = Selectable<InspectionTable>;
+export type InspectionFindingRow = Selectable<InspectionFindingTable>;
+export type SelfAssessmentRow = Selectable<SelfAssessmentTable>;
+export type ComplaintRow = Selectable<ComplaintTable>;
+export type ComplaintResponseRow = Selectable<ComplaintResponseTable>;

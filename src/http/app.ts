@@ -11,13 +11,18 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { AccessService } from '../access/index.js';
 import type { AuditRegisters } from '../audit/index.js';
+import type { DutiesService } from '../compliance/index.js';
 import type { CameraService } from '../devices/index.js';
 import type { IntegrityService } from '../integrity/index.js';
+import type { ComplaintService } from '../requests/index.js';
 import { installAuth, markRoutesPublic } from './auth.js';
 import { toApiError } from './errors.js';
 import { authRoutes } from './routes/auth.js';
 import { auditRoutes } from './routes/audit.js';
 import { cameraRoutes, type StreamStatus } from './routes/cameras.js';
+import { complaintRoutes } from './routes/complaints.js';
+import { dutyRoutes } from './routes/duties.js';
+import { inspectionRoutes } from './routes/inspections.js';
 import { grantRoutes } from './routes/grants.js';
 import { integrityRoutes } from './routes/integrity.js';
 import { userRoutes } from './routes/users.js';
@@ -39,6 +44,10 @@ export interface HttpDeps {
   audit: AuditRegisters;
   /** The segment integrity chain (R15): status per camera, verify runs, checkpoint export. */
   integrity: IntegrityService;
+  /** Duty log, tasks, inspections, self-assessments (D17, R8.2, R24). */
+  duties: DutiesService;
+  /** Public reports (R24); `reportsPerHour` / `lookupsPerHour` tune the public routes' per-address limits. */
+  complaints: { service: ComplaintService; reportsPerHour?: number; lookupsPerHour?: number };
 }
 
 export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
@@ -110,5 +119,12 @@ export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
   });
   await app.register(auditRoutes, { audit: deps.audit });
   await app.register(integrityRoutes, { integrity: deps.integrity, cameras: deps.cameras, events: deps.audit });
+  await app.register(dutyRoutes, { duties: deps.duties });
+  await app.register(inspectionRoutes, { duties: deps.duties });
+  await app.register(complaintRoutes, {
+    complaints: deps.complaints.service,
+    ...(deps.complaints.reportsPerHour === undefined ? {} : { reportsPerHour: deps.complaints.reportsPerHour }),
+    ...(deps.complaints.lookupsPerHour === undefined ? {} : { lookupsPerHour: deps.complaints.lookupsPerHour }),
+  });
   return app;
 }

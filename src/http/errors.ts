@@ -77,6 +77,19 @@ export const errorRegistry: Record<string, ErrorSpec> = {
   grant_mismatch: { status: 403, article: 'R16.3' },
   watermark_unavailable: { status: 500 },
   watermark_failed: { status: 500 },
+  // compliance/ duties and inspections (D17, R8.2, R24); the article travels on the error where a rule refuses.
+  invalid_duty_input: { status: 400 },
+  duty_entry_not_found: { status: 404 },
+  task_not_found: { status: 404 },
+  inspection_not_found: { status: 404 },
+  inspection_finding_not_found: { status: 404 },
+  finding_state_conflict: { status: 409, article: 'R24' },
+  police_report_required: { status: 422, article: 'R8.2' },
+  self_assessment_not_found: { status: 404 },
+  // requests/ public reports (R24).
+  invalid_report: { status: 400 },
+  report_not_found: { status: 404 },
+  report_closed: { status: 409, article: 'R24' },
 };
 
 /** An error raised by the HTTP layer itself (bad params before any module is called). */

@@ -3,6 +3,7 @@
 // within a severity. R9 places are exempt from the mandatory parts of R11, R14, R15, R16.2 and R17 (R9.2), so the
 // D12 (R11), R14 and R17 checks skip cameras, and systems whose every camera is, in an R9 or R33 place. Personnel
 // checks stay: R16.1 and R19 are not lifted by R9.2 (R15.2 is, but R19 binds every contractor alike).
+import { DUTY_CHECKS } from './duty-checks.js';
 import { filingStatus } from './filing.js';
 import { compareFindings, penaltyOf, type ComplianceSnapshot, type Finding, type SystemLifecycle } from './findings.js';
 import {
@@ -297,6 +298,8 @@ export const COMPLIANCE_CHECKS: readonly ComplianceCheck[] = [
   checkFiling,
   checkRecording,
   checkPersonnel,
+  // D17, R8.2, R24, R16.3: the operations duties (duty-checks.ts).
+  ...DUTY_CHECKS,
 ];
 
 /** Runs every check over the snapshot; an empty list means compliant. Same snapshot, same report. */

@@ -1,5 +1,6 @@
 // The compliance checker's vocabulary: the snapshot it reads, the finding it writes, and their deterministic order.
 // The checks themselves and checkCompliance live in compliance-checks.ts. Pure: `nowMs` is in the snapshot.
+import type { AccessRegisterFacts, ComplaintFacts, RectificationFacts, TaskFacts } from './duties.js';
 import type { InstallationRecord } from './installation.js';
 import { describeFines, PENALTIES, type Fine, type PenaltyArticle } from './penalties.js';
 import type { Label } from './places.js';
@@ -55,10 +56,18 @@ export interface ComplianceSnapshot {
   signage: readonly SignageRecord[];
   systems: readonly SystemFacts[];
   users: readonly UserFacts[];
+  /** D17, R8.2: the active duty tasks with their next due day (absent: not collected, the duty checks skip). */
+  tasks?: readonly TaskFacts[];
+  /** R24: findings of police inspections and whether each was rectified. */
+  rectifications?: readonly RectificationFacts[];
+  /** R24: public reports received and when each had its first public reply. */
+  complaints?: readonly ComplaintFacts[];
+  /** R16.3: the access register's verification and the entries that lack a reason, name or unit. */
+  accessRegister?: AccessRegisterFacts;
 }
 
 export type Severity = 'critical' | 'major' | 'minor';
-export type FindingObjectKind = 'camera' | 'system' | 'user';
+export type FindingObjectKind = 'camera' | 'system' | 'user' | 'task' | 'inspection_finding' | 'complaint' | 'access_register';
 
 export interface FindingPenalty {
   article: PenaltyArticle;

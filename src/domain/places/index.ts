@@ -7,3 +7,5 @@ export * from './filing.js';
 export * from './penalties.js';
 export * from './findings.js';
 export * from './compliance-checks.js';
+export * from './duties.js';
+export * from './duty-checks.js';
