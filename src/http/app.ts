@@ -18,6 +18,7 @@ import { authRoutes } from './routes/auth.js';
 import { auditRoutes } from './routes/audit.js';
 import { cameraRoutes, type StreamStatus } from './routes/cameras.js';
 import { grantRoutes } from './routes/grants.js';
+import { installationRoutes } from './routes/installation.js';
 import { userRoutes } from './routes/users.js';
 import { opsRoutes, type OpsRoutesOptions } from './routes/ops.js';
 import { videoRoutes, type VideoRoutesOptions } from './routes/video.js';
@@ -99,6 +100,7 @@ export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
   await app.register(userRoutes, { access: deps.access });
   await app.register(grantRoutes, { access: deps.access });
   await app.register(cameraRoutes, { cameras: deps.cameras, statusOf: deps.statusOf, cameraScope, events: deps.audit });
+  await app.register(installationRoutes, { cameras: deps.cameras, cameraScope, events: deps.audit });
   await app.register(videoRoutes, { ...deps.video, cameraScope, events: deps.audit });
   await app.register(async (web) => {
     markRoutesPublic(web);
