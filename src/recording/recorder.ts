@@ -8,7 +8,9 @@ import {
   type IngestReason,
   type IngestState,
   type IngestStats,
+  maskImagePam,
 } from '../media/index.js';
+import type { PrivacyMask } from '../domain/index.js';
 import type { LocalSegmentStore } from '../storage/index.js';
 import type { RecordingRepo } from './repo.js';
 import { StreamRecorder, type RecorderLogger, type StreamRecorderOptions, type StreamRecorderStats } from './stream-recorder.js';
@@ -22,6 +24,8 @@ export interface IngestTarget {
   url: string;
   urlRedacted: string;
   record: boolean;
+  /** Privacy masks to burn into what is recorded (R13, D11); the ingest then re-encodes. Absent or empty: copy. */
+  burnInMasks?: readonly PrivacyMask[];
 }
 
 export interface IngestSource {
@@ -169,6 +173,7 @@ export class Recorder {
     entry.supervisor = new IngestSupervisor(
       {
         url: target.url,
+        ...(target.burnInMasks?.length ? { maskImage: maskImagePam(target.burnInMasks) } : {}),
         fragmentMs: deps.ingest.fragmentMs,
         ffmpegPath: deps.ingest.ffmpegPath,
         stallMs: deps.ingest.stallMs,
@@ -218,5 +223,6 @@ const BENIGN_FFMPEG = /Timestamps are unset in a packet|Non-monotonous DTS in ou
 
 /** What, if changed, requires restarting a stream's ingest. */
 function keyOf(t: IngestTarget): string {
-  return JSON.stringify([t.url, t.record]);
+  // A change of the recording masks restarts the stream's ingest, like a new URL.
+  return JSON.stringify([t.url, t.record, t.burnInMasks ?? []]);
 }
