@@ -32,7 +32,7 @@ export class MaskOverlay {
     video.after(this.canvas); // under the viewer watermark (D18), which follows the video
     const redraw = () => this.draw();
     for (const event of ['loadedmetadata', 'resize', 'playing', 'emptied']) video.addEventListener(event, redraw);
-    new ResizeObserver(redraw).observe(video);
+    new window.ResizeObserver(redraw).observe(video);
   }
 
   /** Masks of the camera shown now; `failed` covers the whole picture (the masks could not be read). */
@@ -106,7 +106,7 @@ async function load() {
 if (select) {
   select.addEventListener('change', load);
   // The page fills the camera list after sign-in and sets its value without a change event.
-  new MutationObserver(() => {
+  new window.MutationObserver(() => {
     if (select.value !== shown) void load();
   }).observe(select, { childList: true });
   setInterval(() => void load(), REFRESH_MS);
