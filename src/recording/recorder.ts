@@ -32,6 +32,8 @@ export interface IngestSource {
   streamsToIngest(): Promise<{
     streams: IngestTarget[];
     unreadable: { cameraId: string; streamId: string; kind: 'main' | 'sub'; urlRedacted: string; error: Error }[];
+    /** Enabled cameras left out because they fail the activation rule (R10, D11): logged, never recorded. */
+    refused?: { cameraId: string; error: Error & { code?: string; article?: string } }[];
   }>;
   onChange(listener: () => void): () => void;
 }
@@ -159,6 +161,9 @@ export class Recorder {
         state: 'failed', reason: 'credential_unreadable', stopping: false,
       });
       this.deps.log.error({ streamId: bad.streamId, cameraId: bad.cameraId }, 'stream URL cannot be opened: re-enter it or restore the key');
+    }
+    for (const r of plan.refused ?? []) {
+      this.deps.log.error({ cameraId: r.cameraId, error: r.error.code, article: r.error.article }, `camera not recorded: ${r.error.message}`);
     }
   }
 
