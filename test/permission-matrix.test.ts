@@ -49,6 +49,13 @@ const EXPECTED: Record<string, RouteAccess> = {
   'GET /api/v1/cameras/:id': 'camera.list',
   'PATCH /api/v1/cameras/:id': 'camera.configure',
   'DELETE /api/v1/cameras/:id': 'camera.configure',
+  'GET /api/v1/cameras/:id/signage': 'camera.locate',
+  'POST /api/v1/cameras/:id/signage': 'compliance.manage',
+  'PUT /api/v1/cameras/:id/signage/:signageId/photo': 'compliance.manage',
+  'GET /api/v1/cameras/:id/signage/:signageId/photo': 'camera.locate',
+  'DELETE /api/v1/cameras/:id/signage/:signageId': 'compliance.manage',
+  'GET /api/v1/cameras/:id/masks': 'camera.list',
+  'PUT /api/v1/cameras/:id/masks': 'compliance.manage',
   'GET /api/v1/cameras/:id/recordings': 'video.playback',
   'GET /api/v1/cameras/:id/playback.m3u8': 'video.playback',
   'GET /api/v1/cameras/:id/segments/:segmentId': 'video.playback',
@@ -102,6 +109,7 @@ const CAMERA_SCOPED = new Set([
   'GET /api/v1/cameras/:id/export.mp4',
   'GET /api/v1/cameras/:id/live',
   'GET /api/v1/cameras/:id/snapshot.jpg',
+  'GET /api/v1/cameras/:id/masks',
 ]);
 
 /** Requests with side effects on the caller's own session go last, logout very last. */

@@ -5,7 +5,9 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import type { Config } from '../config/index.js';
 import { buildHttpApp, type HealthReport } from '../http/index.js';
-import { findCjkFont, LiveHub, LiveTranscoder, runSnapshot, runWatermark, type TranscodeEvent } from '../media/index.js';
+import { masksBurnedAt } from '../domain/index.js';
+import { isDeviceError, type CameraService } from '../devices/index.js';
+import { findCjkFont, LiveHub, LiveTranscoder, maskImagePam, runSnapshot, runWatermark, type TranscodeEvent } from '../media/index.js';
 import { PlaybackError, VideoService, type ExportWatermark, type SegmentBytes } from '../playback/index.js';
 import type { LocalSegmentStore } from '../storage/index.js';
 import { Recorder, reconcileStore } from '../recording/index.js';
@@ -59,7 +61,7 @@ export async function startVigil(config: Config, log: Logger): Promise<RunningVi
     const metrics = createMetrics({ recorder: rec, hub, transcoder, store: core.store });
     video = new VideoService({
       gate: core.access.gate,
-      watermark: exportWatermark(config, log),
+      watermark: exportWatermark(config, log, core.cameras),
       index: core.recordings,
       bytes: segmentBytesOf(core.store),
       cameras: core.cameras,
@@ -186,16 +188,32 @@ async function health(core: Core, recorder: Recorder, config: Config): Promise<H
  * Exports are watermarked (D18) by an ffmpeg encode with a CJK font. Without a font the server still runs (live and
  * playback need none) and says so once; exports are then refused with `watermark_unavailable`.
  */
-function exportWatermark(config: Config, log: Logger): ExportWatermark | null {
+function exportWatermark(config: Config, log: Logger, cameras: CameraService): ExportWatermark | null {
   const fontFile = findCjkFont();
   if (!fontFile) {
     log.warn('no CJK font found (install fonts-noto-cjk): exports are refused until one is installed (D18 watermark)');
     return null;
   }
   return {
-    burn: (lines, produce, consume) => runWatermark({ ffmpegPath: config.ingest.ffmpegPath, fontFile, lines }, produce, consume),
-    still: (lines, seekSeconds, produce, consume) => runSnapshot({ ffmpegPath: config.ingest.ffmpegPath, fontFile, lines, seekSeconds }, produce, consume),
+    burn: async (lines, produce, consume, cameraId) =>
+      runWatermark({ ffmpegPath: config.ingest.ffmpegPath, fontFile, lines, ...(await exportMask(cameras, cameraId)) }, produce, consume),
+    still: async (lines, seekSeconds, produce, consume, cameraId) =>
+      runSnapshot({ ffmpegPath: config.ingest.ffmpegPath, fontFile, lines, seekSeconds, ...(await exportMask(cameras, cameraId)) }, produce, consume),
   };
+}
+
+/** The camera's masks marked for export burn-in (R13, D11) as the encoder's mask image, or nothing. */
+async function exportMask(cameras: CameraService, cameraId: string): Promise<{ maskImage?: Buffer }> {
+  let all;
+  try {
+    all = await cameras.masks(cameraId);
+  } catch (error) {
+    // Recordings outlive their camera (R17): a removed camera's clips export without masks.
+    if (isDeviceError(error, 'camera_not_found')) return {};
+    throw error;
+  }
+  const masks = masksBurnedAt(all, 'export');
+  return masks.length > 0 ? { maskImage: maskImagePam(masks) } : {};
 }
 
 /** Playback reads segment bytes through storage; a short read means the file no longer matches its row. */

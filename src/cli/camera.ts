@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import type { Camera } from '../devices/index.js';
 import type { Core } from '../app/index.js';
+import { installationOf, installationOptions, registerCameraRecordCommands, type InstallationOptions } from './camera-records.js';
 import { withCore, type Act } from './context.js';
 
 /** Camera changes made from the command line go to the system log too (actor: the local CLI). */
@@ -25,7 +26,7 @@ interface PlaceOptions {
 
 /** Where the camera is installed (issue 4). A forbidden area (R8.1) is refused: exit 1 and the article. */
 function placeOptions(cmd: Command): Command {
-  return cmd
+  return installationOptions(cmd)
     .option('--area <code>', 'area type, e.g. road, mall, car_park (forbidden ones such as toilet or dorm are refused, R8.1)')
     .option('--place-category <code>', 'place category, e.g. crowd_venue, transport_hub, non_public_place (see docs/compliance.md)')
     .option('--site <text>', 'site / address of the installation')
@@ -34,8 +35,8 @@ function placeOptions(cmd: Command): Command {
     .option('--installing-party <text>', 'who installed it');
 }
 
-function placeOf(o: PlaceOptions): Record<string, string> {
-  const place: Record<string, string> = {};
+function placeOf(o: PlaceOptions & InstallationOptions): Record<string, unknown> {
+  const place: Record<string, unknown> = installationOf(o);
   if (o.area !== undefined) place.areaType = o.area;
   if (o.placeCategory !== undefined) place.placeCategory = o.placeCategory;
   if (o.site !== undefined) place.site = o.site;
@@ -103,6 +104,8 @@ export function registerCameraCommands(program: Command, act: Act): void {
           return 0;
         }),
     ));
+
+  registerCameraRecordCommands(camera, act);
 
   camera
     .command('remove <id>')

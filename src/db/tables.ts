@@ -37,6 +37,37 @@ export interface CameraPlaceTable {
   /** JSON array of screening hits awaiting review, or null. */
   review: string | null;
   updated_ms: number;
+  /** D11: the field of view includes residences (0/1). Added 2026-12-03. */
+  faces_residence: ColumnType<number, number | undefined, number>;
+  /** R10: near a military zone or classified unit (0/1). */
+  near_classified: ColumnType<number, number | undefined, number>;
+  /** R10: reference of that unit's written consent. */
+  consent_ref: ColumnType<string | null, string | null | undefined, string | null>;
+  angle: ColumnType<string | null, string | null | undefined, string | null>;
+  /** S: JSON of the pre-installation assessment, or null. */
+  assessment: ColumnType<string | null, string | null | undefined, string | null>;
+}
+
+/** Owned by devices/. R13: a sign announcing a camera; the photo is kept in the row with its SHA-256. */
+export interface CameraSignageTable {
+  id: string;
+  camera_id: string;
+  text: string;
+  installed_ms: number;
+  photo: Buffer | null;
+  photo_type: string | null;
+  photo_sha256: string | null;
+  photo_bytes: number | null;
+  recorded_by: string | null;
+  created_ms: number;
+  updated_ms: number;
+}
+
+/** Owned by devices/. R13 / D11: the privacy-mask polygons of a camera, as validated JSON. */
+export interface CameraMaskTable {
+  camera_id: string;
+  polygons: string;
+  updated_ms: number;
 }
 
 /** Owned by recording/. A run is continuous recording of one stream; a new run starts after every gap. */
@@ -438,6 +469,8 @@ export interface Database {
   cameras: CameraTable;
   camera_streams: CameraStreamTable;
   camera_places: CameraPlaceTable;
+  camera_signage: CameraSignageTable;
+  camera_masks: CameraMaskTable;
   recording_runs: RecordingRunTable;
   segments: SegmentTable;
   users: UserTable;
@@ -472,6 +505,8 @@ export type NewCameraRow = Insertable<CameraTable>;
 export type CameraUpdate = Updateable<CameraTable>;
 export type CameraStreamRow = Selectable<CameraStreamTable>;
 export type CameraPlaceRow = Selectable<CameraPlaceTable>;
+export type CameraSignageRow = Selectable<CameraSignageTable>;
+export type CameraMaskRow = Selectable<CameraMaskTable>;
 export type NewCameraStreamRow = Insertable<CameraStreamTable>;
 export type RecordingRunRow = Selectable<RecordingRunTable>;
 export type SegmentRow = Selectable<SegmentTable>;

@@ -12,6 +12,22 @@ export type DeviceErrorCode =
   | 'invalid_camera'
   /** R8.1: the area type is one where cameras are forbidden; `article` names the item. HTTP 422. */
   | 'camera_place_forbidden'
+  /** R10: near a military zone or classified unit without that unit's consent on file; may not be enabled. HTTP 422. */
+  | 'classified_consent_missing'
+  /** D11: faces residences without a privacy mask; may not be enabled. HTTP 422. */
+  | 'privacy_masks_missing'
+  /** A privacy-mask polygon failed validation; `field` names it (`masks[2].points`). HTTP 422. */
+  | 'invalid_mask'
+  /** Signage input failed validation. HTTP 422. */
+  | 'invalid_signage'
+  /** No such signage record for this camera. HTTP 404. */
+  | 'signage_not_found'
+  /** The signage record has no photo. HTTP 404. */
+  | 'photo_not_found'
+  /** A signage photo over 5 MiB. HTTP 413. */
+  | 'photo_too_large'
+  /** A signage photo that is neither JPEG nor PNG by its magic bytes. HTTP 415. */
+  | 'photo_type_unsupported'
   /** The credential key supplied by the application is not 32 bytes. A configuration error, HTTP 500. */
   | 'credential_key_invalid'
   /** A sealed URL was sealed with a different credential key (key file replaced or lost). HTTP 500. */

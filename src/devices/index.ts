@@ -14,6 +14,8 @@ export {
 } from './service.js';
 export { credentialKey, openUrl, redactUrl, sealUrl, CREDENTIAL_KEY_BYTES, type CredentialKey } from './credentials.js';
 export { DeviceError, isDeviceError, type DeviceErrorCode } from './errors.js';
+export { INSTALLATION_FIELDS, type InstallationInput } from './installation.js';
+export { SIGNAGE_PHOTO_MAX_BYTES, SIGNAGE_TEXT_MAX_CHARS, type Signage, type SignagePhotoType } from './signage.js';
 export {
   NAME_MAX_CHARS,
   STREAM_KINDS,

@@ -3,7 +3,7 @@
 // dorm, staff lodging or rest room, public bath, toilet, changing, nursing or fitting room, or any spot that films or
 // overhears privacy — refused with the article. Free text (name, site, position) naming such a place is flagged for
 // human review rather than silently accepted or refused: a "客房部走廊" is a corridor, not a guest room.
-import { checkArea, isPlaceCategoryCode, PLACE_CATEGORY_CODES, screenTexts } from '../domain/index.js';
+import { checkArea, isPlaceCategoryCode, PLACE_CATEGORY_CODES, screenTexts, type PreInstallationAssessment } from '../domain/index.js';
 import { DeviceError } from './errors.js';
 
 export const PLACE_FIELDS = ['areaType', 'placeCategory', 'site', 'position', 'necessity', 'installingParty'] as const;
@@ -20,6 +20,16 @@ export interface CameraPlace {
   position: string | null;
   necessity: string | null;
   installingParty: string | null;
+  /** D11: the field of view includes residences; such a camera needs privacy masks before activation. */
+  facesResidence: boolean;
+  /** R10: near a military zone or classified unit; such a camera needs that unit's consent on file. */
+  nearMilitaryOrClassified: boolean;
+  /** R10: reference of the written consent (document number, archive location). */
+  consentDocumentRef: string | null;
+  /** Viewing angle and coverage (R13: reasonable angle). */
+  angle: string | null;
+  /** S: the optional pre-installation assessment. */
+  assessment: PreInstallationAssessment | null;
   /** Screening hits awaiting review (R8.1): the term found and the article it points to. */
   review: { term: string; article: string; field: string }[];
 }

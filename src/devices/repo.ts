@@ -1,4 +1,5 @@
-// Queries on `cameras` and `camera_streams`, the two tables devices/ owns (db/tables.ts). No other module queries
+// Queries on `cameras`, `camera_streams`, `camera_places`, `camera_signage` and `camera_masks`, the tables devices/
+// owns (db/tables.ts). No other module queries
 // them, and this file queries no other table. It stores what it is given: validation, sealing and redaction are the
 // service's; the only secret it handles is the sealed URL, which it never opens.
 //
@@ -8,14 +9,18 @@
 // and SQLite starts the write transaction at once instead of failing to upgrade a read lock. Reads are single
 // statements (a join), hence consistent without a transaction. Writers take `Db`, not a transaction: they open their
 // own, and Kysely cannot nest them; `getCamera` also runs inside `updateCamera`'s transaction.
-import type { CameraPlaceRow, CameraRow, CameraStreamRow, Db, NewCameraRow, NewCameraStreamRow, Transaction, Database } from '../db/index.js';
+import type { CameraMaskRow, CameraPlaceRow, CameraRow, CameraSignageRow, CameraStreamRow, Db, NewCameraRow, NewCameraStreamRow, Transaction, Database } from '../db/index.js';
 
 /** A camera row with its stream rows, main first, and its installation place if one is recorded. */
 export interface CameraRecord {
   camera: CameraRow;
   streams: CameraStreamRow[];
   place?: CameraPlaceRow;
+  /** The privacy masks (R13, D11), if any were ever set. */
+  masks?: CameraMaskRow;
 }
+
+export type CameraPlaceRowShape = CameraPlaceRow;
 
 /** The place columns a change sets (absent keys are kept, null clears). */
 export type PlaceChange = Partial<Omit<CameraPlaceRow, 'camera_id' | 'updated_ms'>>;
@@ -51,7 +56,10 @@ async function writePlace(trx: Transaction<Database>, id: string, current: Camer
     await trx.updateTable('camera_places').set({ ...change, updated_ms: updatedMs }).where('camera_id', '=', id).execute();
     return;
   }
-  const empty = { area_type: null, place_category: null, site: null, position: null, necessity: null, installing_party: null, review: null };
+  const empty = {
+    area_type: null, place_category: null, site: null, position: null, necessity: null, installing_party: null, review: null,
+    faces_residence: 0, near_classified: 0, consent_ref: null, angle: null, assessment: null,
+  };
   await trx.insertInto('camera_places').values({ ...empty, ...change, camera_id: id, updated_ms: updatedMs }).execute();
 }
 
@@ -145,6 +153,8 @@ export async function deleteCamera(db: Db, id: string): Promise<boolean> {
   return db.transaction().execute(async (trx) => {
     // Explicit rather than relying on ON DELETE CASCADE, which SQLite honours only with foreign_keys on.
     await trx.deleteFrom('camera_places').where('camera_id', '=', id).execute();
+    await trx.deleteFrom('camera_signage').where('camera_id', '=', id).execute();
+    await trx.deleteFrom('camera_masks').where('camera_id', '=', id).execute();
     await trx.deleteFrom('camera_streams').where('camera_id', '=', id).execute();
     const result = await trx.deleteFrom('cameras').where('id', '=', id).executeTakeFirst();
     return Number(result.numDeletedRows) > 0;
@@ -217,10 +227,87 @@ async function selectCameras(
   if (records.length > 0) {
     const places = await db.selectFrom('camera_places').selectAll().where('camera_id', 'in', records.map((r) => r.camera.id)).execute();
     const byCamera = new Map(places.map((p) => [p.camera_id, p]));
+    const masks = await db.selectFrom('camera_masks').selectAll().where('camera_id', 'in', records.map((r) => r.camera.id)).execute();
+    const masksOf = new Map(masks.map((m) => [m.camera_id, m]));
     for (const record of records) {
       const place = byCamera.get(record.camera.id);
       if (place) record.place = place;
+      const m = masksOf.get(record.camera.id);
+      if (m) record.masks = m;
     }
   }
   return records;
+}
+
+/**
+ * Replaces a camera's masks with what `plan` derives from the camera as it is now (it may refuse by throwing, which
+ * rolls back), under the camera's row lock. Returns the camera as committed, or undefined if there is none.
+ */
+export async function replaceMasks(
+  db: Db,
+  id: string,
+  plan: (current: CameraRecord) => { polygons: string; updatedMs: number },
+): Promise<CameraRecord | undefined> {
+  return db.transaction().execute(async (trx) => {
+    const locked = await trx.updateTable('cameras').set((eb) => ({ updated_ms: eb.ref('updated_ms') })).where('id', '=', id).executeTakeFirst();
+    if (Number(locked.numUpdatedRows) === 0) return undefined;
+    const current = await getCamera(trx, id);
+    if (!current) return undefined;
+    const { polygons, updatedMs } = plan(current);
+    if (current.masks) {
+      await trx.updateTable('camera_masks').set({ polygons, updated_ms: updatedMs }).where('camera_id', '=', id).execute();
+    } else {
+      await trx.insertInto('camera_masks').values({ camera_id: id, polygons, updated_ms: updatedMs }).execute();
+    }
+    return getCamera(trx, id);
+  });
+}
+
+/** A signage row without the photo's bytes. */
+export type SignageMeta = Omit<CameraSignageRow, 'photo'>;
+const SIGNAGE_META = [
+  'id', 'camera_id', 'text', 'installed_ms', 'photo_type', 'photo_sha256', 'photo_bytes', 'recorded_by', 'created_ms', 'updated_ms',
+] as const;
+
+/** Inserts a signage row if the camera exists (checked in the same transaction); false when it does not. */
+export async function insertSignage(db: Db, row: CameraSignageRow): Promise<boolean> {
+  return db.transaction().execute(async (trx) => {
+    const camera = await trx.selectFrom('cameras').select('id').where('id', '=', row.camera_id).executeTakeFirst();
+    if (!camera) return false;
+    await trx.insertInto('camera_signage').values(row).execute();
+    return true;
+  });
+}
+
+/** Signage of one camera, or of every camera, oldest sign first; never the photo bytes. */
+export async function listSignage(db: Db, cameraId?: string): Promise<SignageMeta[]> {
+  let query = db.selectFrom('camera_signage').select(SIGNAGE_META).orderBy('camera_id').orderBy('installed_ms').orderBy('id');
+  if (cameraId !== undefined) query = query.where('camera_id', '=', cameraId);
+  return query.execute();
+}
+
+export async function getSignagePhoto(db: Db, cameraId: string, id: string): Promise<Pick<CameraSignageRow, 'photo' | 'photo_type' | 'photo_sha256'> | undefined> {
+  return db.selectFrom('camera_signage').select(['photo', 'photo_type', 'photo_sha256']).where('camera_id', '=', cameraId).where('id', '=', id).executeTakeFirst();
+}
+
+export async function setSignagePhoto(
+  db: Db,
+  cameraId: string,
+  id: string,
+  photo: { bytes: Buffer; type: string; sha256: string },
+  updatedMs: number,
+): Promise<SignageMeta | undefined> {
+  const result = await db
+    .updateTable('camera_signage')
+    .set({ photo: photo.bytes, photo_type: photo.type, photo_sha256: photo.sha256, photo_bytes: photo.bytes.length, updated_ms: updatedMs })
+    .where('camera_id', '=', cameraId)
+    .where('id', '=', id)
+    .executeTakeFirst();
+  if (Number(result.numUpdatedRows) === 0) return undefined;
+  return db.selectFrom('camera_signage').select(SIGNAGE_META).where('id', '=', id).executeTakeFirst();
+}
+
+export async function deleteSignage(db: Db, cameraId: string, id: string): Promise<boolean> {
+  const result = await db.deleteFrom('camera_signage').where('camera_id', '=', cameraId).where('id', '=', id).executeTakeFirst();
+  return Number(result.numDeletedRows) > 0;
 }

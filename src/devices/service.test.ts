@@ -5,6 +5,9 @@ import { createTestDatabase, dialects, type TestDatabase } from '../../test/supp
 import { CameraService, credentialKey, DeviceError, type CameraChangeEvent } from './index.js';
 
 const T0 = 1_800_000_000_000;
+/** The R10 / D11 / S fields of a place recorded without them. */
+const NO_INSTALLATION_FLAGS = { facesResidence: false, nearMilitaryOrClassified: false, consentDocumentRef: null, angle: null, assessment: null };
+
 const UUID_V7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
 async function rejection(promise: Promise<unknown>): Promise<DeviceError> {
@@ -78,8 +81,8 @@ describe.each(dialects)('CameraService on %s', (dialect) => {
     expect(plan.unreadable).toEqual([]);
     const mine = plan.streams.filter((s) => s.cameraId === on.id);
     expect(mine.map((s) => ({ ...s }))).toEqual([
-      { cameraId: on.id, cameraName: 'Ingest on', streamId: on.streams[0]?.id, kind: 'main', url, urlRedacted: 'rtsp://***@cam-i.local/main', record: true },
-      { cameraId: on.id, cameraName: 'Ingest on', streamId: on.streams[1]?.id, kind: 'sub', url: 'rtsp://cam-i.local/sub', urlRedacted: 'rtsp://cam-i.local/sub', record: false },
+      { cameraId: on.id, cameraName: 'Ingest on', streamId: on.streams[0]?.id, kind: 'main', url, urlRedacted: 'rtsp://***@cam-i.local/main', record: true, burnInMasks: [] },
+      { cameraId: on.id, cameraName: 'Ingest on', streamId: on.streams[1]?.id, kind: 'sub', url: 'rtsp://cam-i.local/sub', urlRedacted: 'rtsp://cam-i.local/sub', record: false, burnInMasks: [] },
     ]);
     expect(plan.streams.some((s) => s.cameraId === off.id)).toBe(false);
     expect(JSON.stringify(plan)).not.toContain('p%40ss');
@@ -174,7 +177,7 @@ describe.each(dialects)('CameraService on %s', (dialect) => {
   });
   it('records where a camera is installed; refuses a forbidden area (R8.1) on add and on move, changing nothing', async () => {
     const camera = await service.add({ name: '东门 East Gate', url: 'rtsp://10.0.0.9/a', areaType: 'square', placeCategory: 'crowd_venue', necessity: '人流密集 crowded' });
-    expect(camera.place).toEqual({ areaType: 'square', placeCategory: 'crowd_venue', site: null, position: null, necessity: '人流密集 crowded', installingParty: null, review: [] });
+    expect(camera.place).toEqual({ areaType: 'square', placeCategory: 'crowd_venue', site: null, position: null, necessity: '人流密集 crowded', installingParty: null, ...NO_INSTALLATION_FLAGS, review: [] });
     const refused = await rejection(service.add({ name: 'x', url: 'rtsp://10.0.0.9/b', areaType: 'changing_room' }));
     expect(refused).toMatchObject({ code: 'camera_place_forbidden', article: 'R8.1(3)', field: 'areaType' });
     const moved = await rejection(service.update(camera.id, { areaType: 'hotel_room', site: '3楼' }));
@@ -236,8 +239,12 @@ describe.each(dialects)('CameraService.onChange on %s', (dialect) => {
     service.onChange(() => { throw new Error('sync listener failure'); });
     service.onChange(async () => { throw new Error('async listener failure'); });
 
+    // Each async listener settles before the next change, so what it reads back is that change's committed state.
+    const settle = () => new Promise((r) => setTimeout(r, 30));
     const camera = await service.add({ name: 'Evented', url: 'rtsp://cam-e.local/main' });
+    await settle();
     await service.update(camera.id, { subUrl: 'rtsp://cam-e.local/sub' });
+    await settle();
     await service.remove(camera.id);
     await new Promise((r) => setTimeout(r, 50)); // let the async listeners settle
     expect(seen).toEqual(['added:1', 'updated:2', 'removed:0']);

@@ -10,8 +10,14 @@ import { v7 as uuidv7 } from 'uuid';
 import type { Db } from '../db/index.js';
 import { credentialKey, openUrl, redactUrl, sealUrl, type CredentialKey } from './credentials.js';
 import { DeviceError } from './errors.js';
-import { screenPlace, type CameraPlace, type PlaceInput } from './place.js';
+import type { InstallationRecord, PrivacyMask, SignageRecord } from '../domain/index.js';
+import { activationRefusal, validateMaskInput } from './installation.js';
+import type { CameraPlace } from './place.js';
+import {
+  activationRecord, EMPTY_PLACE, installationRecordOf, masksOf, pickPlace, placeColumns, signageRecordOf, toPlace, toSignage,
+} from './records.js';
 import * as repo from './repo.js';
+import { checkPhoto, validateSignage, type Signage, type SignagePhotoType } from './signage.js';
 import {
   validateCameraId,
   validateCameraPatch,
@@ -62,6 +68,8 @@ export class IngestStream {
     readonly url: string,
     readonly urlRedacted: string,
     readonly record: boolean,
+    /** Masks to burn into the recording (R13, D11): the ingest then re-encodes instead of copying. Empty: copy. */
+    readonly burnInMasks: readonly PrivacyMask[] = [],
   ) {}
 
   toJSON(): IngestStreamView {
@@ -89,6 +97,8 @@ export interface UnreadableStream {
 export interface IngestPlan {
   streams: IngestStream[];
   unreadable: UnreadableStream[];
+  /** Enabled cameras that fail the activation rule (R10, D11): not ingested, with the refusal. */
+  refused: { cameraId: string; error: DeviceError }[];
 }
 
 export interface CameraServiceDeps {
@@ -138,9 +148,15 @@ export class CameraService {
     const camera = { id, name: valid.name, enabled: valid.enabled ? 1 : 0, created_ms: now, updated_ms: now };
     const streams = [stream('main', valid.url, true)];
     if (valid.subUrl !== null) streams.push(stream('sub', valid.subUrl, valid.recordSub));
-    const place: repo.CameraRecord['place'] = Object.keys(valid.place).length > 0
-      ? { ...EMPTY_PLACE, ...placeColumns(valid.place, null, valid.name), camera_id: id, updated_ms: now }
+    const placeInput = { ...valid.place, ...valid.installation };
+    const place: repo.CameraRecord['place'] = Object.keys(placeInput).length > 0
+      ? { ...EMPTY_PLACE, ...placeColumns(placeInput, null, valid.name), camera_id: id, updated_ms: now }
       : undefined;
+    // R10 / D11: an enabled camera must pass the activation rule; a new camera has no masks yet.
+    if (valid.enabled) {
+      const refusal = activationRefusal(activationRecord(id, place, 0));
+      if (refusal) throw refusal;
+    }
     await repo.insertCamera(this.#db, camera, streams, place);
     const added = toCamera({ camera, streams, ...(place ? { place } : {}) });
     this.#emit({ type: 'added', cameraId: id, camera: added });
@@ -188,6 +204,11 @@ export class CameraService {
       const place = Object.keys(placeInput).length > 0 || (valid.name !== undefined && current.place)
         ? placeColumns(placeInput, current.place ?? null, valid.name ?? current.camera.name)
         : undefined;
+      // R10 / D11: the camera as it will be, if it will be enabled, must pass the activation rule.
+      if (valid.enabled ?? current.camera.enabled !== 0) {
+        const refusal = activationRefusal(activationRecord(cameraId, { ...(current.place ?? {}), ...(place ?? {}) }, masksOf(current).length));
+        if (refusal) throw refusal;
+      }
       return { updatedMs: now, name: valid.name, enabled: valid.enabled, streams, ...(place ? { place } : {}) };
     });
     if (!record) throw notFound(cameraId);
@@ -209,12 +230,21 @@ export class CameraService {
    * of all the other cameras.
    */
   async streamsToIngest(): Promise<IngestPlan> {
-    const plan: IngestPlan = { streams: [], unreadable: [] };
-    for (const { camera, streams } of await repo.listCameras(this.#db, { enabledOnly: true })) {
+    const plan: IngestPlan = { streams: [], unreadable: [], refused: [] };
+    for (const record of await repo.listCameras(this.#db, { enabledOnly: true })) {
+      const { camera, streams } = record;
+      const masks = masksOf(record);
+      // Enabled rows that fail R10 / D11 (set before the rule existed, or written around the service) are not ingested.
+      const refusal = activationRefusal(activationRecord(camera.id, record.place, masks.length));
+      if (refusal) {
+        plan.refused.push({ cameraId: camera.id, error: refusal });
+        continue;
+      }
+      const burn = masks.filter((m) => m.burnRecording);
       for (const s of streams) {
         try {
           const url = openUrl(s.url_sealed, this.#key, s.id);
-          plan.streams.push(new IngestStream(camera.id, camera.name, s.id, s.kind, url, s.url_redacted, s.record !== 0));
+          plan.streams.push(new IngestStream(camera.id, camera.name, s.id, s.kind, url, s.url_redacted, s.record !== 0, burn));
         } catch (error) {
           if (!(error instanceof DeviceError)) throw error;
           plan.unreadable.push({ cameraId: camera.id, streamId: s.id, kind: s.kind, urlRedacted: s.url_redacted, error });
@@ -222,6 +252,92 @@ export class CameraService {
       }
     }
     return plan;
+  }
+
+  /** The privacy masks of a camera (R13, D11), drawn at display always, burned in where each says. */
+  async masks(id: string): Promise<PrivacyMask[]> {
+    return masksOf(await this.#record(id));
+  }
+
+  /**
+   * Replaces a camera's masks. Refused with D11 when it would leave an enabled residence-facing camera unmasked.
+   * A change of recording burn-in restarts that camera's ingest (listeners see an 'updated' event).
+   */
+  async setMasks(id: string, input: unknown): Promise<PrivacyMask[]> {
+    const cameraId = validateCameraId(id);
+    const masks = validateMaskInput(input);
+    const now = this.#now();
+    const record = await repo.replaceMasks(this.#db, cameraId, (current) => {
+      if (current.camera.enabled !== 0) {
+        const refusal = activationRefusal(activationRecord(cameraId, current.place, masks.length));
+        if (refusal) throw refusal;
+      }
+      return { polygons: JSON.stringify(masks), updatedMs: now };
+    });
+    if (!record) throw notFound(cameraId);
+    this.#emit({ type: 'updated', cameraId, camera: toCamera(record) });
+    return masksOf(record);
+  }
+
+  /** Records a sign (R13) for a camera; `recordedBy` is who recorded it (a username, or null from the CLI). */
+  async addSignage(id: string, input: unknown, recordedBy: string | null): Promise<Signage> {
+    const cameraId = validateCameraId(id);
+    const valid = validateSignage(input);
+    const now = this.#now();
+    const row = {
+      id: uuidv7(), camera_id: cameraId, text: valid.text, installed_ms: valid.installedMs, photo: null, photo_type: null,
+      photo_sha256: null, photo_bytes: null, recorded_by: recordedBy, created_ms: now, updated_ms: now,
+    };
+    if (!(await repo.insertSignage(this.#db, row))) throw notFound(cameraId);
+    return toSignage(row);
+  }
+
+  async listSignage(id: string): Promise<Signage[]> {
+    const cameraId = validateCameraId(id);
+    await this.#record(cameraId);
+    return (await repo.listSignage(this.#db, cameraId)).map(toSignage);
+  }
+
+  /** Attaches (or replaces) the photo of a sign: JPEG or PNG by magic bytes, ≤ 5 MiB, kept with its SHA-256. */
+  async setSignagePhoto(id: string, signageId: string, bytes: Uint8Array): Promise<Signage> {
+    const cameraId = validateCameraId(id);
+    const sid = validateCameraId(signageId, 'signageId');
+    const { type, sha256 } = checkPhoto(bytes);
+    const row = await repo.setSignagePhoto(this.#db, cameraId, sid, { bytes: Buffer.from(bytes), type, sha256 }, this.#now());
+    if (!row) throw signageNotFound(sid);
+    return toSignage(row);
+  }
+
+  async signagePhoto(id: string, signageId: string): Promise<{ bytes: Buffer; type: SignagePhotoType; sha256: string }> {
+    const cameraId = validateCameraId(id);
+    const sid = validateCameraId(signageId, 'signageId');
+    const row = await repo.getSignagePhoto(this.#db, cameraId, sid);
+    if (!row) throw signageNotFound(sid);
+    if (!row.photo || !row.photo_type || !row.photo_sha256) throw new DeviceError('photo_not_found', `signage ${sid} has no photo`, 'signageId');
+    return { bytes: Buffer.from(row.photo), type: row.photo_type as SignagePhotoType, sha256: row.photo_sha256 };
+  }
+
+  async removeSignage(id: string, signageId: string): Promise<void> {
+    const cameraId = validateCameraId(id);
+    const sid = validateCameraId(signageId, 'signageId');
+    if (!(await repo.deleteSignage(this.#db, cameraId, sid))) throw signageNotFound(sid);
+  }
+
+  /** Facts for the compliance checker: the installation record of every camera that has its place recorded. */
+  async installationRecords(): Promise<InstallationRecord[]> {
+    return (await repo.listCameras(this.#db)).flatMap((r) => installationRecordOf(r) ?? []);
+  }
+
+  /** Facts for the compliance checker (R13): every signage record. */
+  async signageRecords(): Promise<SignageRecord[]> {
+    return (await repo.listSignage(this.#db)).map(signageRecordOf);
+  }
+
+  async #record(id: string): Promise<repo.CameraRecord> {
+    const cameraId = validateCameraId(id);
+    const record = await repo.getCamera(this.#db, cameraId);
+    if (!record) throw notFound(cameraId);
+    return record;
   }
 
   /** Calls `listener` after every committed add, update and remove in this process. Returns the unsubscribe. */
@@ -255,46 +371,6 @@ export class CameraService {
   }
 }
 
-const EMPTY_PLACE = { area_type: null, place_category: null, site: null, position: null, necessity: null, installing_party: null, review: null };
-
-/** The place fields of a validated add or patch. */
-function pickPlace(input: PlaceInput): PlaceInput {
-  const out: PlaceInput = {};
-  for (const k of ['areaType', 'placeCategory', 'site', 'position', 'necessity', 'installingParty'] as const) {
-    if (input[k] !== undefined) out[k] = input[k];
-  }
-  return out;
-}
-
-/** Place columns for a change, with the R8.1 screening of the texts that say where the camera is, re-run on the result. */
-function placeColumns(input: PlaceInput, current: repo.CameraRecord['place'] | null, name: string): repo.PlaceChange {
-  const change: repo.PlaceChange = {};
-  if (input.areaType !== undefined) change.area_type = input.areaType;
-  if (input.placeCategory !== undefined) change.place_category = input.placeCategory;
-  if (input.site !== undefined) change.site = input.site;
-  if (input.position !== undefined) change.position = input.position;
-  if (input.necessity !== undefined) change.necessity = input.necessity;
-  if (input.installingParty !== undefined) change.installing_party = input.installingParty;
-  const site = change.site !== undefined ? change.site : (current?.site ?? null);
-  const position = change.position !== undefined ? change.position : (current?.position ?? null);
-  const review = screenPlace({ name, site, position });
-  change.review = review.length > 0 ? JSON.stringify(review) : null;
-  return change;
-}
-
-function toPlace(place: repo.CameraRecord['place']): CameraPlace | null {
-  if (!place) return null;
-  return {
-    areaType: place.area_type,
-    placeCategory: place.place_category,
-    site: place.site,
-    position: place.position,
-    necessity: place.necessity,
-    installingParty: place.installing_party,
-    review: place.review ? (JSON.parse(place.review) as CameraPlace['review']) : [],
-  };
-}
-
 function toCamera({ camera, streams, place }: repo.CameraRecord): Camera {
   return {
     place: toPlace(place),
@@ -307,6 +383,10 @@ function toCamera({ camera, streams, place }: repo.CameraRecord): Camera {
       .sort((a, b) => (a.kind === b.kind ? 0 : a.kind === 'main' ? -1 : 1))
       .map((s) => ({ id: s.id, kind: s.kind, url: s.url_redacted, record: s.record !== 0 })),
   };
+}
+
+function signageNotFound(id: string): DeviceError {
+  return new DeviceError('signage_not_found', `signage ${id} not found for this camera`, 'signageId');
 }
 
 function notFound(id: string): DeviceError {

@@ -121,9 +121,9 @@ describe('validateNewCamera / validateCameraPatch', () => {
   const url = 'rtsp://h/main';
 
   it('fills defaults and keeps URLs as entered', () => {
-    expect(validateNewCamera({ name: ' Gate ', url })).toEqual({ name: 'Gate', url, subUrl: null, enabled: true, recordSub: false, place: {} });
+    expect(validateNewCamera({ name: ' Gate ', url })).toEqual({ name: 'Gate', url, subUrl: null, enabled: true, recordSub: false, place: {}, installation: {} });
     expect(validateNewCamera({ name: 'G', url, subUrl: 'rtsp://h/sub', enabled: false, recordSub: true })).toEqual({
-      name: 'G', url, subUrl: 'rtsp://h/sub', enabled: false, recordSub: true, place: {},
+      name: 'G', url, subUrl: 'rtsp://h/sub', enabled: false, recordSub: true, place: {}, installation: {},
     });
     expect(validateCameraPatch({})).toEqual({});
     expect(validateCameraPatch({ subUrl: null, name: 'N', enabled: undefined })).toEqual({ subUrl: null, name: 'N' });
@@ -134,7 +134,7 @@ describe('validateNewCamera / validateCameraPatch', () => {
     ['an array', [], '', 'camera must be an object'],
     ['no name', { url }, 'name', 'name is required'],
     ['no url', { name: 'G' }, 'url', 'url is required'],
-    ['a misspelt field', { name: 'G', url, recordsub: true }, 'recordsub', 'unknown field "recordsub"; allowed: name, url, subUrl, enabled, recordSub, areaType, placeCategory, site, position, necessity, installingParty'],
+    ['a misspelt field', { name: 'G', url, recordsub: true }, 'recordsub', 'unknown field "recordsub"; allowed: name, url, subUrl, enabled, recordSub, areaType, placeCategory, site, position, necessity, installingParty, facesResidence, nearMilitaryOrClassified, consentDocumentRef, angle, assessment'],
     ['a bad sub URL', { name: 'G', url, subUrl: 'http://h' }, 'subUrl', 'subUrl must use the rtsp or rtsps scheme, not "http"'],
     ['recordSub without a sub stream', { name: 'G', url, recordSub: true }, 'recordSub', 'recordSub needs a sub stream: give subUrl'],
     ['a non-boolean enabled', { name: 'G', url, enabled: 'no' }, 'enabled', 'enabled must be true or false'],
@@ -149,8 +149,8 @@ describe('validateNewCamera / validateCameraPatch', () => {
     ['null', null, '', 'camera update must be an object'],
     ['an empty name', { name: ' ' }, 'name', 'name must not be empty'],
     ['a bad url', { url: 'rtsp://h:0' }, 'url', 'url port must be between 1 and 65535'],
-    ['an unknown field', { id: 'x' }, 'id', 'unknown field "id"; allowed: name, url, subUrl, enabled, recordSub, areaType, placeCategory, site, position, necessity, installingParty'],
-    ['a field name with control characters', { 'a\nb': 1 }, 'a?b', 'unknown field "a?b"; allowed: name, url, subUrl, enabled, recordSub, areaType, placeCategory, site, position, necessity, installingParty'],
+    ['an unknown field', { id: 'x' }, 'id', 'unknown field "id"; allowed: name, url, subUrl, enabled, recordSub, areaType, placeCategory, site, position, necessity, installingParty, facesResidence, nearMilitaryOrClassified, consentDocumentRef, angle, assessment'],
+    ['a field name with control characters', { 'a\nb': 1 }, 'a?b', 'unknown field "a?b"; allowed: name, url, subUrl, enabled, recordSub, areaType, placeCategory, site, position, necessity, installingParty, facesResidence, nearMilitaryOrClassified, consentDocumentRef, angle, assessment'],
     ['recordSub while removing the sub stream', { subUrl: null, recordSub: true }, 'recordSub', 'recordSub cannot be true while removing the sub stream (subUrl: null)'],
   ])('patch with %s', (_what, input, field, message) => {
     const error = rejection(() => validateCameraPatch(input));

@@ -6,6 +6,7 @@
 import { validate as isUuid } from 'uuid';
 import { DeviceError } from './errors.js';
 import { REDACTED } from './credentials.js';
+import { INSTALLATION_FIELDS, validateInstallation, type InstallationInput } from './installation.js';
 import { PLACE_FIELDS, validatePlace, type PlaceInput } from './place.js';
 
 export type StreamKind = 'main' | 'sub';
@@ -14,8 +15,7 @@ export const NAME_MAX_CHARS = 100;
 export const URL_MAX_CHARS = 2048;
 const URL_SCHEMES = ['rtsp', 'rtsps'];
 
-/** Input of `CameraService.add`. */
-export interface NewCameraInput {
+interface NewCameraBase {
   name: string;
   /** The main stream's URL, with credentials if the camera needs them. Recorded. */
   url: string;
@@ -34,8 +34,13 @@ export interface NewCameraInput {
   installingParty?: string | null;
 }
 
+/** Input of `CameraService.add`: the camera, its place (issue 4) and the R10 / D11 / S fields of its installation. */
+export type NewCameraInput = NewCameraBase & InstallationInput;
+
 /** Input of `CameraService.update`. Absent fields are kept; `subUrl: null` removes the sub stream. */
-export interface CameraPatch {
+export type CameraPatch = CameraPatchBase & InstallationInput;
+
+interface CameraPatchBase {
   name?: string;
   url?: string;
   subUrl?: string | null;
@@ -56,9 +61,10 @@ export interface ValidNewCamera {
   enabled: boolean;
   recordSub: boolean;
   place: PlaceInput;
+  installation: InstallationInput;
 }
 
-const NEW_CAMERA_FIELDS = ['name', 'url', 'subUrl', 'enabled', 'recordSub', ...PLACE_FIELDS];
+const NEW_CAMERA_FIELDS = ['name', 'url', 'subUrl', 'enabled', 'recordSub', ...PLACE_FIELDS, ...INSTALLATION_FIELDS];
 const PATCH_FIELDS = NEW_CAMERA_FIELDS;
 
 function invalid(field: string, message: string): DeviceError {
@@ -183,6 +189,7 @@ export function validateNewCamera(input: unknown): ValidNewCamera {
     enabled: r.enabled === undefined ? true : validateFlag(r.enabled, 'enabled'),
     recordSub: r.recordSub === undefined ? false : validateFlag(r.recordSub, 'recordSub'),
     place: validatePlace(r),
+    installation: validateInstallation(r),
   };
   if (camera.recordSub && camera.subUrl === null) throw invalid('recordSub', 'recordSub needs a sub stream: give subUrl');
   return camera;
@@ -198,7 +205,7 @@ export function validateCameraPatch(input: unknown): CameraPatch {
   else if (r.subUrl !== undefined) patch.subUrl = validateStreamUrl(r.subUrl, 'subUrl');
   if (r.enabled !== undefined) patch.enabled = validateFlag(r.enabled, 'enabled');
   if (r.recordSub !== undefined) patch.recordSub = validateFlag(r.recordSub, 'recordSub');
-  Object.assign(patch, validatePlace(r));
+  Object.assign(patch, validatePlace(r), validateInstallation(r));
   if (patch.subUrl === null && patch.recordSub === true) {
     throw invalid('recordSub', 'recordSub cannot be true while removing the sub stream (subUrl: null)');
   }

@@ -25,6 +25,7 @@ import { dutyRoutes } from './routes/duties.js';
 import { inspectionRoutes } from './routes/inspections.js';
 import { grantRoutes } from './routes/grants.js';
 import { integrityRoutes } from './routes/integrity.js';
+import { installationRoutes } from './routes/installation.js';
 import { userRoutes } from './routes/users.js';
 import { opsRoutes, type OpsRoutesOptions } from './routes/ops.js';
 import { videoRoutes, type VideoRoutesOptions } from './routes/video.js';
@@ -112,6 +113,7 @@ export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
   await app.register(userRoutes, { access: deps.access });
   await app.register(grantRoutes, { access: deps.access });
   await app.register(cameraRoutes, { cameras: deps.cameras, statusOf: deps.statusOf, cameraScope, events: deps.audit });
+  await app.register(installationRoutes, { cameras: deps.cameras, cameraScope, events: deps.audit });
   await app.register(videoRoutes, { ...deps.video, cameraScope, events: deps.audit });
   await app.register(async (web) => {
     markRoutesPublic(web);

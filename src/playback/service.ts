@@ -61,9 +61,10 @@ export interface VideoGate {
 
 /** Burns the viewer watermark into an export or a snapshot (D18; implemented with ffmpeg by media/). */
 export interface ExportWatermark {
-  burn(lines: string[], produce: (write: ByteSink) => Promise<unknown>, consume: ByteSink): Promise<number>;
-  /** One JPEG of the frame `seekSeconds` into the fMP4 `produce` writes, watermarked. */
-  still(lines: string[], seekSeconds: number, produce: (write: ByteSink) => Promise<unknown>, consume: ByteSink): Promise<number>;
+  /** `cameraId`: whose privacy masks marked for export burn-in (R13, D11) are burned in under the watermark. */
+  burn(lines: string[], produce: (write: ByteSink) => Promise<unknown>, consume: ByteSink, cameraId: string): Promise<number>;
+  /** One JPEG of the frame `seekSeconds` into the fMP4 `produce` writes, watermarked (and masked like an export). */
+  still(lines: string[], seekSeconds: number, produce: (write: ByteSink) => Promise<unknown>, consume: ByteSink, cameraId: string): Promise<number>;
 }
 
 /** How long a live snapshot waits for the stream's next keyframe fragment. */
@@ -199,7 +200,7 @@ export class VideoService {
         `Vigil 导出 export #${grant.accessId} · ${subject.displayName} (${subject.username}) · ${subject.unit}`,
         `${time(plan.startMs)} – ${time(plan.endMs)} · camera ${plan.initSegment.camera_id} · 导出于 ${time(grant.openedMs)}`,
       ];
-      return await watermark.burn(lines, (write) => writeExport(plan, this.deps.bytes, write), counting(grant, sink));
+      return await watermark.burn(lines, (write) => writeExport(plan, this.deps.bytes, write), counting(grant, sink), plan.initSegment.camera_id);
     } finally {
       await grant.close();
     }
@@ -257,7 +258,7 @@ export class VideoService {
         const bytes = await watermark.still(this.stillLines(grant, null), 0, async (write) => {
           await write(init);
           await write(fragment);
-        }, counting(grant, sink));
+        }, counting(grant, sink), cameraId);
         return { atMs: null, bytes };
       } finally {
         await grant.close();
@@ -273,7 +274,7 @@ export class VideoService {
       // The plan starts at the keyframe at or before `at`; the encoder decodes forward to the instant itself.
       const plan = planExport({ segments, fromMs: atMs, toMs: atMs + 1 });
       const seekSeconds = Math.max(0, (atMs - plan.startMs) / 1000);
-      const bytes = await watermark.still(this.stillLines(grant, atMs), seekSeconds, (write) => writeExport(plan, this.deps.bytes, write), counting(grant, sink));
+      const bytes = await watermark.still(this.stillLines(grant, atMs), seekSeconds, (write) => writeExport(plan, this.deps.bytes, write), counting(grant, sink), cameraId);
       return { atMs, bytes };
     } finally {
       await grant.close();

@@ -8,7 +8,9 @@ import {
   type IngestReason,
   type IngestState,
   type IngestStats,
+  maskImagePam,
 } from '../media/index.js';
+import type { PrivacyMask } from '../domain/index.js';
 import type { LocalSegmentStore } from '../storage/index.js';
 import type { RecordingRepo } from './repo.js';
 import { StreamRecorder, type RecorderLogger, type StreamRecorderOptions, type StreamRecorderStats } from './stream-recorder.js';
@@ -22,12 +24,16 @@ export interface IngestTarget {
   url: string;
   urlRedacted: string;
   record: boolean;
+  /** Privacy masks to burn into what is recorded (R13, D11); the ingest then re-encodes. Absent or empty: copy. */
+  burnInMasks?: readonly PrivacyMask[];
 }
 
 export interface IngestSource {
   streamsToIngest(): Promise<{
     streams: IngestTarget[];
     unreadable: { cameraId: string; streamId: string; kind: 'main' | 'sub'; urlRedacted: string; error: Error }[];
+    /** Enabled cameras left out because they fail the activation rule (R10, D11): logged, never recorded. */
+    refused?: { cameraId: string; error: Error & { code?: string; article?: string } }[];
   }>;
   onChange(listener: () => void): () => void;
 }
@@ -156,6 +162,9 @@ export class Recorder {
       });
       this.deps.log.error({ streamId: bad.streamId, cameraId: bad.cameraId }, 'stream URL cannot be opened: re-enter it or restore the key');
     }
+    for (const r of plan.refused ?? []) {
+      this.deps.log.error({ cameraId: r.cameraId, error: r.error.code, article: r.error.article }, `camera not recorded: ${r.error.message}`);
+    }
   }
 
   private startEntry(target: IngestTarget): void {
@@ -169,6 +178,7 @@ export class Recorder {
     entry.supervisor = new IngestSupervisor(
       {
         url: target.url,
+        ...(target.burnInMasks?.length ? { maskImage: maskImagePam(target.burnInMasks) } : {}),
         fragmentMs: deps.ingest.fragmentMs,
         ffmpegPath: deps.ingest.ffmpegPath,
         stallMs: deps.ingest.stallMs,
@@ -218,5 +228,6 @@ const BENIGN_FFMPEG = /Timestamps are unset in a packet|Non-monotonous DTS in ou
 
 /** What, if changed, requires restarting a stream's ingest. */
 function keyOf(t: IngestTarget): string {
-  return JSON.stringify([t.url, t.record]);
+  // A change of the recording masks restarts the stream's ingest, like a new URL.
+  return JSON.stringify([t.url, t.record, t.burnInMasks ?? []]);
 }

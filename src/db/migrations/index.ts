@@ -11,6 +11,7 @@ import * as integrityAppendOnly from './2026-12-02-04-integrity-append-only.js';
 import * as integrityVerifyRuns from './2026-12-03-06-integrity-verify-runs.js';
 import * as complianceDuties from './2026-12-03-03-compliance-duties.js';
 import * as requestsComplaints from './2026-12-03-03-requests-complaints.js';
+import * as devicesSignageMasks from './2026-12-03-02-devices-signage-masks.js';
 
 export const migrations: Record<string, Migration> = {
   '2026-11-25-01-devices-cameras': devicesCameras,
@@ -23,4 +24,5 @@ export const migrations: Record<string, Migration> = {
   '2026-12-03-06-integrity-verify-runs': integrityVerifyRuns,
   '2026-12-03-03-compliance-duties': complianceDuties,
   '2026-12-03-03-requests-complaints': requestsComplaints,
+  '2026-12-03-02-devices-signage-masks': devicesSignageMasks,
 };

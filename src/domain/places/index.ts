@@ -3,6 +3,7 @@
 export * from './places.js';
 export * from './screening.js';
 export * from './installation.js';
+export * from './masks.js';
 export * from './filing.js';
 export * from './penalties.js';
 export * from './findings.js';

@@ -23,6 +23,17 @@ const Stream = Type.Object({
   status: Type.Optional(Type.Object({ state: Type.String(), reason: Type.Union([Type.String(), Type.Null()]), recording: Type.String() })),
 });
 const NStr = Type.Union([Type.String(), Type.Null()]);
+/** S: the optional pre-installation assessment. */
+const Assessment = Type.Object(
+  {
+    purpose: Type.String({ maxLength: 2000 }),
+    necessity: Type.String({ maxLength: 2000 }),
+    alternativesConsidered: Type.String({ maxLength: 2000 }),
+    publicConsultation: Type.Optional(Type.String({ maxLength: 2000 })),
+    assessedMs: Type.Integer({ minimum: 0, description: 'date of the assessment, ms since the epoch (UTC)' }),
+  },
+  { additionalProperties: false },
+);
 const Place = Type.Object({
   areaType: NStr,
   placeCategory: NStr,
@@ -30,6 +41,11 @@ const Place = Type.Object({
   position: NStr,
   necessity: NStr,
   installingParty: NStr,
+  facesResidence: Type.Boolean(),
+  nearMilitaryOrClassified: Type.Boolean(),
+  consentDocumentRef: NStr,
+  angle: NStr,
+  assessment: Type.Union([Assessment, Type.Null()]),
   review: Type.Array(Type.Object({ term: Type.String(), article: Type.String(), field: Type.String() })),
 });
 /** The installation fields (issue 4): area type and place category codes (docs/compliance.md), free text. */
@@ -40,6 +56,13 @@ const PlaceFields = {
   position: Type.Optional(Type.Union([Type.String({ maxLength: 500, description: 'position and angle' }), Type.Null()])),
   necessity: Type.Optional(Type.Union([Type.String({ maxLength: 500, description: 'necessity statement (R7.3)' }), Type.Null()])),
   installingParty: Type.Optional(Type.Union([Type.String({ maxLength: 500 }), Type.Null()])),
+  // R10 / D11 / S: an enabled camera near a classified unit without consent, or facing residences without a privacy
+  // mask, is refused with 422 and the article (classified_consent_missing R10, privacy_masks_missing D11).
+  facesResidence: Type.Optional(Type.Boolean({ description: 'D11: the view includes residences; needs privacy masks before activation' })),
+  nearMilitaryOrClassified: Type.Optional(Type.Boolean({ description: 'R10: near a military zone or classified unit; needs consentDocumentRef' })),
+  consentDocumentRef: Type.Optional(Type.Union([Type.String({ maxLength: 500, description: 'R10: reference of the written consent' }), Type.Null()])),
+  angle: Type.Optional(Type.Union([Type.String({ maxLength: 500, description: 'viewing angle and coverage (R13)' }), Type.Null()])),
+  assessment: Type.Optional(Type.Union([Assessment, Type.Null()])),
 };
 const Camera = Type.Object({
   place: Type.Optional(Type.Union([Place, Type.Null()])),

@@ -16,6 +16,8 @@
 // segment writer and live hub expect (one video track). Audio is dropped until it gets its own track handling;
 // not SETUP-ing it also saves the camera's bandwidth.
 
+import { maskFilterGraph, maskInputArgs } from '../mask/index.js';
+
 export type IngestTransport = 'tcp';
 export type UrlVia = 'fd' | 'argv';
 
@@ -33,7 +35,22 @@ export interface IngestArgsOptions {
   analyzeDurationMs?: number;
   /** Where the URL goes: 'fd' (script on fd 3, default) or 'argv'. */
   urlVia?: UrlVia;
+  /**
+   * Burn privacy masks (R13, D11) into the recording: a PAM mask image is read from fd MASK_INPUT_FD (media/mask) and
+   * the picture is re-encoded (libx264 veryfast) instead of copied. Costs a CPU core per 1080p25 stream roughly —
+   * see docs/compliance.md §7.
+   */
+  maskBurnIn?: boolean;
 }
+
+/** The child's file descriptor that carries the mask image when `maskBurnIn` is set. */
+export const MASK_INPUT_FD = 4;
+
+/** Keyframes every 2 s when re-encoding: each starts a fragment (a cut point for playback and export). */
+const BURN_IN_ENCODE = [
+  '-c:v', 'libx264', '-preset', 'veryfast', '-tune', 'zerolatency', '-crf', '23',
+  '-force_key_frames', 'expr:gte(t,n_forced*2)', '-fps_mode', 'passthrough',
+];
 
 /** The child's file descriptor that carries the input script when `urlVia` is 'fd'. */
 export const INPUT_SCRIPT_FD = 3;
@@ -62,7 +79,9 @@ export function buildIngestArgs(options: IngestArgsOptions): string[] {
   return [
     '-hide_banner', '-nostdin', '-loglevel', 'warning',
     ...input,
-    '-map', '0:v:0', '-c', 'copy',
+    ...(options.maskBurnIn
+      ? [...maskInputArgs(MASK_INPUT_FD), '-filter_complex', maskFilterGraph(0, 1), '-map', '[out]', ...BURN_IN_ENCODE]
+      : ['-map', '0:v:0', '-c', 'copy']),
     // empty_moov: init segment first, playable before the first fragment; frag_keyframe: each keyframe starts a
     // fragment (a seek/cut point); default_base_moof: offsets relative to moof so fragments stand alone (MSE, HLS);
     // skip_trailer: no mfra at the end, so a stream that ends is still a clean sequence of fragments.

@@ -15,7 +15,7 @@
 import { spawn as nodeSpawn } from 'node:child_process';
 import { Writable, type Readable } from 'node:stream';
 import { Fmp4ParseError, Fmp4StreamParser, fragmentSize, type Fmp4Item, type Fragment, type InitSegment } from '../fmp4/index.js';
-import { buildIngestArgs, buildInputScript, INPUT_SCRIPT_FD, type IngestArgsOptions } from './args.js';
+import { buildIngestArgs, buildInputScript, INPUT_SCRIPT_FD, MASK_INPUT_FD, type IngestArgsOptions } from './args.js';
 import { createRedactor, redactUrl, secretsFromUrl } from './redact.js';
 import {
   DEFAULT_BACKOFF, INITIAL_SNAPSHOT, retryDelayMs, transition,
@@ -66,7 +66,9 @@ export interface StreamParser {
   end(): void;
 }
 
-export interface IngestSupervisorOptions extends Omit<IngestArgsOptions, 'fragmentMs'> {
+export interface IngestSupervisorOptions extends Omit<IngestArgsOptions, 'fragmentMs' | 'maskBurnIn'> {
+  /** Privacy masks to burn into the recording (R13, D11), as a PAM image (media/mask maskImagePam); re-encodes. */
+  maskImage?: Buffer;
   /** Default 1000 (architecture §4 invariant 3: the RPO). */
   fragmentMs?: number;
   /** Default 'ffmpeg' (found on PATH). */
@@ -139,7 +141,8 @@ export class IngestSupervisor {
 
   /** Throws IngestArgsError at once for a URL or option ffmpeg would never accept (a failed start throws). */
   constructor(private readonly options: IngestSupervisorOptions, private readonly listener: IngestListener) {
-    this.argsOptions = { ...options, fragmentMs: options.fragmentMs ?? 1000 };
+    const { maskImage: _mask, ...argsOptions } = options;
+    this.argsOptions = { ...argsOptions, fragmentMs: options.fragmentMs ?? 1000, maskBurnIn: options.maskImage !== undefined };
     this.args = buildIngestArgs(this.argsOptions);
     this.redact = createRedactor(secretsFromUrl(options.url));
     this.window = new IngestStatsWindow(options.statsWindowMs ?? 10_000);
@@ -204,7 +207,10 @@ export class IngestSupervisor {
     const via = this.options.urlVia ?? 'fd';
     let child: IngestChild;
     try {
-      child = this.spawnChild(this.options.ffmpegPath ?? 'ffmpeg', this.args, { stdio: via === 'fd' ? ['ignore', 'pipe', 'pipe', 'pipe'] : ['ignore', 'pipe', 'pipe'] });
+      const stdio: ('ignore' | 'pipe')[] = via === 'fd' ? ['ignore', 'pipe', 'pipe', 'pipe'] : ['ignore', 'pipe', 'pipe'];
+      if (this.options.maskImage) stdio[MASK_INPUT_FD] = 'pipe';
+      if (stdio[INPUT_SCRIPT_FD] === undefined && this.options.maskImage) stdio[INPUT_SCRIPT_FD] = 'ignore';
+      child = this.spawnChild(this.options.ffmpegPath ?? 'ffmpeg', this.args, { stdio });
     } catch (err) {
       run.spawnError = this.redact(errorMessage(err));
       this.onClose(run, null, null);
@@ -228,6 +234,11 @@ export class IngestSupervisor {
         script.on('error', noop); // EPIPE when ffmpeg is gone before reading it: the close handler reports why
         script.end(buildInputScript(this.argsOptions));
       }
+    }
+    const maskPipe = child.stdio[MASK_INPUT_FD];
+    if (this.options.maskImage && maskPipe instanceof Writable) {
+      maskPipe.on('error', noop); // EPIPE when ffmpeg is gone before reading it
+      maskPipe.end(this.options.maskImage);
     }
     const stallMs = this.options.stallMs ?? 10_000;
     this.armWatchdog(run, this.options.connectTimeoutMs ?? Math.max(20_000, stallMs));

@@ -8,13 +8,29 @@
 //   - Two lines at the bottom left, white with a dark border and box, sized from the picture height: readable on any
 //     scene, hard to crop away without losing the picture's lower edge.
 //   - libx264 `veryfast`, CRF 20: close to the camera's quality at a cost of roughly real time ×2–4 per core at 1080p.
+//   - Privacy masks (R13, D11) marked for export burn-in are overlaid before the text (mask/), from a PAM image on fd 3.
 //   - Fragmented output (`frag_keyframe+empty_moov`): the file streams to the client while it is encoded.
+
+import { maskFilterGraph, maskInputArgs } from '../mask/index.js';
 
 export interface WatermarkArgsOptions {
   /** A TrueType/OpenType font with CJK glyphs (names and units are usually Chinese). */
   fontFile: string;
   /** One to three lines of text. */
   lines: string[];
+  /** Burn the camera's privacy masks (R13, D11) in first: a PAM mask image is read from fd MASK_FD (see mask/). */
+  mask?: boolean;
+}
+
+/** The child's file descriptor that carries the mask image when `mask` is set. */
+export const MASK_FD = 3;
+
+/** Input and video selection: the export on stdin, plus the mask image; the filters, masked first when asked. */
+function videoArgs(options: WatermarkArgsOptions, filters: string[], pixelFormat: string): string[] {
+  if (!options.mask) return ['-f', 'mp4', '-i', 'pipe:0', '-map', '0:v:0', '-vf', [...filters, `format=${pixelFormat}`].join(',')];
+  // The mask goes under the watermark: the viewer's identity stays readable on a masked region.
+  const graph = maskFilterGraph(0, 1, filters, pixelFormat);
+  return ['-f', 'mp4', '-i', 'pipe:0', ...maskInputArgs(MASK_FD), '-filter_complex', graph, '-map', '[out]'];
 }
 
 export class WatermarkArgsError extends Error {
@@ -80,12 +96,10 @@ export function buildSnapshotArgs(options: WatermarkArgsOptions & { seekSeconds:
   const filters = options.lines.map((text, i) => drawtext(options.fontFile, text, i, options.lines.length));
   return [
     '-hide_banner', '-nostdin', '-loglevel', 'error',
-    '-f', 'mp4', '-i', 'pipe:0',
-    '-map', '0:v:0',
+    ...videoArgs(options, filters, 'yuvj420p'),
     // Output seeking: decode from the keyframe the input starts at up to the asked instant, exactly.
     '-ss', options.seekSeconds.toFixed(3),
     '-frames:v', '1',
-    '-vf', [...filters, 'format=yuvj420p'].join(','),
     '-c:v', 'mjpeg', '-q:v', '3',
     '-f', 'image2', 'pipe:1',
   ];
@@ -98,9 +112,7 @@ export function buildWatermarkArgs(options: WatermarkArgsOptions): string[] {
   const filters = options.lines.map((text, i) => drawtext(options.fontFile, text, i, options.lines.length));
   return [
     '-hide_banner', '-nostdin', '-loglevel', 'error',
-    '-f', 'mp4', '-i', 'pipe:0',
-    '-map', '0:v:0',
-    '-vf', [...filters, 'format=yuv420p'].join(','),
+    ...videoArgs(options, filters, 'yuv420p'),
     '-c:v', 'libx264', '-preset', 'veryfast', '-crf', '20',
     '-fps_mode', 'passthrough',
     '-f', 'mp4', '-movflags', '+frag_keyframe+empty_moov+default_base_moof',

@@ -4,7 +4,8 @@
 // an aborted client by SIGKILL (a half-written export has no value, and ffmpeg may be blocked on a full pipe).
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { buildSnapshotArgs, buildWatermarkArgs } from './args.js';
+import { Writable } from 'node:stream';
+import { buildSnapshotArgs, buildWatermarkArgs, MASK_FD } from './args.js';
 
 export type ByteWriter = (chunk: Buffer) => Promise<void> | void;
 
@@ -13,6 +14,8 @@ export interface WatermarkRunOptions {
   fontFile: string;
   lines: string[];
   signal?: AbortSignal;
+  /** The privacy masks to burn in (R13, D11) as a PAM image (media/mask maskImagePam), written to the child on fd 3. */
+  maskImage?: Buffer;
 }
 
 export class WatermarkError extends Error {
@@ -25,13 +28,13 @@ export class WatermarkError extends Error {
 
 /** Burns the watermark into what `produce` writes and streams the result to `consume`; resolves with bytes out. */
 export function runWatermark(options: WatermarkRunOptions, produce: (write: ByteWriter) => Promise<unknown>, consume: ByteWriter): Promise<number> {
-  return runEncode(options, buildWatermarkArgs({ fontFile: options.fontFile, lines: options.lines }), produce, consume);
+  return runEncode(options, buildWatermarkArgs({ fontFile: options.fontFile, lines: options.lines, mask: !!options.maskImage }), produce, consume);
 }
 
 /** One watermarked JPEG of the frame `seekSeconds` into what `produce` writes (a snapshot); resolves with bytes out. */
 export function runSnapshot(options: WatermarkRunOptions & { seekSeconds: number }, produce: (write: ByteWriter) => Promise<unknown>, consume: ByteWriter): Promise<number> {
   // ffmpeg stops reading once it has its one frame: input it no longer takes is not an error (its exit code says).
-  return runEncode(options, buildSnapshotArgs({ fontFile: options.fontFile, lines: options.lines, seekSeconds: options.seekSeconds }), produce, consume, true);
+  return runEncode(options, buildSnapshotArgs({ fontFile: options.fontFile, lines: options.lines, seekSeconds: options.seekSeconds, mask: !!options.maskImage }), produce, consume, true);
 }
 
 async function runEncode(
@@ -41,13 +44,19 @@ async function runEncode(
   consume: ByteWriter,
   inputMayEndEarly = false,
 ): Promise<number> {
-  const child = spawn(options.ffmpegPath, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(options.ffmpegPath, args, { stdio: options.maskImage ? ['pipe', 'pipe', 'pipe', 'pipe'] : ['pipe', 'pipe', 'pipe'] });
   const closed = once(child, 'close') as Promise<[number | null, NodeJS.Signals | null]>;
   let stderrTail = '';
   child.stderr.setEncoding('utf8');
   child.stderr.on('data', (t: string) => (stderrTail = (stderrTail + t).slice(-2000)));
   child.stdin.on('error', () => undefined); // EPIPE when ffmpeg has died: 'close' says why
   const kill = () => child.kill('SIGKILL');
+  const maskPipe = child.stdio[MASK_FD];
+  if (options.maskImage && maskPipe instanceof Writable) {
+    // Written while the export streams in: ffmpeg opens this input after probing stdin, so neither side waits.
+    maskPipe.on('error', () => undefined); // EPIPE when ffmpeg has died: 'close' says why
+    maskPipe.end(options.maskImage);
+  }
   options.signal?.addEventListener('abort', kill, { once: true });
 
   let bytesOut = 0;
