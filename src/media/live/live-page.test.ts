@@ -105,6 +105,8 @@ async function serve(req: IncomingMessage, res: ServerResponse, hlsDir: string):
   if (path === '/api/v1/auth/me') return sendJson(res, 200, me);
   if (path === '/api/v1/cameras') return sendJson(res, 200, cameras);
   if (path === '/api/v1/cameras/cam-1/recordings') return sendJson(res, 200, recordingsOf(url));
+  // The page draws each camera's privacy masks over the picture (R13, D11): none here.
+  if (/^\/api\/v1\/cameras\/cam-1\/masks$/.test(path)) return sendJson(res, 200, { masks: [] });
   if (path.startsWith('/api/v1/cameras/cam-2/')) {
     return sendJson(res, 403, { error: 'reason_required', message: '调阅须填写事由 A reason is required', article: 'R16.3' });
   }
