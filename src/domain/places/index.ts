@@ -7,3 +7,6 @@ export * from './filing.js';
 export * from './penalties.js';
 export * from './findings.js';
 export * from './compliance-checks.js';
+export * from './systems.js';
+export * from './credit-code.js';
+export * from './filing-record.js';
