@@ -6,7 +6,9 @@ import { AccessService, type AccessRecorder, type SystemEventRecorder } from '..
 import { AuditRegisters } from '../audit/index.js';
 import { storeDirOf, type Config } from '../config/index.js';
 import { migrateToLatest, openDatabase, type DatabaseConfig, type OpenDatabase } from '../db/index.js';
-import { CameraService } from '../devices/index.js';
+import { ComplianceService, floorRetention, installationsFromPlaces, noSignage, personnelFromAccess } from '../compliance/index.js';
+import { CameraService, SystemService } from '../devices/index.js';
+import { renderPdf } from '../media/index.js';
 import { RecordingRepo } from '../recording/index.js';
 import { LocalSegmentStore } from '../storage/index.js';
 import { loadAuditKey } from './audit-key.js';
@@ -27,6 +29,10 @@ export interface Core {
   access: AccessService;
   /** The segment integrity chain's checkpoints and verify (R15). */
   integrity: IntegrityService;
+  /** Systems, their lifecycle, archive documents and cameras (R11, D12–D14). */
+  systems: SystemService;
+  /** Unit profile, filing (R14) and the compliance checker. */
+  compliance: ComplianceService;
   close(): Promise<void>;
 }
 
@@ -63,7 +69,9 @@ export async function openCore(config: Config, onListenerError?: (err: unknown) 
       db: database.db, recordings, store, signingKey, checkpointEveryMs: config.integrity.checkpointEveryMs,
     });
     // The registers and the segment chain write their final checkpoints before the database closes.
+    let settleCompliance: () => Promise<void> = async () => undefined;
     const close = async () => {
+      await settleCompliance();
       try {
         try {
           await integrity.close();
@@ -75,7 +83,10 @@ export async function openCore(config: Config, onListenerError?: (err: unknown) 
       }
     };
     const access = createAccess(database, audit, config, loadTotpKey(config.dataDir));
-    return { config, database, cameras, recordings, store, audit, access, integrity, close };
+    const systems = new SystemService({ db: database.db, clock: Date.now, events: audit, ...(onListenerError ? { onListenerError } : {}) });
+    const { compliance, settle } = createCompliance({ database, cameras, systems, access, events: audit });
+    settleCompliance = settle;
+    return { config, database, cameras, recordings, store, audit, access, integrity, systems, compliance, close };
   } catch (err) {
     await database.close();
     throw err;
@@ -94,4 +105,40 @@ export function createAccess(
   now: () => number = Date.now,
 ): AccessService {
   return new AccessService({ db: database.db, now, access: registers, events: registers, totpKey, ...config.access });
+}
+
+/**
+ * The compliance service over live data. Provisional sources (compliance/provisional.ts) stand in for other
+ * branches' data until it lands: replace `retention` with the retention module's per-camera periods (R17),
+ * `installations` with the installation records carrying the R10 / D11 fields, and `signage` with the R13 signage
+ * records. Camera and system changes re-check the filed facts so a change to file starts its deadline (R14).
+ */
+export function createCompliance(parts: {
+  database: OpenDatabase;
+  cameras: CameraService;
+  systems: SystemService;
+  access: AccessService;
+  events: SystemEventRecorder;
+  now?: () => number;
+}): { compliance: ComplianceService; settle: () => Promise<void> } {
+  const compliance = new ComplianceService({
+    db: parts.database.db,
+    clock: parts.now ?? Date.now,
+    events: parts.events,
+    cameras: { list: () => parts.cameras.list() },
+    systems: parts.systems,
+    retention: floorRetention(),
+    installations: installationsFromPlaces(parts.cameras),
+    signage: noSignage(),
+    personnel: personnelFromAccess(parts.access),
+    pdf: (html) => renderPdf(html),
+  });
+  // One refresh at a time, in order; close() waits for the last so the database is not closed under it.
+  let pending: Promise<void> = Promise.resolve();
+  const refresh = () => {
+    pending = pending.then(() => compliance.refreshFilings()).catch((err: unknown) => console.error('filing refresh failed:', err));
+  };
+  parts.cameras.onChange(refresh);
+  parts.systems.onChange(refresh);
+  return { compliance, settle: () => pending };
 }

@@ -12,8 +12,9 @@ describe.each(dialects)('migrations on %s', (dialect) => {
     const tables = (await t.db.introspection.getTables()).map((x) => x.name).sort();
     expect(tables).toEqual([
       'access_register', 'access_register_cameras', 'api_tokens', 'audit_checkpoints', 'camera_grants', 'camera_group_members',
-      'camera_groups', 'camera_places', 'camera_streams', 'cameras', 'contractor_agreements', 'integrity_checkpoints', 'personnel',
-      'recording_runs', 'segment_tombstones', 'segments', 'sessions', 'system_log', 'trainings', 'user_roles', 'users',
+      'camera_groups', 'camera_places', 'camera_streams', 'cameras', 'contractor_agreements', 'filing_changes', 'filing_submissions',
+      'integrity_checkpoints', 'management_unit', 'personnel', 'recording_runs', 'segment_tombstones', 'segments', 'sessions',
+      'system_cameras', 'system_documents', 'system_log', 'system_transitions', 'systems', 'trainings', 'user_roles', 'users',
     ]);
     const again = await migrateToLatest(t.db);
     expect(again.results).toEqual([]);

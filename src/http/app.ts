@@ -11,12 +11,15 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { AccessService } from '../access/index.js';
 import type { AuditRegisters } from '../audit/index.js';
-import type { CameraService } from '../devices/index.js';
+import type { ComplianceService } from '../compliance/index.js';
+import type { CameraService, SystemService } from '../devices/index.js';
 import { installAuth, markRoutesPublic } from './auth.js';
 import { toApiError } from './errors.js';
 import { authRoutes } from './routes/auth.js';
 import { auditRoutes } from './routes/audit.js';
 import { cameraRoutes, type StreamStatus } from './routes/cameras.js';
+import { complianceRoutes } from './routes/compliance.js';
+import { systemRoutes } from './routes/systems.js';
 import { grantRoutes } from './routes/grants.js';
 import { userRoutes } from './routes/users.js';
 import { opsRoutes, type OpsRoutesOptions } from './routes/ops.js';
@@ -35,6 +38,10 @@ export interface HttpDeps {
   hlsJsFile: string;
   /** The access register and the system log (R16.3). */
   audit: AuditRegisters;
+  /** Systems (R11, D12–D14). */
+  systems: SystemService;
+  /** Unit profile, filing (R14), the checker. */
+  compliance: ComplianceService;
 }
 
 export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
@@ -105,5 +112,7 @@ export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
     await web.register(webRoutes, { webDir: deps.webDir, hlsJsFile: deps.hlsJsFile });
   });
   await app.register(auditRoutes, { audit: deps.audit });
+  await app.register(systemRoutes, { systems: deps.systems, compliance: deps.compliance });
+  await app.register(complianceRoutes, { compliance: deps.compliance });
   return app;
 }

@@ -3,3 +3,4 @@ export * from './fmp4/index.js';
 export * from './ingest/index.js';
 export * from './live/index.js';
 export * from './watermark/index.js';
+export * from './pdf/index.js';
