@@ -37,7 +37,7 @@ ${row('采集设备类型', devices)}
 ${row('存储期限', `${esc(facts.retentionDays)} 日`)}
 <tr><th colspan="4" class="group">三、备案单位承诺</th></tr>
 <tr><td colspan="4" class="pledge">本单位承诺所填报信息真实、准确、完整；备案事项发生变化的，及时办理备案变更。<br><br>
-单位（盖章）：　　　　　　　　　负责人（签字）：　　　　　　　　　日期：　　年　　月　　日</td></tr>
+单位（盖章）：<span class="blank"></span>负责人（签字）：<span class="blank"></span>日期：<span class="blank short"></span>年<span class="blank short"></span>月<span class="blank short"></span>日</td></tr>
 <tr><th colspan="4" class="group">四、公安机关受理情况</th></tr>
 <tr><th>受理机关</th><td></td><th>备案编号</th><td></td></tr>
 <tr><th>受理日期</th><td colspan="3"></td></tr>
@@ -62,6 +62,8 @@ th, td { border: 1px solid #000; padding: 2.5mm 3mm; vertical-align: top; text-a
 th { width: 28mm; font-weight: normal; background: #f3f3f3; white-space: nowrap; }
 th.group { background: #ddd; font-weight: bold; text-align: left; }
 td.pledge { line-height: 1.8; }
+.blank { display: inline-block; width: 32mm; }
+.blank.short { width: 8mm; }
 .mono { font-family: "DejaVu Sans Mono", monospace; letter-spacing: 1pt; }
 .ref { font-size: 8pt; color: #666; margin-top: 3mm; }
 </style></head><body>
