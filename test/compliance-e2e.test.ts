@@ -46,6 +46,7 @@ afterAll(async () => {
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 });
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the test reads many response shapes
 async function call(who: ApiSession, method: string, path: string, json?: unknown): Promise<{ status: number; body: any }> {
   const res = await who.fetch(path, { method, ...(json === undefined ? {} : { json }) });
   const text = await res.text();
