@@ -8,6 +8,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import { startSimCameras, type SimCameras } from '../tools/sim-camera/index.js';
 import { ApiSession, provisionAccounts, withReason } from './support/accounts.js';
 import { runVigil, startServe, waitFor, writeTestConfig, type ServingVigil } from './support/vigil-process.js';
@@ -86,6 +87,19 @@ describe('D12: no recording and no viewing before acceptance', () => {
     const playlist = await vigil.api(withReason(`/api/v1/cameras/${cameraId}/playback.m3u8?from=${from}&to=${Date.now()}`));
     expect(playlist.status).toBe(403);
     expect(await playlist.json()).toMatchObject({ error: 'system_not_accepted', article: 'D12' });
+    for (const path of [`export.mp4?from=${from}&to=${Date.now()}`, 'snapshot.jpg']) {
+      const res = await vigil.api(withReason(`/api/v1/cameras/${cameraId}/${path}`));
+      expect(res.status, path).toBe(403);
+      expect(await res.json()).toMatchObject({ error: 'system_not_accepted', article: 'D12' });
+    }
+    const live = await new Promise<{ error?: string; article?: string; code?: number }>((resolve) => {
+      const ws = new WebSocket(`${vigil.url.replace('http', 'ws')}${withReason(`/api/v1/cameras/${cameraId}/live`)}`, vigil.viewer.wsOptions());
+      let message: { error?: string; article?: string } = {};
+      ws.on('message', (data, isBinary) => { if (!isBinary) message = JSON.parse(String(data)) as typeof message; });
+      ws.on('close', (code) => resolve({ ...message, code }));
+      ws.on('error', () => resolve(message));
+    });
+    expect(live).toMatchObject({ error: 'system_not_accepted', article: 'D12', code: 4403 });
 
     // The lifecycle refuses each step without its document, naming the article.
     const noDocs = await call(admin, 'POST', `/api/v1/systems/${systemId}/transitions`, { to: 'built' });
