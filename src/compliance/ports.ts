@@ -36,17 +36,20 @@ export interface CameraFactsSource {
   list(): Promise<{ id: string; enabled: boolean; name: string }[]>;
 }
 
-/** Systems and membership (devices/ SystemService). */
+/** A system as the filing and the checker read it. */
+export interface SystemFactsView {
+  id: string;
+  name: string;
+  location: string;
+  lifecycle: SystemLifecycle;
+  inUseSinceMs: number | null;
+  cameras: { cameraId: string; deviceType: DeviceType }[];
+}
+
+/** Systems and membership (devices/ SystemService; get throws system_not_found). */
 export interface SystemsSource {
-  list(): Promise<{
-    id: string;
-    name: string;
-    location: string;
-    lifecycle: SystemLifecycle;
-    inUseSinceMs: number | null;
-    cameras: { cameraId: string; deviceType: DeviceType }[];
-  }[]>;
-  get(id: string): ReturnType<SystemsSource['list']> extends Promise<(infer S)[]> ? Promise<S> : never;
+  list(): Promise<SystemFactsView[]>;
+  get(id: string): Promise<SystemFactsView>;
 }
 
 /** Personnel facts of every account (access/ AccessService, through an adapter in this module). */
