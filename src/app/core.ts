@@ -84,7 +84,7 @@ export async function openCore(config: Config, onListenerError?: (err: unknown) 
     };
     const access = createAccess(database, audit, config, loadTotpKey(config.dataDir));
     const systems = new SystemService({ db: database.db, clock: Date.now, events: audit, ...(onListenerError ? { onListenerError } : {}) });
-    const { compliance, settle } = createCompliance({ database, cameras, systems, access, events: audit });
+    const { compliance, settle } = createCompliance({ database, cameras, systems, access, events: audit, ...(onListenerError ? { onError: onListenerError } : {}) });
     settleCompliance = settle;
     return { config, database, cameras, recordings, store, audit, access, integrity, systems, compliance, close };
   } catch (err) {
@@ -120,6 +120,8 @@ export function createCompliance(parts: {
   access: AccessService;
   events: SystemEventRecorder;
   now?: () => number;
+  /** Where a failed background refresh of the filed facts is reported (default: console.error). */
+  onError?: (err: unknown) => void;
 }): { compliance: ComplianceService; settle: () => Promise<void> } {
   const compliance = new ComplianceService({
     db: parts.database.db,
@@ -136,7 +138,7 @@ export function createCompliance(parts: {
   // One refresh at a time, in order; close() waits for the last so the database is not closed under it.
   let pending: Promise<void> = Promise.resolve();
   const refresh = () => {
-    pending = pending.then(() => compliance.refreshFilings()).catch((err: unknown) => console.error('filing refresh failed:', err));
+    pending = pending.then(() => compliance.refreshFilings()).catch(parts.onError ?? ((err: unknown) => console.error('filing refresh failed:', err)));
   };
   parts.cameras.onChange(refresh);
   parts.systems.onChange(refresh);
