@@ -99,6 +99,22 @@ const EXPECTED: Record<string, RouteAccess> = {
   'POST /api/v1/complaints/:id/assign': 'complaint.handle',
   'POST /api/v1/complaints/:id/responses': 'complaint.handle',
   'POST /api/v1/complaints/:id/close': 'complaint.handle',
+  'GET /api/v1/systems': 'compliance.read',
+  'POST /api/v1/systems': 'compliance.manage',
+  'GET /api/v1/systems/:id': 'compliance.read',
+  'PATCH /api/v1/systems/:id': 'compliance.manage',
+  'POST /api/v1/systems/:id/documents': 'compliance.manage',
+  'GET /api/v1/systems/:id/documents/:documentId/file': 'compliance.read',
+  'POST /api/v1/systems/:id/transitions': 'compliance.manage',
+  'PUT /api/v1/systems/:id/cameras': 'compliance.manage',
+  'GET /api/v1/systems/:id/filing-status': 'compliance.read',
+  'GET /api/v1/unit': 'compliance.read',
+  'PUT /api/v1/unit': 'compliance.manage',
+  'GET /api/v1/filing': 'compliance.read',
+  'GET /api/v1/filing/submissions': 'compliance.read',
+  'POST /api/v1/filing/submissions': 'compliance.manage',
+  'POST /api/v1/filing/submissions/:id/receipt': 'compliance.manage',
+  'GET /api/v1/compliance/findings': 'compliance.read',
 };
 
 /** Routes whose `:id` is a camera that per-camera grants govern (R16.2): other cameras are refused to video roles. */

@@ -8,7 +8,9 @@ import { DutiesService } from '../compliance/index.js';
 import { ComplaintService } from '../requests/index.js';
 import { storeDirOf, type Config } from '../config/index.js';
 import { migrateToLatest, openDatabase, type DatabaseConfig, type OpenDatabase } from '../db/index.js';
-import { CameraService } from '../devices/index.js';
+import { ComplianceService, floorRetention, personnelFromAccess, type OperationsFacts } from '../compliance/index.js';
+import { CameraService, SystemService } from '../devices/index.js';
+import { renderPdf } from '../media/index.js';
 import { RecordingRepo } from '../recording/index.js';
 import { LocalSegmentStore } from '../storage/index.js';
 import { loadAuditKey } from './audit-key.js';
@@ -33,6 +35,10 @@ export interface Core {
   complaints: ComplaintService;
   /** Duty log, tasks, inspections, self-assessments and the duty facts for the checker (D17, R8.2, R24). */
   duties: DutiesService;
+  /** Systems, their lifecycle, archive documents and cameras (R11, D12–D14). */
+  systems: SystemService;
+  /** Unit profile, filing (R14) and the compliance checker. */
+  compliance: ComplianceService;
   close(): Promise<void>;
 }
 
@@ -70,7 +76,9 @@ export async function openCore(config: Config, onListenerError?: (err: unknown) 
       verifyEveryMs: config.integrity.verifyEveryMs, exportFile: config.integrity.exportFile,
     });
     // The registers and the segment chain write their final checkpoints before the database closes.
+    let settleCompliance: () => Promise<void> = async () => undefined;
     const close = async () => {
+      await settleCompliance();
       try {
         try {
           await integrity.close();
@@ -84,7 +92,10 @@ export async function openCore(config: Config, onListenerError?: (err: unknown) 
     const access = createAccess(database, audit, config, loadTotpKey(config.dataDir));
     const complaints = new ComplaintService({ db: database.db, now: Date.now, events: audit });
     const duties = new DutiesService({ db: database.db, now: Date.now, events: audit, register: audit, complaints });
-    return { config, database, cameras, recordings, store, audit, access, integrity, complaints, duties, close };
+    const systems = new SystemService({ db: database.db, clock: Date.now, events: audit, ...(onListenerError ? { onListenerError } : {}) });
+    const { compliance, settle } = createCompliance({ database, cameras, systems, access, events: audit, operations: duties, ...(onListenerError ? { onError: onListenerError } : {}) });
+    settleCompliance = settle;
+    return { config, database, cameras, recordings, store, audit, access, integrity, complaints, duties, systems, compliance, close };
   } catch (err) {
     await database.close();
     throw err;
@@ -103,4 +114,46 @@ export function createAccess(
   now: () => number = Date.now,
 ): AccessService {
   return new AccessService({ db: database.db, now, access: registers, events: registers, totpKey, ...config.access });
+}
+
+/**
+ * The compliance service over live data. Provisional sources (compliance/provisional.ts) stand in for other
+ * branches' data until it lands: replace `retention` with the retention module's per-camera periods (R17),
+ * `installations` with the installation records carrying the R10 / D11 fields, and `signage` with the R13 signage
+ * records. Camera and system changes re-check the filed facts so a change to file starts its deadline (R14).
+ */
+export function createCompliance(parts: {
+  database: OpenDatabase;
+  cameras: CameraService;
+  systems: SystemService;
+  access: AccessService;
+  events: SystemEventRecorder;
+  /** D17, R8.2, R24, R16.3 facts (DutiesService.complianceFacts). */
+  operations: OperationsFacts;
+  now?: () => number;
+  /** Where a failed background refresh of the filed facts is reported (default: console.error). */
+  onError?: (err: unknown) => void;
+}): { compliance: ComplianceService; settle: () => Promise<void> } {
+  const compliance = new ComplianceService({
+    db: parts.database.db,
+    clock: parts.now ?? Date.now,
+    events: parts.events,
+    cameras: { list: () => parts.cameras.list() },
+    systems: parts.systems,
+    retention: floorRetention(),
+    // R7.3, R10, D11 and R13: the installation records and signage devices/ keeps; nothing left unchecked.
+    installations: { installationRecords: () => parts.cameras.installationRecords(), unchecked: [] },
+    signage: { signageRecords: () => parts.cameras.signageRecords(), unchecked: [] },
+    operations: parts.operations,
+    personnel: personnelFromAccess(parts.access),
+    pdf: (html) => renderPdf(html),
+  });
+  // One refresh at a time, in order; close() waits for the last so the database is not closed under it.
+  let pending: Promise<void> = Promise.resolve();
+  const refresh = () => {
+    pending = pending.then(() => compliance.refreshFilings()).catch(parts.onError ?? ((err: unknown) => console.error('filing refresh failed:', err)));
+  };
+  parts.cameras.onChange(refresh);
+  parts.systems.onChange(refresh);
+  return { compliance, settle: () => pending };
 }

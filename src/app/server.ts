@@ -4,6 +4,7 @@ import { dirname, join, resolve } from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import type { Config } from '../config/index.js';
+import { AcceptedIngestSource, ViewableCameras } from '../devices/index.js';
 import { buildHttpApp, type HealthReport } from '../http/index.js';
 import { masksBurnedAt } from '../domain/index.js';
 import { isDeviceError, type CameraService } from '../devices/index.js';
@@ -44,7 +45,8 @@ export async function startVigil(config: Config, log: Logger): Promise<RunningVi
     if (report.runsClosed) log.warn({ ...report }, 'recovered from an unclean stop');
 
     recorder = new Recorder({
-      source: core.cameras,
+      // D12: cameras of systems not yet accepted are not recorded; a transition re-plans the recorder.
+      source: new AcceptedIngestSource(core.cameras, core.systems),
       store: core.store,
       repo: core.recordings,
       hub,
@@ -64,7 +66,8 @@ export async function startVigil(config: Config, log: Logger): Promise<RunningVi
       watermark: exportWatermark(config, log, core.cameras),
       index: core.recordings,
       bytes: segmentBytesOf(core.store),
-      cameras: core.cameras,
+      // D12: nor viewed (live, playback, export, snapshot): 403 system_not_accepted.
+      cameras: new ViewableCameras(core.cameras, core.systems),
       live: hub,
       transcoder,
       now: Date.now,
@@ -89,6 +92,8 @@ export async function startVigil(config: Config, log: Logger): Promise<RunningVi
       integrity: core.integrity,
       duties: core.duties,
       complaints: { service: core.complaints },
+      systems: core.systems,
+      compliance: core.compliance,
     });
     await app.listen({ host: config.http.host, port: config.http.port });
     const address = app.server.address();

@@ -4,6 +4,8 @@ import { Command, CommanderError } from 'commander';
 import { registerAuditCommands } from './audit.js';
 import { registerCameraCommands } from './camera.js';
 import { registerCheckCommand } from './check.js';
+import { registerComplianceCommands } from './compliance.js';
+import { registerSystemCommands } from './system.js';
 import { withCore, type Act, type CommonOptions } from './context.js';
 import { registerDutyCommands } from './duties.js';
 import { registerMigrateCommand } from './migrate.js';
@@ -39,6 +41,8 @@ export async function main(argv: string[]): Promise<number> {
   registerMigrateCommand(program, act);
   registerCameraCommands(program, act);
   registerCheckCommand(program, act);
+  registerSystemCommands(program, act);
+  registerComplianceCommands(program, act);
   registerAuditCommands(program, act);
   registerVerifyCommand(program, act);
   registerDutyCommands(program, act);

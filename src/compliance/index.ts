@@ -1,4 +1,5 @@
-// compliance/: the operations duties (D17 duty log, tasks, self-assessment; R8.2 regular checks of R8.1 areas),
+// compliance/: the management unit's profile, filing (R14) and the compliance checker's report over live data
+// (owns management_unit, filing_submissions, filing_changes); the operations duties (D17 duty log, tasks, self-assessment; R8.2 regular checks of R8.1 areas),
 // police inspections (R24) and `complianceFacts` for the checker. Owns duty_log, duty_tasks, duty_task_completions,
 // inspections, inspection_findings and self_assessments. Other modules import only this file.
 export { DutiesService, type DutiesDeps } from './duties/service.js';
@@ -11,3 +12,11 @@ export { renderSelfAssessmentHtml } from './duties/self-assessment-html.js';
 export { REGISTER_SCAN_DAYS, type DutyComplianceFacts } from './duties/facts.js';
 export { periodOf } from './duties/validate.js';
 export type { AccessRegisterPort, ComplaintFactsPort, ComplaintStats, RegisterEntryFacts } from './duties/ports.js';
+export { ComplianceService, type ComplianceDeps, type FilingFormat } from './service.js';
+export type { FilingSubmission, SystemFilingStatus } from './filing.js';
+export type { ComplianceReport } from './snapshot.js';
+export type { UnitView } from './unit.js';
+export { ComplianceError, isComplianceError, type ComplianceErrorCode } from './errors.js';
+export { FILING_CSV_COLUMNS, filingCsv, filingHtml } from './render.js';
+export { floorRetention, personnelFromAccess } from './provisional.js';
+export type * from './ports.js';

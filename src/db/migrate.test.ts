@@ -14,9 +14,10 @@ describe.each(dialects)('migrations on %s', (dialect) => {
       'access_register', 'access_register_cameras', 'api_tokens', 'audit_checkpoints', 'camera_grants', 'camera_group_members',
       'camera_groups', 'camera_masks', 'camera_places', 'camera_signage', 'camera_streams', 'cameras',
       'complaint_responses', 'complaints', 'contractor_agreements', 'duty_log', 'duty_task_completions', 'duty_tasks',
-      'inspection_findings', 'inspections', 'integrity_checkpoints', 'integrity_verify_runs', 'personnel',
-      'recording_runs', 'segment_tombstones', 'segments', 'self_assessments', 'sessions', 'system_log', 'trainings',
-      'user_roles', 'users',
+      'filing_changes', 'filing_submissions', 'inspection_findings', 'inspections', 'integrity_checkpoints',
+      'integrity_verify_runs', 'management_unit', 'personnel', 'recording_runs', 'segment_tombstones', 'segments',
+      'self_assessments', 'sessions', 'system_cameras', 'system_documents', 'system_log', 'system_transitions',
+      'systems', 'trainings', 'user_roles', 'users',
     ]);
     const again = await migrateToLatest(t.db);
     expect(again.results).toEqual([]);

@@ -465,6 +465,93 @@ export interface ComplaintResponseTable {
   by_unit: string;
 }
 
+/** Owned by devices/. A system of cameras at one location (R11, D12–D14). */
+export interface SystemTable {
+  id: string; // UUIDv7
+  name: string;
+  location: string;
+  /** A SYSTEM_LIFECYCLE code of domain/. */
+  lifecycle: string;
+  state_since_ms: number;
+  in_use_since_ms: number | null;
+  created_ms: number;
+  updated_ms: number;
+}
+
+/** Owned by devices/. An archive document of a system (D14), with its file as a blob (≤ 10 MiB) and SHA-256. */
+export interface SystemDocumentTable {
+  id: string; // UUIDv7
+  system_id: string;
+  kind: string;
+  title: string;
+  /** JSON array of { name, role }. */
+  parties: string;
+  document_date: string;
+  file_name: string | null;
+  file_type: string | null;
+  file_bytes: ColumnType<Buffer | null, Buffer | null, never>;
+  /** Hex SHA-256 of file_bytes. */
+  file_sha256: string | null;
+  file_size_bytes: number | null;
+  added_ms: number;
+  added_by: string;
+}
+
+/** Owned by devices/. Every lifecycle transition of a system, with who made it. */
+export interface SystemTransitionTable {
+  id: string; // UUIDv7
+  system_id: string;
+  from_state: string;
+  to_state: string;
+  at_ms: number;
+  actor: string;
+  note: string;
+}
+
+/** Owned by devices/. Which system a camera belongs to (at most one), and its capture-device type for the filing. */
+export interface SystemCameraTable {
+  camera_id: string;
+  system_id: string;
+  /** A DEVICE_TYPES code of domain/. */
+  device_type: string;
+  updated_ms: number;
+}
+
+/** Owned by compliance/. The management unit's profile: one row, id 'unit'. */
+export interface ManagementUnitTable {
+  id: string;
+  name: string;
+  unit_type: string;
+  credit_code: string;
+  contact_person: string;
+  contact_phone: string;
+  address: string;
+  updated_ms: number;
+}
+
+/** Owned by compliance/. A filing (R14) as submitted, and the police receipt once recorded. */
+export interface FilingSubmissionTable {
+  id: string; // UUIDv7
+  system_id: string;
+  submitted_ms: number;
+  submitted_by: string;
+  /** The FilingRecord as filed, JSON. */
+  record: string;
+  receipt_number: string | null;
+  receiving_organ: string | null;
+  receipt_date: string | null;
+  receipt_recorded_ms: number | null;
+}
+
+/** Owned by compliance/. When a filed fact of a system first differed from its last submission. */
+export interface FilingChangeTable {
+  system_id: string;
+  submission_id: string;
+  first_changed_ms: number;
+  /** JSON array of fact names. */
+  facts: string;
+}
+
 export interface Database {
   cameras: CameraTable;
   camera_streams: CameraStreamTable;
@@ -498,6 +585,13 @@ export interface Database {
   self_assessments: SelfAssessmentTable;
   complaints: ComplaintTable;
   complaint_responses: ComplaintResponseTable;
+  systems: SystemTable;
+  system_documents: SystemDocumentTable;
+  system_transitions: SystemTransitionTable;
+  system_cameras: SystemCameraTable;
+  management_unit: ManagementUnitTable;
+  filing_submissions: FilingSubmissionTable;
+  filing_changes: FilingChangeTable;
 }
 
 export type CameraRow = Selectable<CameraTable>;
@@ -535,3 +629,9 @@ export type InspectionFindingRow = Selectable<InspectionFindingTable>;
 export type SelfAssessmentRow = Selectable<SelfAssessmentTable>;
 export type ComplaintRow = Selectable<ComplaintTable>;
 export type ComplaintResponseRow = Selectable<ComplaintResponseTable>;
+export type SystemRow = Selectable<SystemTable>;
+export type SystemDocumentRow = Selectable<SystemDocumentTable>;
+export type SystemTransitionRow = Selectable<SystemTransitionTable>;
+export type SystemCameraRow = Selectable<SystemCameraTable>;
+export type ManagementUnitRow = Selectable<ManagementUnitTable>;
+export type FilingSubmissionRow = Selectable<FilingSubmissionTable>;

@@ -25,3 +25,18 @@ export {
   type NewCameraInput,
   type StreamKind,
 } from './validate.js';
+// Systems (R11, D12–D14) and the D12 doors for recording and viewing.
+export {
+  DOCUMENT_MAX_BYTES,
+  SystemService,
+  type Actor,
+  type NewDocumentInput,
+  type SystemChangeListener,
+  type SystemDocument,
+  type SystemMember,
+  type SystemServiceDeps,
+  type SystemTransition,
+  type VideoSystem,
+} from './systems.js';
+export { SystemError, isSystemError, type SystemErrorCode } from './systems-errors.js';
+export { AcceptedIngestSource, ViewableCameras } from './systems-d12.js';

@@ -11,10 +11,10 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { AccessService } from '../access/index.js';
 import type { AuditRegisters } from '../audit/index.js';
-import type { DutiesService } from '../compliance/index.js';
-import type { CameraService } from '../devices/index.js';
 import type { IntegrityService } from '../integrity/index.js';
 import type { ComplaintService } from '../requests/index.js';
+import type { ComplianceService, DutiesService } from '../compliance/index.js';
+import type { CameraService, SystemService } from '../devices/index.js';
 import { installAuth, markRoutesPublic } from './auth.js';
 import { toApiError } from './errors.js';
 import { authRoutes } from './routes/auth.js';
@@ -23,6 +23,8 @@ import { cameraRoutes, type StreamStatus } from './routes/cameras.js';
 import { complaintRoutes } from './routes/complaints.js';
 import { dutyRoutes } from './routes/duties.js';
 import { inspectionRoutes } from './routes/inspections.js';
+import { complianceRoutes } from './routes/compliance.js';
+import { systemRoutes } from './routes/systems.js';
 import { grantRoutes } from './routes/grants.js';
 import { integrityRoutes } from './routes/integrity.js';
 import { installationRoutes } from './routes/installation.js';
@@ -49,6 +51,10 @@ export interface HttpDeps {
   duties: DutiesService;
   /** Public reports (R24); `reportsPerHour` / `lookupsPerHour` tune the public routes' per-address limits. */
   complaints: { service: ComplaintService; reportsPerHour?: number; lookupsPerHour?: number };
+  /** Systems (R11, D12–D14). */
+  systems: SystemService;
+  /** Unit profile, filing (R14), the checker. */
+  compliance: ComplianceService;
 }
 
 export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
@@ -128,5 +134,7 @@ export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
     ...(deps.complaints.reportsPerHour === undefined ? {} : { reportsPerHour: deps.complaints.reportsPerHour }),
     ...(deps.complaints.lookupsPerHour === undefined ? {} : { lookupsPerHour: deps.complaints.lookupsPerHour }),
   });
+  await app.register(systemRoutes, { systems: deps.systems, compliance: deps.compliance });
+  await app.register(complianceRoutes, { compliance: deps.compliance });
   return app;
 }

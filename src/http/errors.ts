@@ -85,6 +85,25 @@ export const errorRegistry: Record<string, ErrorSpec> = {
   grant_required: { status: 403, article: 'R16.3' },
   grant_mismatch: { status: 403, article: 'R16.3' },
   watermark_unavailable: { status: 500 },
+  // Systems (R11, D12–D14): lifecycle refusals carry the article of the missing step; D12 refuses video of a camera
+  // whose system has not passed acceptance (403: a refusal of the law, like the gate's).
+  system_not_found: { status: 404 },
+  invalid_system: { status: 422 },
+  system_transition_invalid: { status: 409, article: 'R11' },
+  system_document_missing: { status: 409, article: 'R11' },
+  system_document_not_found: { status: 404 },
+  document_too_large: { status: 413 },
+  camera_in_other_system: { status: 409 },
+  system_retired: { status: 409 },
+  system_not_accepted: { status: 403, article: 'D12' },
+  // Unit profile and filing (R14).
+  unit_profile_missing: { status: 409, article: 'R14' },
+  invalid_unit: { status: 422 },
+  credit_code_invalid: { status: 422, article: 'R14' },
+  invalid_filing: { status: 422 },
+  filing_submission_not_found: { status: 404 },
+  filing_receipt_exists: { status: 409 },
+  filing_not_applicable: { status: 409, article: 'R14' },
   watermark_failed: { status: 500 },
   // compliance/ duties and inspections (D17, R8.2, R24); the article travels on the error where a rule refuses.
   invalid_duty_input: { status: 400 },

@@ -4,3 +4,4 @@ export * from './ingest/index.js';
 export * from './live/index.js';
 export * from './watermark/index.js';
 export * from './mask/index.js';
+export * from './pdf/index.js';

@@ -12,6 +12,8 @@ import * as integrityVerifyRuns from './2026-12-03-06-integrity-verify-runs.js';
 import * as complianceDuties from './2026-12-03-03-compliance-duties.js';
 import * as requestsComplaints from './2026-12-03-03-requests-complaints.js';
 import * as devicesSignageMasks from './2026-12-03-02-devices-signage-masks.js';
+import * as devicesSystems from './2026-12-03-01-devices-systems.js';
+import * as complianceFiling from './2026-12-03-01-compliance-filing.js';
 
 export const migrations: Record<string, Migration> = {
   '2026-11-25-01-devices-cameras': devicesCameras,
@@ -25,4 +27,6 @@ export const migrations: Record<string, Migration> = {
   '2026-12-03-03-compliance-duties': complianceDuties,
   '2026-12-03-03-requests-complaints': requestsComplaints,
   '2026-12-03-02-devices-signage-masks': devicesSignageMasks,
+  '2026-12-03-01-compliance-filing': complianceFiling,
+  '2026-12-03-01-devices-systems': devicesSystems,
 };

@@ -72,6 +72,7 @@ describe('checkCompliance', () => {
     ['change filing overdue', (s) => void (s.systems[0]!.lastChangeMs = cst('2025-07-01T00:00')), 'filing_overdue', 'R14', 'major', 'R29'],
     ['retention 29 days', (s) => void (s.cameras[0]!.retentionDays = 29), 'retention_below_minimum', 'R17', 'major', null],
     ['recording before acceptance', (s) => void (s.systems[0]!.lifecycle = 'inspected'), 'recording_before_acceptance', 'D12', 'critical', null],
+    ['camera in no system (R7 place)', (s) => void (s.cameras[1]!.systemId = null), 'camera_without_system', 'R11', 'major', null],
     ['operator training expired', (s) => void (s.users[0]!.trainingValidUntilMs = NOW), 'training_missing', 'R16.1', 'major', 'R31'],
     ['operator never trained', (s) => void delete s.users[0]!.trainingValidUntilMs, 'training_missing', 'R16.1', 'major', 'R31'],
     ['contractor agreement expired', (s) => void (s.users[1]!.agreementValidUntilMs = NOW - 1), 'contractor_agreement_missing', 'R15.2, R19', 'major', 'R31'],
@@ -86,6 +87,15 @@ describe('checkCompliance', () => {
     expect(hit?.penalty?.article ?? null).toBe(penaltyArticle);
     expect(hit?.fix.zh).not.toBe('');
     expect(hit?.fix.en).not.toBe('');
+  });
+
+  it('reports a camera in no system only in an R7 place, never as recording before acceptance', () => {
+    const snapshot = compliant();
+    snapshot.cameras[1]!.systemId = null;
+    snapshot.cameras[1]!.recording = true;
+    expect(checkCompliance(snapshot).map((f) => `${f.rule} ${f.objects[0]?.id}`)).toEqual(['camera_without_system cam-2']);
+    snapshot.installations = snapshot.installations.map((r) => (r.cameraId === 'cam-2' ? { ...r, placeCategory: 'other_public_place', areaType: 'bank' } : r));
+    expect(checkCompliance(snapshot)).toEqual([]);
   });
 
   it('cites the penalty amounts the article attaches', () => {

@@ -40,7 +40,9 @@ function ruleSetOfCamera(installations: Map<string, InstallationRecord>, cameraI
 function systemsBoundByR7(snapshot: ComplianceSnapshot): Set<string> {
   const installations = installationsByCamera(snapshot);
   return new Set(
-    snapshot.cameras.filter((camera) => ruleSetOfCamera(installations, camera.id) === 'R7').map((camera) => camera.systemId),
+    snapshot.cameras
+      .filter((camera) => ruleSetOfCamera(installations, camera.id) === 'R7')
+      .flatMap((camera) => (camera.systemId === null ? [] : [camera.systemId])),
   );
 }
 
@@ -218,16 +220,30 @@ export const checkFiling: ComplianceCheck = {
   },
 };
 
-/** R17 retention floor and D12 no recording before acceptance, for cameras bound by R7. */
+/**
+ * R11 system membership, D12 no recording before acceptance and the R17 retention floor, for cameras bound by R7.
+ * A camera in no system cannot have passed acceptance: it is reported as outside any system (R11), not as D12.
+ */
 export const checkRecording: ComplianceCheck = {
-  rules: ['recording_before_acceptance', 'retention_below_minimum'],
+  rules: ['camera_without_system', 'recording_before_acceptance', 'retention_below_minimum'],
   run(snapshot) {
     const installations = installationsByCamera(snapshot);
     const lifecycleOf = new Map(snapshot.systems.map((system) => [system.id, system.lifecycle]));
     return snapshot.cameras.filter((cam) => ruleSetOfCamera(installations, cam.id) === 'R7').flatMap((cam): Finding[] => {
       const findings: Finding[] = [];
-      const lifecycle = lifecycleOf.get(cam.systemId);
-      if (cam.recording && (lifecycle === undefined || !ACCEPTED_LIFECYCLES.has(lifecycle))) {
+      if (cam.systemId === null) {
+        findings.push({
+          rule: 'camera_without_system',
+          article: 'R11',
+          severity: 'major',
+          objects: [camera(cam.id)],
+          penalty: null,
+          message: { zh: '摄像机不属于任何已登记的公共安全视频系统（无设计、施工、检验、验收档案）', en: 'Camera belongs to no registered system (no design, construction, inspection or acceptance archive)' },
+          fix: { zh: '将其纳入一个系统并完成验收、备案', en: 'Add it to a system; complete acceptance and filing' },
+        });
+      }
+      const lifecycle = cam.systemId === null ? undefined : lifecycleOf.get(cam.systemId);
+      if (cam.systemId !== null && cam.recording && (lifecycle === undefined || !ACCEPTED_LIFECYCLES.has(lifecycle))) {
         findings.push({
           rule: 'recording_before_acceptance',
           article: 'D12',

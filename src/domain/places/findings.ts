@@ -11,7 +11,8 @@ export type SystemLifecycle = (typeof SYSTEM_LIFECYCLE)[number];
 
 export interface CameraFacts {
   id: string;
-  systemId: string;
+  /** The system (R11) the camera belongs to; null for a camera in no system (legacy, found by the checker). */
+  systemId: string | null;
   /** The camera is recording (or set to record) now. */
   recording: boolean;
   /** R17: the camera's retention period in days. */

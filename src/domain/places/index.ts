@@ -10,3 +10,6 @@ export * from './findings.js';
 export * from './compliance-checks.js';
 export * from './duties.js';
 export * from './duty-checks.js';
+export * from './systems.js';
+export * from './credit-code.js';
+export * from './filing-record.js';

@@ -1,0 +1,73 @@
+// What compliance/ needs from other modules, as small interfaces wired by app/ (conventions §9). Each names who
+// provides it now and who will.
+import type { SystemActor, SystemEventRecorder } from '../access/index.js';
+import type { ComplianceSnapshot, DeviceType, InstallationRecord, SignageRecord, SystemLifecycle, UserFacts } from '../domain/index.js';
+
+/** R17: each camera's retention period. Provided by retention/ (another branch); provisional adapter in app/. */
+export interface RetentionFacts {
+  retentionDaysByCamera(cameraIds: string[]): Promise<Map<string, number>>;
+}
+
+/**
+ * Installation records with the R10 / D11 fields (another branch). Provisional adapter in app/ builds them from
+ * camera places, without those fields — `unchecked` names the articles it cannot show.
+ */
+export interface InstallationSource {
+  installationRecords(): Promise<InstallationRecord[]>;
+  /** Articles this source cannot vouch for (e.g. R10, D11 while the fields are not kept). */
+  readonly unchecked: readonly UncheckedArticle[];
+}
+
+/** R13 signage records (another branch). The provisional adapter has none and says R13 is unchecked. */
+export interface SignageSource {
+  signageRecords(): Promise<SignageRecord[]>;
+  readonly unchecked: readonly UncheckedArticle[];
+}
+
+export interface UncheckedArticle {
+  article: string;
+  /** Rules of the checker left out of the report because the data behind them is not kept yet. */
+  rules: readonly string[];
+  reason: string;
+}
+
+/** The camera registry, as far as the checker needs it (devices/ CameraService). */
+export interface CameraFactsSource {
+  list(): Promise<{ id: string; enabled: boolean; name: string }[]>;
+}
+
+/** A system as the filing and the checker read it. */
+export interface SystemFactsView {
+  id: string;
+  name: string;
+  location: string;
+  lifecycle: SystemLifecycle;
+  inUseSinceMs: number | null;
+  cameras: { cameraId: string; deviceType: DeviceType }[];
+}
+
+/** Systems and membership (devices/ SystemService; get throws system_not_found). */
+export interface SystemsSource {
+  list(): Promise<SystemFactsView[]>;
+  get(id: string): Promise<SystemFactsView>;
+}
+
+/** Personnel facts of every account (access/ AccessService, through an adapter in this module). */
+export interface PersonnelSource {
+  users(nowMs: number): Promise<UserFacts[]>;
+}
+
+/**
+ * The facts of the operations duties (D17, R8.2), inspections and public reports (R24) and the access register
+ * (R16.3): this module's DutiesService.complianceFacts, merged into the snapshot as its optional fields.
+ */
+export interface OperationsFacts {
+  complianceFacts(nowMs: number): Promise<Pick<ComplianceSnapshot, 'tasks' | 'rectifications' | 'complaints' | 'accessRegister'>>;
+}
+
+/** Prints HTML to PDF (media/ renderPdf, headless Chromium). */
+export interface PdfRenderer {
+  (html: string): Promise<Buffer>;
+}
+
+export type { SystemActor, SystemEventRecorder };

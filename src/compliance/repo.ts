@@ -1,0 +1,68 @@
+// Queries on `management_unit`, `filing_submissions` and `filing_changes`, the tables compliance/ owns. No other
+// table. Single statements, except where a comment says otherwise.
+import type { Db, FilingSubmissionRow, ManagementUnitRow } from '../db/index.js';
+
+export async function getUnit(db: Db): Promise<ManagementUnitRow | undefined> {
+  return db.selectFrom('management_unit').selectAll().where('id', '=', 'unit').executeTakeFirst();
+}
+
+/** Insert or replace the one profile row (one transaction: read, then insert or update). */
+export async function putUnit(db: Db, row: Omit<ManagementUnitRow, 'id'>): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    const exists = await trx.selectFrom('management_unit').select('id').where('id', '=', 'unit').executeTakeFirst();
+    if (exists) await trx.updateTable('management_unit').set(row).where('id', '=', 'unit').execute();
+    else await trx.insertInto('management_unit').values({ id: 'unit', ...row }).execute();
+  });
+}
+
+export async function insertSubmission(db: Db, row: FilingSubmissionRow): Promise<void> {
+  await db.insertInto('filing_submissions').values(row).execute();
+}
+
+export async function listSubmissions(db: Db, systemId?: string): Promise<FilingSubmissionRow[]> {
+  let query = db.selectFrom('filing_submissions').selectAll().orderBy('submitted_ms', 'desc').orderBy('id', 'desc');
+  if (systemId !== undefined) query = query.where('system_id', '=', systemId);
+  return query.execute();
+}
+
+/** The latest submission of each system. */
+export async function latestSubmissions(db: Db): Promise<Map<string, FilingSubmissionRow>> {
+  const latest = new Map<string, FilingSubmissionRow>();
+  for (const row of await listSubmissions(db)) if (!latest.has(row.system_id)) latest.set(row.system_id, row);
+  return latest;
+}
+
+export async function getSubmission(db: Db, id: string): Promise<FilingSubmissionRow | undefined> {
+  return db.selectFrom('filing_submissions').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+/** Records the receipt only if none is recorded yet; false when one was. */
+export async function setReceipt(db: Db, id: string, receipt: { receipt_number: string; receiving_organ: string; receipt_date: string; receipt_recorded_ms: number }): Promise<boolean> {
+  const result = await db.updateTable('filing_submissions').set(receipt).where('id', '=', id).where('receipt_number', 'is', null).executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
+}
+
+export async function getChange(db: Db, systemId: string): Promise<{ submission_id: string; first_changed_ms: number; facts: string } | undefined> {
+  return db.selectFrom('filing_changes').select(['submission_id', 'first_changed_ms', 'facts']).where('system_id', '=', systemId).executeTakeFirst();
+}
+
+/**
+ * Keeps the first time a filed fact changed after submission `submissionId`: an existing row for the same submission
+ * keeps its time (only the fact names are updated); a row for an older submission is replaced.
+ */
+export async function noteChange(db: Db, systemId: string, submissionId: string, nowMs: number, facts: string[]): Promise<number> {
+  return db.transaction().execute(async (trx) => {
+    const current = await trx.selectFrom('filing_changes').selectAll().where('system_id', '=', systemId).executeTakeFirst();
+    if (current && current.submission_id === submissionId) {
+      await trx.updateTable('filing_changes').set({ facts: JSON.stringify(facts) }).where('system_id', '=', systemId).execute();
+      return current.first_changed_ms;
+    }
+    if (current) await trx.deleteFrom('filing_changes').where('system_id', '=', systemId).execute();
+    await trx.insertInto('filing_changes').values({ system_id: systemId, submission_id: submissionId, first_changed_ms: nowMs, facts: JSON.stringify(facts) }).execute();
+    return nowMs;
+  });
+}
+
+export async function clearChange(db: Db, systemId: string): Promise<void> {
+  await db.deleteFrom('filing_changes').where('system_id', '=', systemId).execute();
+}

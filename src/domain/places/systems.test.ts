@@ -1,0 +1,72 @@
+import { describe, expect, it } from 'vitest';
+import {
+  checkTransition,
+  DEVICE_TYPES,
+  inUseSinceAfter,
+  isDeviceType,
+  isSystemDocumentKind,
+  lifecycleAllowsRecording,
+  SYSTEM_LIFECYCLE,
+  SYSTEM_TRANSITIONS,
+  type SystemDocumentFact,
+  type SystemLifecycle,
+} from './index.js';
+
+const docs = (...kinds: SystemDocumentFact['kind'][]): SystemDocumentFact[] => kinds.map((kind) => ({ kind, addedMs: 1_000 }));
+
+describe('system lifecycle transitions (R11, D12)', () => {
+  it.each<[SystemLifecycle, SystemLifecycle, SystemDocumentFact[], string]>([
+    ['designed', 'built', docs('design', 'construction_contract'), 'ok'],
+    ['designed', 'built', docs('design'), 'system_document_missing construction_contract R11'],
+    ['designed', 'built', [], 'system_document_missing design R11'],
+    ['built', 'inspected', docs('inspection_report'), 'ok'],
+    ['built', 'inspected', docs('acceptance_report'), 'system_document_missing inspection_report R11'],
+    ['inspected', 'accepted', docs('acceptance_report'), 'ok'],
+    ['inspected', 'accepted', docs('inspection_report'), 'system_document_missing acceptance_report D12'],
+    ['inspected', 'built', [], 'ok'],
+    ['accepted', 'in_use', [], 'ok'],
+    ['in_use', 'changed', docs('change_design'), 'ok'],
+    ['in_use', 'changed', [], 'system_document_missing change_design R11'],
+    // Re-acceptance: the acceptance report must be newer than the change (entered at 5_000 below).
+    ['changed', 'in_use', docs('acceptance_report'), 'system_document_missing acceptance_report D12'],
+    ['changed', 'in_use', [{ kind: 'acceptance_report', addedMs: 5_000 }], 'ok'],
+    ['changed', 'retired', [], 'ok'],
+    ['designed', 'accepted', docs('acceptance_report'), 'system_transition_invalid'],
+    ['built', 'in_use', [], 'system_transition_invalid'],
+    ['accepted', 'changed', docs('change_design'), 'system_transition_invalid'],
+    ['retired', 'in_use', [], 'system_transition_invalid'],
+    ['in_use', 'in_use', [], 'system_transition_invalid'],
+  ])('%s → %s', (from, to, documents, expected) => {
+    const result = checkTransition({ from, to, enteredMs: 5_000, documents });
+    const summary = result.ok ? 'ok' : result.error === 'system_document_missing' ? `${result.error} ${result.kind} ${result.article}` : result.error;
+    expect(summary).toBe(expected);
+    if (!result.ok) expect(result.message).toMatch(new RegExp(`${from}.*${to}`));
+  });
+
+  it('retired is final and every state is in the table', () => {
+    expect(SYSTEM_TRANSITIONS.retired).toEqual([]);
+    expect(Object.keys(SYSTEM_TRANSITIONS).sort()).toEqual([...SYSTEM_LIFECYCLE].sort());
+    for (const state of SYSTEM_LIFECYCLE) if (state !== 'retired') expect(SYSTEM_TRANSITIONS[state]).toContain('retired');
+  });
+
+  it.each<[SystemLifecycle, boolean]>([
+    ['designed', false], ['built', false], ['inspected', false], ['accepted', true], ['in_use', true], ['changed', true], ['retired', false],
+  ])('D12: %s records → %s', (state, allowed) => {
+    expect(lifecycleAllowsRecording(state)).toBe(allowed);
+  });
+
+  it('the first move to in_use starts R14; a return after a change keeps the first date', () => {
+    expect(inUseSinceAfter({ to: 'in_use', atMs: 10, previousInUseSinceMs: null })).toBe(10);
+    expect(inUseSinceAfter({ to: 'in_use', atMs: 20, previousInUseSinceMs: 10 })).toBe(10);
+    expect(inUseSinceAfter({ to: 'accepted', atMs: 20, previousInUseSinceMs: null })).toBeNull();
+  });
+
+  it('codes are closed sets', () => {
+    expect(isDeviceType('dome')).toBe(true);
+    expect(isDeviceType('covert')).toBe(false);
+    expect(isDeviceType('toString')).toBe(false);
+    expect(isSystemDocumentKind('acceptance_report')).toBe(true);
+    expect(isSystemDocumentKind('selfie')).toBe(false);
+    expect(Object.keys(DEVICE_TYPES)).toEqual(['bullet', 'dome', 'ptz', 'fisheye', 'panoramic', 'checkpoint', 'other']);
+  });
+});

@@ -1,0 +1,252 @@
+// End to end through the API of a real `vigil serve` (SQLite and PostgreSQL) with a real RTSP camera: D12 — a camera of a system
+// that has not passed acceptance is neither recorded nor viewable, and is recorded from acceptance on; then a
+// compliant system is built from empty (unit profile, system, documents, acceptance, cameras with places, filing
+// submitted and received) and the checker is clean, through the API and through `vigil check --compliance` run
+// beside the server; then one rule at a time is broken and the checker catches each, with its article; the filing
+// record exports as JSON, CSV, HTML and PDF.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { startSimCameras, type SimCameras } from '../tools/sim-camera/index.js';
+import { ApiSession, provisionAccounts, withReason } from './support/accounts.js';
+import { createTestDatabase, dialects } from './support/databases.js';
+import { runVigil, startServe, waitFor, writeTestConfig, type ServingVigil } from './support/vigil-process.js';
+
+interface Finding { rule: string; article: string; severity: string; objects: { kind: string; id: string }[]; penalty: unknown; fix: { zh: string; en: string } }
+const UNIT = {
+  name: '示例商场管理有限公司', unitType: '企业', unifiedSocialCreditCode: '9144030071526726XG',
+  contactPerson: '张三', contactPhone: '0755-88888888', address: '深圳市南山区示例路1号',
+};
+const PLACE = { areaType: 'mall', placeCategory: 'crowd_venue', site: '一层', necessity: '防范盗窃、抢劫等违法犯罪' };
+
+let sim: SimCameras;
+beforeAll(async () => {
+  sim = await startSimCameras({ port: 0, streams: [{ name: 'd12-main', width: 320, height: 240, bitrateKbps: 300, gopFrames: 25 }] });
+});
+afterAll(async () => sim?.close());
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the test reads many response shapes
+async function call(who: ApiSession, method: string, path: string, json?: unknown): Promise<{ status: number; body: any }> {
+  const res = await who.fetch(path, { method, ...(json === undefined ? {} : { json }) });
+  const text = await res.text();
+  let body: unknown = text;
+  try { body = JSON.parse(text); } catch { /* not JSON */ }
+  return { status: res.status, body };
+}
+
+const summary = (list: Finding[]) => list.map((f) => `${f.rule} ${f.article}`);
+
+describe.each(dialects)('systems, D12, filing and the checker on %s', (dialect) => {
+  let dataDir: string;
+  let vigil: ServingVigil;
+  let admin: ApiSession;
+  let inspector: ApiSession;
+  let cameraId: string;
+  let systemId: string;
+  let disposeDb: (() => Promise<void>) | undefined;
+
+  beforeAll(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), `vigil-compliance-${dialect}-`));
+    if (dialect === 'postgres') {
+      const db = await createTestDatabase('postgres');
+      await db.close(); // the server and the CLI open their own pools on the same database
+      disposeDb = db.dispose;
+      writeTestConfig(dataDir, { database: { dialect: 'postgres', url: db.url! } });
+    } else {
+      writeTestConfig(dataDir);
+    }
+    const passwords = await provisionAccounts(dataDir, [
+      { username: 'admin1', displayName: '测试系统管理员', roles: ['system_admin'], personnel: true },
+      { username: 'inspector1', displayName: '测试民警', roles: ['inspector'] },
+    ]);
+    vigil = await startServe(dataDir);
+    admin = await ApiSession.login(vigil.url, 'admin1', passwords.get('admin1')!);
+    inspector = await ApiSession.login(vigil.url, 'inspector1', passwords.get('inspector1')!);
+  });
+
+  afterAll(async () => {
+    await vigil?.stop();
+    await disposeDb?.().catch(() => undefined);
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  const findings = async (): Promise<Finding[]> => {
+    const r = await call(inspector, 'GET', '/api/v1/compliance/findings');
+    expect(r.status).toBe(200);
+    return r.body.findings as Finding[];
+  };
+  const doc = (id: string, kind: string, extra: Record<string, unknown> = {}) =>
+    call(admin, 'POST', `/api/v1/systems/${id}/documents`, { kind, title: `${kind} 文件`, date: '2026-11-01', ...extra });
+
+  describe('D12: no recording and no viewing before acceptance', () => {
+    it('a camera in a designed system is not recorded and refused to viewers; after acceptance it records', async () => {
+      const cam = await call(admin, 'POST', '/api/v1/cameras', { name: '一层入口', url: sim.urlOf('d12-main'), enabled: false, ...PLACE });
+      expect(cam.status, JSON.stringify(cam.body)).toBe(201);
+      cameraId = cam.body.id;
+      const sys = await call(admin, 'POST', '/api/v1/systems', { name: '商场一期', location: '深圳市南山区示例路1号 一层' });
+      expect(sys.status).toBe(201);
+      systemId = sys.body.id;
+      expect((await call(admin, 'PUT', `/api/v1/systems/${systemId}/cameras`, { cameras: [{ cameraId, deviceType: 'dome' }] })).status).toBe(200);
+      expect((await call(admin, 'PATCH', `/api/v1/cameras/${cameraId}`, { enabled: true })).status).toBe(200);
+
+      // Given time to start, the recorder has not planned the stream; viewers are refused with D12.
+      await new Promise((r) => setTimeout(r, 6000));
+      const listed = await call(admin, 'GET', `/api/v1/cameras/${cameraId}`);
+      expect(listed.body.streams[0].status).toBeUndefined();
+      const from = Date.now() - 60_000;
+      const refused = await vigil.api(`/api/v1/cameras/${cameraId}/recordings?from=${from}&to=${Date.now()}`);
+      expect(refused.status).toBe(403);
+      expect(await refused.json()).toMatchObject({ error: 'system_not_accepted', article: 'D12' });
+      const playlist = await vigil.api(withReason(`/api/v1/cameras/${cameraId}/playback.m3u8?from=${from}&to=${Date.now()}`));
+      expect(playlist.status).toBe(403);
+      expect(await playlist.json()).toMatchObject({ error: 'system_not_accepted', article: 'D12' });
+      for (const path of [`export.mp4?from=${from}&to=${Date.now()}`, 'snapshot.jpg']) {
+        const res = await vigil.api(withReason(`/api/v1/cameras/${cameraId}/${path}`));
+        expect(res.status, path).toBe(403);
+        expect(await res.json()).toMatchObject({ error: 'system_not_accepted', article: 'D12' });
+      }
+      const live = await new Promise<{ error?: string; article?: string; code?: number }>((resolve) => {
+        const ws = new WebSocket(`${vigil.url.replace('http', 'ws')}${withReason(`/api/v1/cameras/${cameraId}/live`)}`, vigil.viewer.wsOptions());
+        let message: { error?: string; article?: string } = {};
+        ws.on('message', (data, isBinary) => { if (!isBinary) message = JSON.parse(String(data)) as typeof message; });
+        ws.on('close', (code) => resolve({ ...message, code }));
+        ws.on('error', () => resolve(message));
+      });
+      expect(live).toMatchObject({ error: 'system_not_accepted', article: 'D12', code: 4403 });
+
+      // The lifecycle refuses each step without its document, naming the article.
+      const noDocs = await call(admin, 'POST', `/api/v1/systems/${systemId}/transitions`, { to: 'built' });
+      expect(noDocs.status).toBe(409);
+      expect(noDocs.body).toMatchObject({ error: 'system_document_missing', article: 'R11' });
+      expect((await call(admin, 'POST', `/api/v1/systems/${systemId}/transitions`, { to: 'in_use' })).body).toMatchObject({ error: 'system_transition_invalid', article: 'R11' });
+      const file = Buffer.from('%PDF-1.4 设计方案 design');
+      const design = await doc(systemId, 'design', { parties: [{ name: '某设计院', role: '设计单位' }], file: { name: '设计方案.pdf', type: 'application/pdf', base64: file.toString('base64') } });
+      expect(design.status).toBe(201);
+      const back = await admin.fetch(`/api/v1/systems/${systemId}/documents/${design.body.id}/file`);
+      expect(Buffer.from(await back.arrayBuffer()).equals(file)).toBe(true);
+      expect(back.headers.get('x-content-sha256')).toBe(design.body.file.sha256);
+      await doc(systemId, 'construction_contract', { parties: [{ name: '某施工公司', role: '施工单位' }, { name: '李四', role: '技术负责人' }] });
+      expect((await call(admin, 'POST', `/api/v1/systems/${systemId}/transitions`, { to: 'built' })).status).toBe(200);
+      await doc(systemId, 'inspection_report');
+      expect((await call(admin, 'POST', `/api/v1/systems/${systemId}/transitions`, { to: 'inspected' })).status).toBe(200);
+      const notAccepted = await call(admin, 'POST', `/api/v1/systems/${systemId}/transitions`, { to: 'accepted' });
+      expect(notAccepted.status).toBe(409);
+      expect(notAccepted.body).toMatchObject({ error: 'system_document_missing', article: 'D12' });
+      await doc(systemId, 'acceptance_report');
+
+      const acceptedMs = Date.now();
+      const accepted = await call(admin, 'POST', `/api/v1/systems/${systemId}/transitions`, { to: 'accepted', note: '验收合格' });
+      expect(accepted.body).toMatchObject({ lifecycle: 'accepted', recordingAllowed: true });
+      const timeline = await waitFor(async () => {
+        const res = await vigil.api(`/api/v1/cameras/${cameraId}/recordings?from=${acceptedMs - 600_000}&to=${Date.now()}`);
+        if (res.status !== 200) return null;
+        const tl = (await res.json()) as { runs: { startMs: number }[]; segments: unknown[] };
+        return tl.segments.length > 0 ? tl : null;
+      }, { timeoutMs: 40_000, what: 'a segment after acceptance' });
+      // Nothing was recorded before acceptance: the first run starts after it.
+      expect(timeline.runs[0]!.startMs).toBeGreaterThanOrEqual(acceptedMs);
+    });
+  });
+
+  describe('a compliant system from empty, then one broken rule at a time', () => {
+    it('is clean once the unit profile is set, the system is in use and filed', async () => {
+      const bad = await call(admin, 'PUT', '/api/v1/unit', { ...UNIT, unifiedSocialCreditCode: '9144030071526726XA' });
+      expect(bad.status).toBe(422);
+      expect(bad.body).toMatchObject({ error: 'credit_code_invalid', article: 'R14', field: 'unifiedSocialCreditCode' });
+      expect((await call(admin, 'PUT', '/api/v1/unit', UNIT)).status).toBe(200);
+      expect((await call(inspector, 'PUT', '/api/v1/unit', UNIT)).status).toBe(403);
+      expect((await call(admin, 'POST', `/api/v1/systems/${systemId}/transitions`, { to: 'in_use' })).body.inUseSinceMs).toBeGreaterThan(0);
+
+      expect(summary(await findings())).toEqual(['filing_due R14']);
+      const status = await call(inspector, 'GET', `/api/v1/systems/${systemId}/filing-status`);
+      expect(status.body.status).toMatchObject({ status: 'due', basis: 'initial' });
+
+      const submitted = await call(admin, 'POST', '/api/v1/filing/submissions', { systemId });
+      expect(submitted.status).toBe(201);
+      expect(submitted.body.record.facts).toMatchObject({ unitName: UNIT.name, cameraCountByType: { dome: 1 }, retentionDays: 30 });
+      const receipt = await call(admin, 'POST', `/api/v1/filing/submissions/${submitted.body.id}/receipt`, { number: '深公南备2026-0001', organ: '深圳市公安局南山分局', date: '2026-12-02' });
+      expect(receipt.body.receipt).toMatchObject({ number: '深公南备2026-0001' });
+      expect(await findings()).toEqual([]);
+
+      // The CLI beside the running server (SQLite WAL): clean → exit 0 and the exact shape.
+      const cli = await runVigil(['check', '--compliance', '--json', '--data-dir', dataDir]);
+      expect(cli.code, cli.stderr).toBe(0);
+      expect((cli.json as { findings: unknown[] }).findings).toEqual([]);
+    });
+
+    it('catches a camera of an R7 place outside any system (R11), and the CLI exits 3 with it', async () => {
+      const lone = await call(admin, 'POST', '/api/v1/cameras', { name: '停车场', url: 'rtsp://127.0.0.1:9/none', enabled: false, ...PLACE, areaType: 'car_park' });
+      expect(summary(await findings())).toEqual(['camera_without_system R11']);
+      const cli = await runVigil(['check', '--compliance', '--json', '--data-dir', dataDir]);
+      expect(cli.code, cli.stderr).toBe(3);
+      const [finding] = (cli.json as { findings: Finding[] }).findings;
+      expect(Object.keys(finding!)).toEqual(expect.arrayContaining(['rule', 'article', 'severity', 'objects', 'penalty', 'fix']));
+      expect(finding).toMatchObject({ rule: 'camera_without_system', article: 'R11', objects: [{ kind: 'camera', id: lone.body.id }] });
+      expect((await call(admin, 'DELETE', `/api/v1/cameras/${lone.body.id}`)).status).toBe(204);
+      expect(await findings()).toEqual([]);
+    });
+
+    it('catches a moved system as a stale filing (R14) until it is filed again', async () => {
+      await call(admin, 'PATCH', `/api/v1/systems/${systemId}`, { location: '深圳市南山区示例路1号 二层' });
+      const stale = await findings();
+      expect(summary(stale)).toEqual(['filing_stale R14']);
+      expect((stale[0]!.penalty as { article: string }).article).toBe('R29');
+      const st = await call(inspector, 'GET', `/api/v1/systems/${systemId}/filing-status`);
+      expect(st.body).toMatchObject({ changedFacts: ['systemLocation'], status: { status: 'stale', basis: 'change' } });
+      await call(admin, 'POST', '/api/v1/filing/submissions', { systemId });
+      expect(await findings()).toEqual([]);
+    });
+
+    it('catches an enabled camera in a system not yet accepted (D12) and an unfiled system in use (R14)', async () => {
+      const cam = await call(admin, 'POST', '/api/v1/cameras', { name: '二期入口', url: 'rtsp://127.0.0.1:9/none', ...PLACE });
+      const second = await call(admin, 'POST', '/api/v1/systems', { name: '商场二期', location: '示例路2号' });
+      await call(admin, 'PUT', `/api/v1/systems/${second.body.id}/cameras`, { cameras: [{ cameraId: cam.body.id, deviceType: 'bullet' }] });
+      const d12 = await findings();
+      expect(summary(d12)).toEqual(['recording_before_acceptance D12']);
+      expect(d12[0]!.severity).toBe('critical');
+      for (const [kind, to] of [['design', null], ['construction_contract', 'built'], ['inspection_report', 'inspected'], ['acceptance_report', 'accepted'], [null, 'in_use']] as const) {
+        if (kind) await doc(second.body.id, kind);
+        if (to) expect((await call(admin, 'POST', `/api/v1/systems/${second.body.id}/transitions`, { to })).status).toBe(200);
+      }
+      expect(summary(await findings())).toEqual(['filing_due R14']);
+      await call(admin, 'POST', '/api/v1/filing/submissions', { systemId: second.body.id });
+      expect(await findings()).toEqual([]);
+    });
+
+    it('catches staff without training (R16.1)', async () => {
+      const created = await call(admin, 'POST', '/api/v1/users', { username: 'op2', displayName: '新操作员', unit: '保卫科', roles: ['operator'] });
+      expect(created.status, JSON.stringify(created.body)).toBe(201);
+      const list = await findings();
+      expect(summary(list)).toEqual(['training_missing R16.1']);
+      expect(list[0]!.objects).toEqual([{ kind: 'user', id: created.body.user.id }]);
+      await call(admin, 'PATCH', `/api/v1/users/${created.body.user.id}`, { disabled: true });
+      expect(await findings()).toEqual([]);
+    });
+
+    it('exports the filing record: JSON, CSV, HTML and PDF over HTTP and from the CLI', async () => {
+      const json = await call(inspector, 'GET', `/api/v1/filing?format=json&system=${systemId}`);
+      expect(json.body.records[0].facts.systemLocation).toBe('深圳市南山区示例路1号 二层');
+      const csv = await inspector.fetch('/api/v1/filing?format=csv');
+      expect(csv.headers.get('content-type')).toContain('text/csv');
+      expect((await csv.text()).split('\n').filter(Boolean)).toHaveLength(3); // header + two systems
+      const html = await (await inspector.fetch('/api/v1/filing?format=html')).text();
+      expect(html).toContain('公共安全视频图像信息系统备案登记表');
+      const pdf = Buffer.from(await (await inspector.fetch(`/api/v1/filing?format=pdf&system=${systemId}`)).arrayBuffer());
+      expect(pdf.subarray(0, 5).toString()).toBe('%PDF-');
+
+      const out = join(dataDir, 'filing.pdf');
+      const cliPdf = await runVigil(['filing', 'export', '--format', 'pdf', '--out', out, '--data-dir', dataDir]);
+      expect(cliPdf.code, cliPdf.stderr).toBe(0);
+      expect(readFileSync(out).subarray(0, 5).toString()).toBe('%PDF-');
+      const cliJson = await runVigil(['filing', 'export', '--format', 'json', '--system', systemId, '--data-dir', dataDir]);
+      expect(cliJson.code, cliJson.stderr).toBe(0);
+      expect((JSON.parse(cliJson.stdout) as { records: { system: { id: string } }[] }).records[0]!.system.id).toBe(systemId);
+      const cliCsv = await runVigil(['filing', 'export', '--format', 'csv', '--data-dir', dataDir]);
+      expect(cliCsv.code, cliCsv.stderr).toBe(0);
+      expect(cliCsv.stdout.replace(/^\uFEFF/, '').split('\n')[0]).toMatch(/^system_id,system_name,system_location/);
+      expect((await runVigil(['filing', 'export', '--format', 'docx', '--data-dir', dataDir])).code).toBe(2);
+    });
+  });
+});
