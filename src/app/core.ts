@@ -13,6 +13,8 @@ import { loadAuditKey } from './audit-key.js';
 import { loadCredentialKey } from './credential-key.js';
 import { createIntegrity } from './integrity.js';
 import type { IntegrityService } from '../integrity/index.js';
+import type { RetentionLogger, RetentionService } from '../retention/index.js';
+import { createRetention } from './retention.js';
 import { loadTotpKey } from './totp-key.js';
 
 export interface Core {
@@ -27,6 +29,8 @@ export interface Core {
   access: AccessService;
   /** The segment integrity chain's checkpoints and verify (R15). */
   integrity: IntegrityService;
+  /** Retention policies, legal holds, the executor, deletion certificates and capacity (R17, D22(3)). */
+  retention: RetentionService;
   close(): Promise<void>;
 }
 
@@ -36,7 +40,7 @@ export function databaseConfigOf(config: Config): DatabaseConfig {
     : { dialect: 'sqlite', path: join(config.dataDir, 'index.sqlite') };
 }
 
-export async function openCore(config: Config, onListenerError?: (err: unknown) => void): Promise<Core> {
+export async function openCore(config: Config, onListenerError?: (err: unknown) => void, log?: RetentionLogger): Promise<Core> {
   mkdirSync(config.dataDir, { recursive: true, mode: 0o750 });
   const database = openDatabase(databaseConfigOf(config));
   try {
@@ -63,19 +67,29 @@ export async function openCore(config: Config, onListenerError?: (err: unknown) 
       db: database.db, recordings, store, signingKey, checkpointEveryMs: config.integrity.checkpointEveryMs,
     });
     // The registers and the segment chain write their final checkpoints before the database closes.
+    const access = createAccess(database, audit, config, loadTotpKey(config.dataDir));
+    const retention = createRetention({
+      db: database.db, config, recordings, store, tombstones: integrity.repo, access, cameras, events: audit, signingKey,
+      ...(log ? { log } : {}),
+    });
+    // Retention runs end first (their system-log entries and certificates), then the registers and the segment
+    // chain write their final checkpoints, then the database closes.
     const close = async () => {
       try {
         try {
-          await integrity.close();
+          await retention.close();
         } finally {
-          await audit.close();
+          try {
+            await integrity.close();
+          } finally {
+            await audit.close();
+          }
         }
       } finally {
         await database.close();
       }
     };
-    const access = createAccess(database, audit, config, loadTotpKey(config.dataDir));
-    return { config, database, cameras, recordings, store, audit, access, integrity, close };
+    return { config, database, cameras, recordings, store, audit, access, integrity, retention, close };
   } catch (err) {
     await database.close();
     throw err;

@@ -12,8 +12,8 @@ describe.each(dialects)('migrations on %s', (dialect) => {
     const tables = (await t.db.introspection.getTables()).map((x) => x.name).sort();
     expect(tables).toEqual([
       'access_register', 'access_register_cameras', 'api_tokens', 'audit_checkpoints', 'camera_grants', 'camera_group_members',
-      'camera_groups', 'camera_places', 'camera_streams', 'cameras', 'contractor_agreements', 'integrity_checkpoints', 'personnel',
-      'recording_runs', 'segment_tombstones', 'segments', 'sessions', 'system_log', 'trainings', 'user_roles', 'users',
+      'camera_groups', 'camera_places', 'camera_streams', 'cameras', 'contractor_agreements', 'integrity_checkpoints', 'legal_holds', 'personnel',
+      'recording_runs', 'retention_deletions', 'retention_policies', 'retention_runs', 'segment_tombstones', 'segments', 'sessions', 'system_log', 'trainings', 'user_roles', 'users',
     ]);
     const again = await migrateToLatest(t.db);
     expect(again.results).toEqual([]);
