@@ -92,6 +92,7 @@ export async function startVigil(config: Config, log: Logger): Promise<RunningVi
       webDir: join(repoRoot, 'web'),
       hlsJsFile: require.resolve('hls.js/dist/hls.min.js'),
       audit: core.audit,
+      retention: core.retention,
     });
     await app.listen({ host: config.http.host, port: config.http.port });
     const address = app.server.address();

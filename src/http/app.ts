@@ -18,6 +18,8 @@ import { authRoutes } from './routes/auth.js';
 import { auditRoutes } from './routes/audit.js';
 import { cameraRoutes, type StreamStatus } from './routes/cameras.js';
 import { grantRoutes } from './routes/grants.js';
+import { retentionRoutes } from './routes/retention.js';
+import type { RetentionService } from '../retention/index.js';
 import { userRoutes } from './routes/users.js';
 import { opsRoutes, type OpsRoutesOptions } from './routes/ops.js';
 import { videoRoutes, type VideoRoutesOptions } from './routes/video.js';
@@ -35,6 +37,8 @@ export interface HttpDeps {
   hlsJsFile: string;
   /** The access register and the system log (R16.3). */
   audit: AuditRegisters;
+  /** Retention policies, legal holds, runs, certificates and capacity (R17). */
+  retention: RetentionService;
 }
 
 export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
@@ -105,5 +109,6 @@ export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
     await web.register(webRoutes, { webDir: deps.webDir, hlsJsFile: deps.hlsJsFile });
   });
   await app.register(auditRoutes, { audit: deps.audit });
+  await app.register(retentionRoutes, { retention: deps.retention });
   return app;
 }
