@@ -7,6 +7,7 @@ import { registerCheckCommand } from './check.js';
 import { withCore, type Act, type CommonOptions } from './context.js';
 import { registerMigrateCommand } from './migrate.js';
 import { createOutput, exitCodes, UsageError } from './output.js';
+import { registerRetentionCommands } from './retention.js';
 import { registerServeCommand } from './serve.js';
 import { registerAccessCommands } from './user.js';
 import { registerVerifyCommand } from './verify.js';
@@ -40,6 +41,7 @@ export async function main(argv: string[]): Promise<number> {
   registerCheckCommand(program, act);
   registerAuditCommands(program, act);
   registerVerifyCommand(program, act);
+  registerRetentionCommands(program, act);
   registerAccessCommands(program, act, (opts, fn) => withCore(opts, (core) => fn(core.access)));
 
   try {

@@ -129,6 +129,9 @@ export async function runRetention(ctx: Ctx, options: RunOptions): Promise<RunRe
     deleted: 0, bytesDeleted: 0, recovered, kept: plan.kept, alerts: plan.alerts,
   };
   if (dryRun) return report;
+  // A scheduled or store-low run that finds nothing to delete leaves no run record (it would only add an empty
+  // certificate every few seconds while a store is full); its alerts still reach the log, metric and system log.
+  if (planned.length === 0 && (options.trigger === 'schedule' || options.trigger === 'store_low')) return report;
 
   const runId = uuidv7();
   const run: RetentionRunRow = {
