@@ -137,16 +137,23 @@ describe.each(dialects)('retention executor on %s', (dialect) => {
     const [crashedRun] = await f.retention.runs();
     expect(crashedRun!.status).toBe('running');
 
+    // Meanwhile a legal hold arrives on the second camera: the deletions not yet started must respect it.
+    const second = f.cameraIds[1]!;
+    await f.retention.addHold(null, { cameraIds: [second], fromMs: NOW - 50 * DAY, toMs: NOW, reason: 'case', legalBasis: 'law', requester: 'police' });
     const next = await f.retention.run({ trigger: 'cli' });
-    expect(next.recovered).toBe(6); // the crashed run's six deletions, completed
-    expect(next.deleted).toBe(0);
+    expect(next.recovered).toBe(1); // the one segment the crash left mid-way is completed …
+    const heldLeft = before.filter((r) => r.camera_id === second && r.end_ms <= NOW - 30 * DAY);
+    const wasCrashed = (id: number) => mid.find((r) => r.id === id)?.status === 'deleting' || !mid.some((r) => r.id === id);
+    const stillHeld = heldLeft.filter((r) => !wasCrashed(r.id));
+    expect(next.kept.onHold).toBe(stillHeld.length); // … the others were abandoned and planned again: held ones stay
+    expect(next.recovered + next.deleted + stillHeld.length).toBe(6);
     const after = await f.rows();
-    expect(after).toHaveLength(before.length - 6);
+    expect(after).toHaveLength(before.length - 6 + stillHeld.length);
     const v = await f.integrity.verify();
     expect(v.ok).toBe(true);
-    expect(v.counts['deleted-lawfully']).toBe(6);
+    expect(v.counts['deleted-lawfully']).toBe(6 - stillHeld.length);
     const cert = await f.retention.certificate(crashedRun!.id);
-    expect(cert.certificate.totals.segments).toBe(6);
+    expect(cert.certificate.totals).toMatchObject({ segments: 1, abandoned: 5 });
     expect(cert.signatureValid).toBe(true);
   });
 

@@ -44,8 +44,11 @@ export interface RunOptions {
   onStep?: StepHook;
 }
 
-/** Finishes one recorded deletion. Idempotent: each step is skipped when already done. */
-async function carryOut(ctx: Ctx, item: RetentionDeletionRow, onStep?: StepHook): Promise<'deleted' | 'abandoned'> {
+/**
+ * Finishes one recorded deletion. Idempotent: each step is skipped when already done. `fresh` is true in the run that
+ * planned it; in recovery a row not yet marked is abandoned (a hold may have come since: the next plan decides again).
+ */
+async function carryOut(ctx: Ctx, item: RetentionDeletionRow, fresh: boolean, onStep?: StepHook): Promise<'deleted' | 'abandoned'> {
   const { index, files, tombstones } = ctx.deps;
   const id = Number(item.segment_id);
   const settle = async (state: 'deleted' | 'abandoned') => {
@@ -58,7 +61,7 @@ async function carryOut(ctx: Ctx, item: RetentionDeletionRow, onStep?: StepHook)
     return settle((await tombstones.tombstone(id)) ? 'deleted' : 'abandoned');
   }
   if (row.status !== 'deleting' && row.status !== 'deleted') {
-    if (!(await index.markDeleting(id))) return settle('abandoned');
+    if (!fresh || !(await index.markDeleting(id))) return settle('abandoned');
     row = { ...row, status: 'deleting' };
     await onStep?.('marked', id);
   }
@@ -82,7 +85,7 @@ async function carryOut(ctx: Ctx, item: RetentionDeletionRow, onStep?: StepHook)
 export async function recoverDeletions(ctx: Ctx): Promise<number> {
   let done = 0;
   for (const item of await ctx.repo.pendingDeletions()) {
-    if ((await carryOut(ctx, item)) === 'deleted') done++;
+    if ((await carryOut(ctx, item, false)) === 'deleted') done++;
   }
   for (const run of await ctx.repo.unfinishedRuns()) await finishRun(ctx, run, 'completed');
   // Chain heads kept as `deleted` go once a newer segment of their stream exists (finishDeletion decides).
@@ -166,7 +169,7 @@ export async function runRetention(ctx: Ctx, options: RunOptions): Promise<RunRe
     // The intent is durable before the first file goes: a crash from here on is completed by recoverDeletions.
     await ctx.repo.insertDeletions(items);
     for (const item of items) {
-      if ((await carryOut(ctx, item, options.onStep)) === 'deleted') {
+      if ((await carryOut(ctx, item, true, options.onStep)) === 'deleted') {
         report.deleted++;
         report.bytesDeleted += Number(item.size_bytes);
       }
