@@ -24,11 +24,12 @@ const PolicyBody = Type.Object(
   {
     scope: Scope,
     retentionDays: Days,
+    // Null first: with type coercion on, ajv would otherwise turn null into 0 for the number branch.
     sector: Type.Optional(Type.Union([
-      Type.Object({ sector: Type.String({ maxLength: 100 }), retentionDays: Days, legalBasis: Type.String({ maxLength: 500 }) }, strict),
       Type.Null(),
+      Type.Object({ sector: Type.String({ maxLength: 100 }), retentionDays: Days, legalBasis: Type.String({ maxLength: 500 }) }, strict),
     ])),
-    ceilingDays: Type.Optional(Type.Union([Days, Type.Null()])),
+    ceilingDays: Type.Optional(Type.Union([Type.Null(), Days])),
     deleteAfterPurposeServed: Type.Optional(Type.Boolean()),
   },
   strict,
@@ -41,7 +42,7 @@ const HoldBody = Type.Object(
     reason: Type.String({ maxLength: 1000 }),
     legalBasis: Type.String({ maxLength: 1000 }),
     requester: Type.String({ maxLength: 200 }),
-    expiresMs: Type.Optional(Type.Union([Type.Integer(), Type.Null()])),
+    expiresMs: Type.Optional(Type.Union([Type.Null(), Type.Integer()])),
   },
   strict,
 );
