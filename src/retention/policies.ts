@@ -126,7 +126,7 @@ export async function setPolicy(ctx: Ctx, actor: Subject | null, input: PolicyIn
 }
 
 /** Removes a policy by id or by scope. The default policy cannot be removed: every camera keeps a policy (R17). */
-export async function removePolicy(ctx: Ctx, actor: Subject | null, which: { id: string } | { scope: PolicyScopeInput }, clientAddr: string | null = null): Promise<void> {
+export async function removePolicy(ctx: Ctx, actor: Subject | null, which: { id: string } | { scope: PolicyScopeInput }, clientAddr: string | null = null): Promise<PolicyView> {
   const rows = await ctx.repo.policies();
   let row: RetentionPolicyRow | undefined;
   if ('id' in which) row = rows.find((r) => r.id === which.id);
@@ -144,6 +144,7 @@ export async function removePolicy(ctx: Ctx, actor: Subject | null, which: { id:
   }
   await ctx.repo.deletePolicy(row.id);
   await logRetentionEvent(ctx, actor, 'retention.policy_removed', row.id, { removed: toPolicyView(row) }, clientAddr);
+  return toPolicyView(row);
 }
 
 /** Effective retention in days per camera (R14 filing, the compliance checker); 30 when only the floor governs. */

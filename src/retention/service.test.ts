@@ -44,6 +44,8 @@ describe.each(dialects)('retention policies and holds on %s', (dialect) => {
 
   it('resolves camera over groups over default; among groups the longest wins; every change is logged', async () => {
     const [a, b, c] = f.cameraIds as [string, string, string];
+    const changes: string[] = [];
+    f.retention.onPolicyChange((ch) => changes.push(`${ch.kind} ${ch.policy.scope.kind}`));
     const lobby = await f.access.createGroup(null, { name: 'lobby', cameraIds: [a, b] });
     const vault = await f.access.createGroup(null, { name: 'vault', cameraIds: [b] });
     await f.retention.setPolicy(null, { scope: { kind: 'group', groupId: lobby.id }, retentionDays: 45 });
@@ -60,6 +62,7 @@ describe.each(dialects)('retention policies and holds on %s', (dialect) => {
     await f.retention.removePolicy(null, { scope: { kind: 'camera', cameraId: a } });
     expect((await f.retention.retentionDaysByCamera([a])).get(a)).toBe(45);
     expect(await f.events('retention.policy_removed')).toHaveLength(1);
+    expect(changes).toEqual(['set group', 'set group', 'set camera', 'set camera', 'removed camera']);
     await expect(f.retention.removePolicy(null, { scope: { kind: 'default' } })).rejects.toMatchObject({ article: 'R17' });
     await expect(f.retention.setPolicy(null, { scope: { kind: 'group', groupId: 'nope' }, retentionDays: 30 })).rejects.toMatchObject({ code: 'invalid_retention_input' });
     await expect(f.retention.setPolicy(null, { scope: { kind: 'camera', cameraId: 'nope' }, retentionDays: 30 })).rejects.toMatchObject({ code: 'invalid_retention_input' });

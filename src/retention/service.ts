@@ -45,8 +45,15 @@ export interface RetentionStatus {
   capacity: CapacityReport | null;
 }
 
+/** A retention policy changed (R14: the filing reports the retention period; a change makes it stale). */
+export interface PolicyChange {
+  kind: 'set' | 'removed';
+  policy: policies.PolicyView;
+}
+
 export class RetentionService {
   private readonly ctx: Ctx;
+  private readonly listeners = new Set<(change: PolicyChange) => void>();
   private queue: Promise<unknown> = Promise.resolve();
   private timers: NodeJS.Timeout[] = [];
   private closed = false;
@@ -61,8 +68,32 @@ export class RetentionService {
 
   // ---- policies (R17)
   listPolicies(): Promise<policies.PolicyView[]> { return policies.listPolicies(this.ctx); }
-  setPolicy(actor: Subject | null, input: policies.PolicyInput, clientAddr: string | null = null): Promise<policies.PolicyView> { return policies.setPolicy(this.ctx, actor, input, clientAddr); }
-  removePolicy(actor: Subject | null, which: { id: string } | { scope: policies.PolicyScopeInput }, clientAddr: string | null = null): Promise<void> { return policies.removePolicy(this.ctx, actor, which, clientAddr); }
+  async setPolicy(actor: Subject | null, input: policies.PolicyInput, clientAddr: string | null = null): Promise<policies.PolicyView> {
+    const view = await policies.setPolicy(this.ctx, actor, input, clientAddr);
+    this.emit({ kind: 'set', policy: view });
+    return view;
+  }
+  async removePolicy(actor: Subject | null, which: { id: string } | { scope: policies.PolicyScopeInput }, clientAddr: string | null = null): Promise<void> {
+    const removed = await policies.removePolicy(this.ctx, actor, which, clientAddr);
+    this.emit({ kind: 'removed', policy: removed });
+  }
+  /**
+   * Calls `listener` after every committed policy change in this process (e.g. compliance/ marks the R14 filing
+   * stale). Returns the unsubscribe function. A throwing listener is isolated from the change and the others.
+   */
+  onPolicyChange(listener: (change: PolicyChange) => void): () => void {
+    this.listeners.add(listener);
+    return () => void this.listeners.delete(listener);
+  }
+  private emit(change: PolicyChange): void {
+    for (const l of this.listeners) {
+      try {
+        l(change);
+      } catch (err) {
+        this.log?.error({ err }, 'retention policy listener failed');
+      }
+    }
+  }
   /** Effective retention in days per camera: what the filing (R14) and the compliance checker report. */
   retentionDaysByCamera(cameraIds: readonly string[]): Promise<Map<string, number>> { return policies.retentionDaysByCamera(this.ctx, cameraIds); }
   async governingPolicies(cameraIds?: readonly string[]): Promise<{ cameraId: string; policyId: string | null; effectiveRetentionDays: number }[]> {
