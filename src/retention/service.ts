@@ -196,7 +196,7 @@ export class RetentionService {
       try {
         if (trigger === 'store_low' && (await this.ctx.deps.files.freeBytes()) >= this.ctx.deps.minFreeBytes && !this.state.storeFullUnderFloor) return;
         await this.run({ trigger });
-        await this.capacity();
+        if (!this.closed) await this.capacity();
       } catch (err) {
         onError(err);
       } finally {
