@@ -7,6 +7,11 @@
 // matches its row's size and SHA-256, decodes with ffmpeg, and `vigil check --storage` finds 0 mismatches; deleting
 // the filler makes recording resume by itself in a new run with start cause `store_resumed`, whose segment is sound
 // too; nothing recorded before is touched. The tmpfs is unmounted in afterAll, even on failure.
+// Retention (issue 5, R17, D22(3)): the executor runs every 500 ms while the store is low; all footage is younger than
+// 30 days, so it deletes nothing (no tombstone, no deletion recorded, every file intact) and raises the critical
+// `store_full_under_floor` alert — a log line, the metric vigil_retention_store_full_under_floor = 1 and one
+// system-log entry — which clears by itself when space returns.
+import Database from 'better-sqlite3';
 import { closeSync, openSync, statfsSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -35,6 +40,8 @@ let sim: SimCameras | undefined;
 let vigil: ServingVigil | undefined;
 /** /metrics needs ops.read: a system administrator. */
 let admin: ApiSession;
+/** The system log needs systemlog.read: an auditor. */
+let auditor: ApiSession;
 let dataDir: string;
 let cameraId: string;
 let filler: string;
@@ -64,11 +71,14 @@ beforeAll(async () => {
   writeTestConfig(dataDir, {
     storeDir: small.storeDir,
     recording: { segmentTargetMs: 6000, minFreeBytes: MIN_FREE_BYTES, storeRetryMs: 500 },
+    // The executor looks at the store every 500 ms and wants 2 MiB free: store pressure, with nothing it may delete.
+    retention: { checkEveryMs: 500, minFreeBytes: 2 * MIB },
   });
   sim = await startSimCameras({ streams: [smallStream('full', { bitrateKbps: 4000, label: 'full-4m' })] });
   cameraId = await addCamera(dataDir, 'filling', sim.urlOf('full'));
   vigil = await small.startServe(dataDir);
   admin = await signIn(vigil, dataDir, SYSADMIN);
+  auditor = await signIn(vigil, dataDir, { username: 'auditor1', roles: ['auditor'] });
   // Take all but HEADROOM_BYTES of the tmpfs with a filler file outside the store directory.
   filler = small.hostPath(join(small.mountDir, 'filler'));
   const fillerBytes = freeBytes() - HEADROOM_BYTES;
@@ -130,6 +140,33 @@ describe.skipIf(skipReason !== null)(`disk full (segment store on a ${TMPFS_BYTE
     expect(runs.map((r) => [r.start_cause, r.end_cause])).toEqual([['start', 'store_full']]);
   });
 
+  it('retention deletes nothing under the 30-day floor to make room, and raises the critical alert (R17, D22(3))', async () => {
+    const alerts = await waitFor(async () => {
+      const r = await api<{ event: string; details: Record<string, unknown> }[]>(auditor, '/api/v1/audit/system?event=retention.store_full_under_floor');
+      return r.json.length ? r.json : undefined;
+    }, { timeoutMs: 10_000, intervalMs: 250, what: 'the store_full_under_floor system-log entry' });
+    expect(alerts).toHaveLength(1); // raised once, not every 500 ms
+    expect(alerts[0]!.details).toMatchObject({ severity: 'critical', article: 'R17' });
+    expect(alerts[0]!.details.deficitBytes as number).toBeGreaterThan(0);
+    // (underFloorBytes may be 0: the alert can come while the first segment is still a partial, not yet indexed.)
+    const metrics = await api(admin, '/metrics');
+    expect(metricValue(metrics.text, 'vigil_retention_store_full_under_floor', {})).toBe(1);
+    const lines = vigil!.logs().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { msg?: string; level?: number });
+    expect(lines.some((l) => l.msg?.startsWith('retention: store full under the floor') && l.level === 50)).toBe(true);
+    const health = await api<{ checks: { store: { fullUnderRetentionFloor: boolean } } }>(vigil!, '/healthz');
+    expect(health.status).toBe(503);
+    expect(health.json.checks.store.fullUnderRetentionFloor).toBe(true);
+    // Nothing was deleted or even planned for deletion.
+    const db = new Database(join(dataDir, 'index.sqlite'), { readonly: true, fileMustExist: true });
+    try {
+      expect(db.prepare('select count(*) as n from segment_tombstones').get()).toEqual({ n: 0 });
+      expect(db.prepare('select count(*) as n from retention_deletions').get()).toEqual({ n: 0 });
+      expect(db.prepare("select count(*) as n from segments where status <> 'ok'").get()).toEqual({ n: 0 });
+    } finally {
+      db.close();
+    }
+  });
+
   it('stays stopped while full (no flapping, no writes) and keeps everything recorded intact', async () => {
     const base = vigil!;
     const written = (t: string) => metricValue(t, 'vigil_stream_fragments_written', { camera_id: cameraId });
@@ -177,6 +214,10 @@ describe.skipIf(skipReason !== null)(`disk full (segment store on a ${TMPFS_BYTE
       return h.status === 200 ? h : undefined;
     }, { timeoutMs: 5000, what: '/healthz 200' });
     expect(health.json.status).toBe('ok');
+    // The retention alert clears by itself too.
+    await waitFor(async () => metricValue((await api(admin, '/metrics')).text, 'vigil_retention_store_full_under_floor', {}) === 0, { timeoutMs: 5000, what: 'alert cleared' });
+    const cleared = await api<unknown[]>(auditor, '/api/v1/audit/system?event=retention.store_pressure_cleared');
+    expect(cleared.json.length).toBeGreaterThanOrEqual(1);
 
     // The resumed run's first segment commits (6 s of video) and is sound.
     const index = await waitFor(async () => {

@@ -115,6 +115,18 @@ const EXPECTED: Record<string, RouteAccess> = {
   'POST /api/v1/filing/submissions': 'compliance.manage',
   'POST /api/v1/filing/submissions/:id/receipt': 'compliance.manage',
   'GET /api/v1/compliance/findings': 'compliance.read',
+  'GET /api/v1/retention/policies': 'config.read',
+  'PUT /api/v1/retention/policies': 'retention.manage',
+  'DELETE /api/v1/retention/policies/:id': 'retention.manage',
+  'GET /api/v1/retention/cameras': 'config.read',
+  'GET /api/v1/retention/holds': 'hold.manage',
+  'POST /api/v1/retention/holds': 'hold.manage',
+  'POST /api/v1/retention/holds/:id/request-lift': 'hold.manage',
+  'POST /api/v1/retention/holds/:id/approve-lift': 'hold.manage',
+  'GET /api/v1/retention/runs': 'config.read',
+  'POST /api/v1/retention/runs': 'retention.manage',
+  'GET /api/v1/retention/runs/:id/certificate': 'config.read',
+  'GET /api/v1/retention/capacity': 'config.read',
 };
 
 /** Routes whose `:id` is a camera that per-camera grants govern (R16.2): other cameras are refused to video roles. */

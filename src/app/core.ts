@@ -8,7 +8,7 @@ import { DutiesService } from '../compliance/index.js';
 import { ComplaintService } from '../requests/index.js';
 import { storeDirOf, type Config } from '../config/index.js';
 import { migrateToLatest, openDatabase, type DatabaseConfig, type OpenDatabase } from '../db/index.js';
-import { ComplianceService, floorRetention, personnelFromAccess, type OperationsFacts } from '../compliance/index.js';
+import { ComplianceService, personnelFromAccess, type OperationsFacts } from '../compliance/index.js';
 import { CameraService, SystemService } from '../devices/index.js';
 import { renderPdf } from '../media/index.js';
 import { RecordingRepo } from '../recording/index.js';
@@ -17,6 +17,8 @@ import { loadAuditKey } from './audit-key.js';
 import { loadCredentialKey } from './credential-key.js';
 import { createIntegrity } from './integrity.js';
 import type { IntegrityService } from '../integrity/index.js';
+import type { RetentionLogger, RetentionService } from '../retention/index.js';
+import { createRetention } from './retention.js';
 import { loadTotpKey } from './totp-key.js';
 
 export interface Core {
@@ -39,6 +41,8 @@ export interface Core {
   systems: SystemService;
   /** Unit profile, filing (R14) and the compliance checker. */
   compliance: ComplianceService;
+  /** Retention policies, legal holds, the executor, deletion certificates and capacity (R17, D22(3)). */
+  retention: RetentionService;
   close(): Promise<void>;
 }
 
@@ -48,7 +52,7 @@ export function databaseConfigOf(config: Config): DatabaseConfig {
     : { dialect: 'sqlite', path: join(config.dataDir, 'index.sqlite') };
 }
 
-export async function openCore(config: Config, onListenerError?: (err: unknown) => void): Promise<Core> {
+export async function openCore(config: Config, onListenerError?: (err: unknown) => void, log?: RetentionLogger): Promise<Core> {
   mkdirSync(config.dataDir, { recursive: true, mode: 0o750 });
   const database = openDatabase(databaseConfigOf(config));
   try {
@@ -77,25 +81,37 @@ export async function openCore(config: Config, onListenerError?: (err: unknown) 
     });
     // The registers and the segment chain write their final checkpoints before the database closes.
     let settleCompliance: () => Promise<void> = async () => undefined;
+    const access = createAccess(database, audit, config, loadTotpKey(config.dataDir));
+    const retention = createRetention({
+      db: database.db, config, recordings, store, tombstones: integrity.repo, access, cameras, events: audit, signingKey,
+      ...(log ? { log } : {}),
+    });
+    // Retention runs end first (their system-log entries and certificates), then the registers and the segment
+    // chain write their final checkpoints, then the database closes.
     const close = async () => {
       await settleCompliance();
       try {
         try {
-          await integrity.close();
+          await retention.close();
         } finally {
-          await audit.close();
+          try {
+            await integrity.close();
+          } finally {
+            await audit.close();
+          }
         }
       } finally {
         await database.close();
       }
     };
-    const access = createAccess(database, audit, config, loadTotpKey(config.dataDir));
     const complaints = new ComplaintService({ db: database.db, now: Date.now, events: audit });
     const duties = new DutiesService({ db: database.db, now: Date.now, events: audit, register: audit, complaints });
     const systems = new SystemService({ db: database.db, clock: Date.now, events: audit, ...(onListenerError ? { onListenerError } : {}) });
-    const { compliance, settle } = createCompliance({ database, cameras, systems, access, events: audit, operations: duties, ...(onListenerError ? { onError: onListenerError } : {}) });
+    const { compliance, settle } = createCompliance({
+      database, cameras, systems, access, retention, events: audit, operations: duties, ...(onListenerError ? { onError: onListenerError } : {}),
+    });
     settleCompliance = settle;
-    return { config, database, cameras, recordings, store, audit, access, integrity, complaints, duties, systems, compliance, close };
+    return { config, database, cameras, recordings, store, audit, access, integrity, complaints, duties, systems, compliance, retention, close };
   } catch (err) {
     await database.close();
     throw err;
@@ -117,10 +133,9 @@ export function createAccess(
 }
 
 /**
- * The compliance service over live data. Provisional sources (compliance/provisional.ts) stand in for other
- * branches' data until it lands: replace `retention` with the retention module's per-camera periods (R17),
- * `installations` with the installation records carrying the R10 / D11 fields, and `signage` with the R13 signage
- * records. Camera and system changes re-check the filed facts so a change to file starts its deadline (R14).
+ * The compliance service over live data: cameras with their installation records and signage (devices/), systems,
+ * retention periods (retention/), personnel (access/) and the duty facts (DutiesService). Camera, system and
+ * retention-policy changes re-check the filed facts so a change to file starts its deadline (R14).
  */
 export function createCompliance(parts: {
   database: OpenDatabase;
@@ -130,6 +145,8 @@ export function createCompliance(parts: {
   events: SystemEventRecorder;
   /** D17, R8.2, R24, R16.3 facts (DutiesService.complianceFacts). */
   operations: OperationsFacts;
+  /** R17: each camera's retention period under its governing policy. */
+  retention: RetentionService;
   now?: () => number;
   /** Where a failed background refresh of the filed facts is reported (default: console.error). */
   onError?: (err: unknown) => void;
@@ -140,7 +157,7 @@ export function createCompliance(parts: {
     events: parts.events,
     cameras: { list: () => parts.cameras.list() },
     systems: parts.systems,
-    retention: floorRetention(),
+    retention: parts.retention,
     // R7.3, R10, D11 and R13: the installation records and signage devices/ keeps; nothing left unchecked.
     installations: { installationRecords: () => parts.cameras.installationRecords(), unchecked: [] },
     signage: { signageRecords: () => parts.cameras.signageRecords(), unchecked: [] },
@@ -155,5 +172,7 @@ export function createCompliance(parts: {
   };
   parts.cameras.onChange(refresh);
   parts.systems.onChange(refresh);
+  // The retention period is a filed fact (R14): a policy change starts the change-filing deadline.
+  parts.retention.onPolicyChange(refresh);
   return { compliance, settle: () => pending };
 }

@@ -4,11 +4,12 @@
 import { Gauge, Registry } from 'prom-client';
 import type { LiveHub, LiveTranscoder } from '../media/index.js';
 import type { Recorder } from '../recording/index.js';
+import type { RetentionService } from '../retention/index.js';
 import type { LocalSegmentStore } from '../storage/index.js';
 
 const STATES = ['idle', 'connecting', 'recording', 'reconnecting', 'failed', 'stopped'] as const;
 
-export function createMetrics(deps: { recorder: Recorder; hub: LiveHub; transcoder: LiveTranscoder; store: LocalSegmentStore }): {
+export function createMetrics(deps: { recorder: Recorder; hub: LiveHub; transcoder: LiveTranscoder; store: LocalSegmentStore; retention?: RetentionService }): {
   render(): Promise<{ contentType: string; body: string }>;
 } {
   const registry = new Registry();
@@ -38,6 +39,13 @@ export function createMetrics(deps: { recorder: Recorder; hub: LiveHub; transcod
   const transcodesMax = new Gauge({ name: 'vigil_live_transcodes_max', help: 'Limit on concurrent live transcodes (live.maxTranscodes)', registers: [registry] });
   const free = new Gauge({ name: 'vigil_store_free_bytes', help: 'Free bytes on the segment store', registers: [registry] });
   const total = new Gauge({ name: 'vigil_store_total_bytes', help: 'Size of the segment store file system', registers: [registry] });
+  // R17, D22(3): the retention executor and the capacity plan (read from the last run, no I/O at scrape time).
+  const fullUnderFloor = new Gauge({ name: 'vigil_retention_store_full_under_floor', help: 'The store is short of space and nothing may lawfully be deleted (critical, R17)', registers: [registry] });
+  const lastDeleted = new Gauge({ name: 'vigil_retention_last_run_deleted_segments', help: 'Segments the last retention run deleted', registers: [registry] });
+  const lastRunAt = new Gauge({ name: 'vigil_retention_last_run_timestamp_ms', help: 'When the last retention run started (ms since the epoch)', registers: [registry] });
+  const headroom = new Gauge({ name: 'vigil_retention_headroom_days', help: 'Days of recording the free space above the reserve absorbs (capacity plan); -1 = nothing records', registers: [registry] });
+  const capacityDays = new Gauge({ name: 'vigil_retention_capacity_days', help: 'Days of all cameras the usable store holds; compare with 30 (R17); -1 = nothing records', registers: [registry] });
+  const floorAtRisk = new Gauge({ name: 'vigil_retention_floor_at_risk', help: '1 when 30 days of every camera do not fit the store (critical, R17)', registers: [registry] });
 
   async function collect(): Promise<void> {
     const usage = process.cpuUsage();
@@ -72,6 +80,18 @@ export function createMetrics(deps: { recorder: Recorder; hub: LiveHub; transcod
     transcodesMax.set(t.maxTranscodes);
     free.set(await deps.store.freeBytes());
     total.set(await deps.store.totalBytes());
+    if (deps.retention) {
+      const r = deps.retention.status();
+      fullUnderFloor.set(r.storeFullUnderFloor ? 1 : 0);
+      lastDeleted.set(r.lastRun?.deleted ?? 0);
+      lastRunAt.set(r.lastRun?.atMs ?? 0);
+      if (r.capacity) {
+        const finite = (v: number) => (Number.isFinite(v) ? v : -1);
+        headroom.set(finite(r.capacity.headroomDays));
+        capacityDays.set(finite(r.capacity.capacityDays));
+        floorAtRisk.set(r.capacity.warnings.some((w) => w.kind === 'floor_at_risk') ? 1 : 0);
+      }
+    }
   }
 
   return {

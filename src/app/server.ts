@@ -29,7 +29,7 @@ export interface RunningVigil {
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
 export async function startVigil(config: Config, log: Logger): Promise<RunningVigil> {
-  const core = await openCore(config, (err) => log.error({ err }, 'camera change listener failed'));
+  const core = await openCore(config, (err) => log.error({ err }, 'camera change listener failed'), log.child({ component: 'retention' }));
   let recorder: Recorder | null = null;
   let video: VideoService | null = null;
   const hub = new LiveHub();
@@ -43,6 +43,9 @@ export async function startVigil(config: Config, log: Logger): Promise<RunningVi
   try {
     const report = await reconcileStore({ store: core.store, repo: core.recordings, now: Date.now, log });
     if (report.runsClosed) log.warn({ ...report }, 'recovered from an unclean stop');
+    // Architecture §4.4: deletions an earlier process left half done are completed before anything else runs.
+    const completed = await core.retention.recover();
+    if (completed) log.warn({ completed }, 'completed retention deletions interrupted by an unclean stop');
 
     recorder = new Recorder({
       // D12: cameras of systems not yet accepted are not recorded; a transition re-plans the recorder.
@@ -59,8 +62,13 @@ export async function startVigil(config: Config, log: Logger): Promise<RunningVi
     const rec = recorder;
     // R15: signed chain-head checkpoints every integrity.checkpointEveryMs; the last one when the core closes.
     core.integrity.start((err) => log.error({ err }, 'integrity checkpoint failed'));
+    // R17: the retention executor on its schedule, and at once when the store runs low (never under the floor).
+    core.retention.start(
+      { runEveryMs: config.retention.runEveryMs, checkEveryMs: config.retention.checkEveryMs },
+      (err) => log.error({ err }, 'retention run failed'),
+    );
 
-    const metrics = createMetrics({ recorder: rec, hub, transcoder, store: core.store });
+    const metrics = createMetrics({ recorder: rec, hub, transcoder, store: core.store, retention: core.retention });
     video = new VideoService({
       gate: core.access.gate,
       watermark: exportWatermark(config, log, core.cameras),
@@ -94,6 +102,7 @@ export async function startVigil(config: Config, log: Logger): Promise<RunningVi
       complaints: { service: core.complaints },
       systems: core.systems,
       compliance: core.compliance,
+      retention: core.retention,
     });
     await app.listen({ host: config.http.host, port: config.http.port });
     const address = app.server.address();
@@ -173,12 +182,14 @@ async function health(core: Core, recorder: Recorder, config: Config): Promise<H
     database = `error: ${(err as Error).message}`;
   }
   const freeBytes = await core.store.freeBytes().catch(() => -1);
-  const status = database !== 'ok' || storeFull.length ? 'critical' : failed.length ? 'degraded' : 'ok';
+  const retention = core.retention.status();
+  // R17, D22(3): a store short of space with nothing lawfully deletable is critical even before recording stops.
+  const status = database !== 'ok' || storeFull.length || retention.storeFullUnderFloor ? 'critical' : failed.length ? 'degraded' : 'ok';
   return {
     status,
     checks: {
       database,
-      store: { freeBytes, minFreeBytes: config.recording.minFreeBytes, full: storeFull.length > 0 },
+      store: { freeBytes, minFreeBytes: config.recording.minFreeBytes, full: storeFull.length > 0, fullUnderRetentionFloor: retention.storeFullUnderFloor },
       streams: {
         total: streams.length,
         recording: streams.filter((s) => s.state === 'recording').length,

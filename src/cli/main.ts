@@ -10,6 +10,7 @@ import { withCore, type Act, type CommonOptions } from './context.js';
 import { registerDutyCommands } from './duties.js';
 import { registerMigrateCommand } from './migrate.js';
 import { createOutput, exitCodes, UsageError } from './output.js';
+import { registerRetentionCommands } from './retention.js';
 import { registerServeCommand } from './serve.js';
 import { registerAccessCommands } from './user.js';
 import { registerVerifyCommand } from './verify.js';
@@ -46,6 +47,7 @@ export async function main(argv: string[]): Promise<number> {
   registerAuditCommands(program, act);
   registerVerifyCommand(program, act);
   registerDutyCommands(program, act);
+  registerRetentionCommands(program, act);
   registerAccessCommands(program, act, (opts, fn) => withCore(opts, (core) => fn(core.access)));
 
   try {

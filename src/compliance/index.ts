@@ -18,5 +18,5 @@ export type { ComplianceReport } from './snapshot.js';
 export type { UnitView } from './unit.js';
 export { ComplianceError, isComplianceError, type ComplianceErrorCode } from './errors.js';
 export { FILING_CSV_COLUMNS, filingCsv, filingHtml } from './render.js';
-export { floorRetention, personnelFromAccess } from './provisional.js';
+export { personnelFromAccess } from './personnel.js';
 export type * from './ports.js';

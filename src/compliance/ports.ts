@@ -3,22 +3,19 @@
 import type { SystemActor, SystemEventRecorder } from '../access/index.js';
 import type { ComplianceSnapshot, DeviceType, InstallationRecord, SignageRecord, SystemLifecycle, UserFacts } from '../domain/index.js';
 
-/** R17: each camera's retention period. Provided by retention/ (another branch); provisional adapter in app/. */
+/** R17: each camera's retention period (retention/ RetentionService). */
 export interface RetentionFacts {
   retentionDaysByCamera(cameraIds: string[]): Promise<Map<string, number>>;
 }
 
-/**
- * Installation records with the R10 / D11 fields (another branch). Provisional adapter in app/ builds them from
- * camera places, without those fields — `unchecked` names the articles it cannot show.
- */
+/** Installation records with the R10 / D11 / S fields (devices/ CameraService.installationRecords). */
 export interface InstallationSource {
   installationRecords(): Promise<InstallationRecord[]>;
-  /** Articles this source cannot vouch for (e.g. R10, D11 while the fields are not kept). */
+  /** Articles this source cannot vouch for (none today; a future source lacking fields names them here). */
   readonly unchecked: readonly UncheckedArticle[];
 }
 
-/** R13 signage records (another branch). The provisional adapter has none and says R13 is unchecked. */
+/** R13 signage records (devices/ CameraService.signageRecords). */
 export interface SignageSource {
   signageRecords(): Promise<SignageRecord[]>;
   readonly unchecked: readonly UncheckedArticle[];

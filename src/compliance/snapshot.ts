@@ -1,5 +1,5 @@
 // The snapshot adapter: assembles the checker's ComplianceSnapshot (domain/) from live data — cameras (recording =
-// enabled), installation records and signage (ports, provisional sources until their branches land), systems with
+// enabled), installation records and signage (devices/, through ports), systems with
 // their lifecycle, in-use date, filing and first change since filing, and every account's personnel facts — and
 // runs checkCompliance over it. Rules whose data no source keeps yet are left out and named in `unchecked`.
 import { checkCompliance, type ComplianceSnapshot, type Finding, type UserFacts } from '../domain/index.js';

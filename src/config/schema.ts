@@ -112,6 +112,25 @@ export const ConfigSchema = Type.Object(
       },
       { additionalProperties: false, default: {} },
     ),
+    retention: Type.Object(
+      {
+        /** R17: the retention executor runs this often under `vigil serve` (and once at start). */
+        runEveryMs: Type.Integer({ minimum: 1000, maximum: 7 * 86_400_000, default: 3600_000 }),
+        /** The store's free space is looked at this often; below minFreeBytes a run starts at once. */
+        checkEveryMs: Type.Integer({ minimum: 100, maximum: 3600_000, default: 60_000 }),
+        /**
+         * Below this many free bytes, store pressure lets the executor delete footage already past its retention
+         * (oldest first) — never under the 30-day floor, under retention or on hold (R17, D22(3)). Raised to
+         * recording.minFreeBytes if lower, so the executor acts before recording stops.
+         */
+        minFreeBytes: Type.Integer({ minimum: 0, default: 256 * 1024 * 1024 }),
+        /** Bitrates for the capacity plan are measured over the segments of this many last days. */
+        rateWindowDays: Type.Integer({ minimum: 1, maximum: 90, default: 7 }),
+        /** Capacity warns (low_headroom) below this many days of free space. */
+        lowHeadroomDays: Type.Integer({ minimum: 1, maximum: 365, default: 7 }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
     log: Type.Object(
       {
         level: Type.Union(

@@ -552,6 +552,83 @@ export interface FilingChangeTable {
   facts: string;
 }
 
+/** Owned by retention/. One retention policy (R17); scope_id is '' for the default scope. */
+export interface RetentionPolicyTable {
+  id: string; // UUIDv7
+  scope_kind: 'camera' | 'group' | 'default';
+  scope_id: string;
+  retention_days: number;
+  sector: string | null;
+  sector_days: number | null;
+  legal_basis: string | null;
+  ceiling_days: number | null;
+  delete_after_purpose: number; // 0 | 1
+  created_ms: number;
+  updated_ms: number;
+}
+
+/** Owned by retention/. A legal hold (R17, S); lifting it takes two different accounts (four eyes). */
+export interface LegalHoldTable {
+  id: string; // UUIDv7
+  /** JSON array of camera ids. */
+  camera_ids: string;
+  from_ms: number;
+  to_ms: number;
+  reason: string;
+  legal_basis: string;
+  requester: string;
+  expires_ms: number | null;
+  /** Account id of the creator; null = the local CLI. */
+  created_by: string | null;
+  created_ms: number;
+  lift_requested_by: string | null;
+  lift_requested_ms: number | null;
+  lift_reason: string | null;
+  lift_approved_by: string | null;
+  lifted_ms: number | null;
+  /** When the executor wrote the `hold.expired` system-log entry (expiry ends a hold by itself). */
+  expiry_logged_ms: number | null;
+}
+
+/** Owned by retention/. One run of the retention executor and its signed deletion certificate. */
+export interface RetentionRunTable {
+  id: string; // UUIDv7
+  started_ms: number;
+  finished_ms: number | null;
+  /** 'schedule' | 'store_low' | 'cli' | 'api'. */
+  trigger: string;
+  /** 'running' | 'completed' | 'failed'. */
+  status: string;
+  segments: number;
+  bytes: number;
+  /** JSON array of the planner's alerts. */
+  alerts: string;
+  /** The certificate (canonical JSON), once finished. */
+  certificate: string | null;
+  key_id: string | null;
+  signature: Buffer | null;
+}
+
+/** Owned by retention/. A segment a run deletes; written before its file is unlinked (architecture §4.4). */
+export interface RetentionDeletionTable {
+  run_id: string;
+  segment_id: number;
+  camera_id: string;
+  stream_id: string;
+  start_ms: number;
+  end_ms: number;
+  size_bytes: number;
+  sha256: Buffer;
+  reason: string;
+  policy_id: string;
+  /** The system-log entry of this run and camera. */
+  audit_seq: number;
+  deleted_ms: number | null;
+  /** 'pending' | 'deleted' | 'abandoned'. */
+  state: string;
+}
+
+
 export interface Database {
   cameras: CameraTable;
   camera_streams: CameraStreamTable;
@@ -592,6 +669,10 @@ export interface Database {
   management_unit: ManagementUnitTable;
   filing_submissions: FilingSubmissionTable;
   filing_changes: FilingChangeTable;
+  retention_policies: RetentionPolicyTable;
+  legal_holds: LegalHoldTable;
+  retention_runs: RetentionRunTable;
+  retention_deletions: RetentionDeletionTable;
 }
 
 export type CameraRow = Selectable<CameraTable>;
@@ -635,3 +716,7 @@ export type SystemTransitionRow = Selectable<SystemTransitionTable>;
 export type SystemCameraRow = Selectable<SystemCameraTable>;
 export type ManagementUnitRow = Selectable<ManagementUnitTable>;
 export type FilingSubmissionRow = Selectable<FilingSubmissionTable>;
+export type RetentionPolicyRow = Selectable<RetentionPolicyTable>;
+export type LegalHoldRow = Selectable<LegalHoldTable>;
+export type RetentionRunRow = Selectable<RetentionRunTable>;
+export type RetentionDeletionRow = Selectable<RetentionDeletionTable>;

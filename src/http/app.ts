@@ -28,6 +28,8 @@ import { systemRoutes } from './routes/systems.js';
 import { grantRoutes } from './routes/grants.js';
 import { integrityRoutes } from './routes/integrity.js';
 import { installationRoutes } from './routes/installation.js';
+import { retentionRoutes } from './routes/retention.js';
+import type { RetentionService } from '../retention/index.js';
 import { userRoutes } from './routes/users.js';
 import { opsRoutes, type OpsRoutesOptions } from './routes/ops.js';
 import { videoRoutes, type VideoRoutesOptions } from './routes/video.js';
@@ -55,6 +57,8 @@ export interface HttpDeps {
   systems: SystemService;
   /** Unit profile, filing (R14), the checker. */
   compliance: ComplianceService;
+  /** Retention policies, legal holds, runs, certificates and capacity (R17). */
+  retention: RetentionService;
 }
 
 export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
@@ -136,5 +140,6 @@ export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
   });
   await app.register(systemRoutes, { systems: deps.systems, compliance: deps.compliance });
   await app.register(complianceRoutes, { compliance: deps.compliance });
+  await app.register(retentionRoutes, { retention: deps.retention });
   return app;
 }

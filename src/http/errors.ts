@@ -118,6 +118,27 @@ export const errorRegistry: Record<string, ErrorSpec> = {
   invalid_report: { status: 400 },
   report_not_found: { status: 404 },
   report_closed: { status: 409, article: 'R24' },
+  // Retention (R17): policy values the law refuses (domain's RetentionPolicyError carries article R17 itself), legal
+  // holds and their four-eyes lift, executor runs.
+  retention_below_floor: { status: 422, article: 'R17' },
+  retention_not_whole_days: { status: 422, article: 'R17' },
+  sector_override_not_above_floor: { status: 422, article: 'R17' },
+  sector_override_incomplete: { status: 422, article: 'R17' },
+  ceiling_below_retention: { status: 422, article: 'R17' },
+  ceiling_not_whole_days: { status: 422, article: 'R17' },
+  scope_invalid: { status: 422, article: 'R17' },
+  policy_id_missing: { status: 422 },
+  invalid_retention_input: { status: 422 },
+  policy_not_found: { status: 404 },
+  hold_not_found: { status: 404 },
+  invalid_hold: { status: 422 },
+  hold_not_active: { status: 409 },
+  hold_lift_pending: { status: 409 },
+  hold_lift_not_requested: { status: 409 },
+  hold_lift_same_account: { status: 403, article: 'R17' },
+  hold_lift_needs_account: { status: 403 },
+  retention_run_not_found: { status: 404 },
+  retention_run_busy: { status: 409 },
 };
 
 /** An error raised by the HTTP layer itself (bad params before any module is called). */

@@ -24,6 +24,11 @@ export class IntegrityRepo {
     await this.db.insertInto('segment_tombstones').values(row).execute();
   }
 
+  /** The tombstone of one segment, if it was lawfully deleted (the retention executor completes crashed deletions). */
+  async tombstone(segmentId: number): Promise<SegmentTombstoneRow | undefined> {
+    return this.db.selectFrom('segment_tombstones').selectAll().where('segment_id', '=', segmentId).executeTakeFirst();
+  }
+
   async tombstonesOfStream(streamId: string): Promise<SegmentTombstoneRow[]> {
     return this.db.selectFrom('segment_tombstones').selectAll().where('stream_id', '=', streamId).orderBy('segment_id').execute();
   }

@@ -1,9 +1,10 @@
 // Randomized tamper test (issue 5, R15): random mutations of segment files, index rows and checkpoints over a
 // synthetic store written by the real LocalSegmentStore and RecordingRepo; verify must detect every one (and name
-// what changed), while lawful deletions (tombstones) stay reported as such. Seeded: a failure prints its seed.
+// what changed), while lawful deletions (tombstones) stay reported as such — both hand-made ones and those of the
+// real retention executor (issue 5, R17). Seeded: a failure prints its seed.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, dialects, type TestDatabase } from '../../test/support/databases.js';
-import { buildSyntheticStore, deleteLawfully, dropIntegrityAppendOnly, rng } from '../../test/support/integrity-store.js';
+import { buildSyntheticStore, deleteByRetention, deleteLawfully, dropIntegrityAppendOnly, rng } from '../../test/support/integrity-store.js';
 import { MUTATIONS, mutate, type Expectation } from '../../test/support/tamper.js';
 import type { IntegrityVerifyReport } from './index.js';
 
@@ -39,7 +40,10 @@ describe.each(dialects)('randomized tamper test on %s', (dialect) => {
       const s = await buildSyntheticStore(db, random, 3 + Math.floor(random() * 4));
       try {
         const rows = await s.rows();
-        if (random() < 0.3) await deleteLawfully(s, db, rows[Math.floor(random() * 2)]!, random() < 0.5);
+        const lawful = random();
+        if (lawful < 0.2) await deleteLawfully(s, db, rows[Math.floor(random() * 2)]!, random() < 0.5);
+        // The real retention executor (R17): the first segment of each camera, past the 30-day floor.
+        else if (lawful < 0.5) expect(await deleteByRetention(s, db, 1)).toHaveLength(2);
         await s.integrity.checkpoint();
         const before = await s.integrity.verify();
         expect(before.ok, `seed ${seed}: clean store`).toBe(true);

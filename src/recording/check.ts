@@ -27,6 +27,8 @@ export interface StorageCheckReport {
   filesChecked: number;
   /** Files being written by a running recorder (partials and not-yet-indexed files of open runs): not problems. */
   inProgress: number;
+  /** Rows marked `deleting`/`deleted` by the retention executor (R17): their files are not expected. */
+  deleting: number;
   mismatches: StorageMismatch[];
 }
 
@@ -43,10 +45,17 @@ export async function checkStorage(deps: {
 
   const indexed = new Set<string>();
   let segmentsChecked = 0;
+  let deleting = 0;
   for await (const row of repo.allSegments()) {
     segmentsChecked++;
     const rel = segmentRelPath({ cameraId: row.camera_id, runId: row.run_id, seq: row.seq, startMs: row.start_ms });
     indexed.add(rel);
+    // A row being lawfully deleted (R17, architecture §4.4) may already have lost its file: the retention executor
+    // completes it (tombstone, row removed); a stream's head is kept as `deleted` so the chain goes on.
+    if (row.status === 'deleting' || row.status === 'deleted') {
+      deleting++;
+      continue;
+    }
     const s = await store.statRel(rel);
     if (!s) {
       mismatches.push({ kind: 'missing_file', path: rel, segmentId: row.id, detail: `segment ${row.id} has no file` });
@@ -95,5 +104,5 @@ export async function checkStorage(deps: {
         : { kind: 'orphan_file', path: entry.rel, detail: 'segment file without an index row' },
     );
   }
-  return { segmentsChecked, filesChecked, inProgress, mismatches };
+  return { segmentsChecked, filesChecked, inProgress, deleting, mismatches };
 }

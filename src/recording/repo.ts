@@ -13,6 +13,9 @@ const CHAIN_LOCK_KEY = 0x5649_4732; // 'VIG2'
  */
 export const MAX_SEGMENT_DURATION_MS = 15 * 60_000;
 
+/** Statuses of a row whose file is being, or has been, lawfully deleted (R17): not footage any more. */
+export const DELETION_STATUSES = ['deleting', 'deleted'];
+
 export type SegmentMeta = Omit<SegmentRow, 'fragment_index' | 'sha256' | 'chain_prev' | 'chain_hash'>;
 
 const metaColumns = [
@@ -99,6 +102,89 @@ export class RecordingRepo {
     }
   }
 
+  /**
+   * Segments the retention planner judges (R17): every row not already being deleted, without the blobs, page by
+   * page in id order.
+   */
+  async *retainedSegments(pageSize = 5000): AsyncGenerator<Pick<SegmentRow, 'id' | 'camera_id' | 'start_ms' | 'end_ms' | 'size_bytes'>[]> {
+    let after = 0;
+    for (;;) {
+      const page = await this.db
+        .selectFrom('segments')
+        .select(['id', 'camera_id', 'start_ms', 'end_ms', 'size_bytes'])
+        .where('id', '>', after)
+        .where('status', 'not in', DELETION_STATUSES)
+        .orderBy('id')
+        .limit(pageSize)
+        .execute();
+      if (page.length === 0) return;
+      yield page;
+      after = Number(page[page.length - 1]!.id);
+    }
+  }
+
+  /** Segment rows by id (blobs left out but the hash and links kept), for the retention executor. */
+  async segmentsById(ids: readonly number[]): Promise<Omit<SegmentRow, 'fragment_index'>[]> {
+    if (ids.length === 0) return [];
+    return this.db
+      .selectFrom('segments')
+      .select([...metaColumns, 'sha256', 'chain_prev', 'chain_hash'])
+      .where('id', 'in', [...ids])
+      .execute();
+  }
+
+  /** Step 1 of a deletion (architecture §4.4): the row is marked `deleting` and committed before the file goes. */
+  async markDeleting(id: number): Promise<boolean> {
+    const r = await this.db.updateTable('segments').set({ status: 'deleting' }).where('id', '=', id).where('status', 'not in', DELETION_STATUSES).executeTakeFirst();
+    return Number(r.numUpdatedRows) === 1;
+  }
+
+  /**
+   * Last step of a deletion, after the tombstone is written: the row goes — unless it is its stream's chain head,
+   * which the next recorded segment must still link to (R15); that one stays, marked `deleted`, until a newer row
+   * exists. Done under the chain lock so no segment of the stream is inserted meanwhile.
+   */
+  async finishDeletion(id: number, streamId: string): Promise<'removed' | 'kept_as_head'> {
+    return this.withChainLock(streamId, async (tx) => {
+      const head = await tx.selectFrom('segments').select('id').where('stream_id', '=', streamId).where('chain_hash', 'is not', null)
+        .orderBy('id', 'desc').limit(1).executeTakeFirst();
+      if (head && Number(head.id) === id) {
+        await tx.updateTable('segments').set({ status: 'deleted' }).where('id', '=', id).execute();
+        return 'kept_as_head';
+      }
+      await tx.deleteFrom('segments').where('id', '=', id).execute();
+      return 'removed';
+    });
+  }
+
+  /** Rows a crashed deletion left marked `deleting` (to be completed), and chain heads kept as `deleted`. */
+  async segmentsInDeletion(): Promise<{ id: number; stream_id: string; status: string }[]> {
+    const rows = await this.db.selectFrom('segments').select(['id', 'stream_id', 'status']).where('status', 'in', DELETION_STATUSES).orderBy('id').execute();
+    return rows.map((r) => ({ ...r, id: Number(r.id) }));
+  }
+
+  /**
+   * Measured recording rate per camera (for the capacity planner, R17): bytes and recorded milliseconds of every
+   * segment that ended at or after `sinceMs`.
+   */
+  async recordedRates(sinceMs: number): Promise<{ camera_id: string; bytes: number; ms: number }[]> {
+    const rows = await this.db
+      .selectFrom('segments')
+      .select((eb) => ['camera_id', eb.fn.sum<number>('size_bytes').as('bytes'), eb.fn.sum<number>(sql`end_ms - start_ms`).as('ms')])
+      .where('end_ms', '>=', sinceMs)
+      .where('status', 'not in', DELETION_STATUSES)
+      .groupBy('camera_id')
+      .execute();
+    return rows.map((r) => ({ camera_id: r.camera_id, bytes: Number(r.bytes), ms: Number(r.ms) }));
+  }
+
+  /** Bytes of every segment still held, per camera (what the store holds now). */
+  async storedBytes(): Promise<number> {
+    const r = await this.db.selectFrom('segments').select((eb) => eb.fn.sum<number>('size_bytes').as('bytes'))
+      .where('status', 'not in', DELETION_STATUSES).executeTakeFirst();
+    return Number(r?.bytes ?? 0);
+  }
+
   /** Runs `fn` as the only writer of this stream's chain (across processes) in one transaction. */
   private withChainLock<T>(streamId: string, fn: (tx: Kysely<Database>) => Promise<T>): Promise<T> {
     return withWriteLock(this.db, { key: CHAIN_LOCK_KEY, subKey: streamId }, fn);
@@ -128,7 +214,8 @@ export class RecordingRepo {
       .where('camera_id', '=', cameraId)
       .where('start_ms', '>', fromMs - MAX_SEGMENT_DURATION_MS)
       .where('start_ms', '<', toMs)
-      .where('end_ms', '>', fromMs);
+      .where('end_ms', '>', fromMs)
+      .where('status', 'not in', DELETION_STATUSES);
     if (streamId) q = q.where('stream_id', '=', streamId);
     return q.orderBy('start_ms').orderBy('id').execute();
   }

@@ -213,6 +213,30 @@ export class LocalSegmentStore {
     return finalRel;
   }
 
+  /**
+   * Deletes a committed segment file: unlink, then fsync its directory so the removal survives a power cut
+   * (architecture §4.4). The ONE place a segment's data is destroyed: the retention executor calls only this, so an
+   * encrypted store adds the destruction of the segment's data key here (crypto-shredding). A file already gone
+   * (a crash after the unlink, before the tombstone) is not an error: the caller is completing that deletion.
+   * Returns whether a file was removed.
+   */
+  async deleteSegment(ref: SegmentFileRef): Promise<boolean> {
+    const path = this.pathOf(ref);
+    let removed = true;
+    try {
+      await unlink(path);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      removed = false;
+    }
+    try {
+      await fsyncDir(dirname(path));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
+    return removed;
+  }
+
   /** Removes a partial file that holds no whole fragment (nothing recorded was in it). */
   async removeEmptyPartial(partialRel: string): Promise<void> {
     if (!partialRel.endsWith('.partial')) throw new Error(`${partialRel} is not a partial file`);

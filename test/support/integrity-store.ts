@@ -108,3 +108,28 @@ export async function dropIntegrityAppendOnly(database: OpenDatabase): Promise<v
     }
   }
 }
+
+/**
+ * Lawful deletion by the real retention executor (R17, architecture §4.4): a default 30-day policy, the clock set so
+ * that the first `perCamera` segments of each camera are past the floor; the executor marks, unlinks, tombstones and
+ * removes them. Returns the ids it deleted.
+ */
+export async function deleteByRetention(s: SyntheticStore, database: OpenDatabase, perCamera: number): Promise<number[]> {
+  const { AuditRegisters } = await import('../../src/audit/index.js');
+  const { RetentionService } = await import('../../src/retention/index.js');
+  const now = () => T0 + 30 * 86_400_000 + perCamera * 60_000;
+  const audit = new AuditRegisters({ db: database.db, now, signingKey: s.key, checkpointEveryEntries: 1000, checkpointEveryMs: 600_000 });
+  const retention = new RetentionService({
+    db: database.db, now, events: audit, index: s.recordings, files: s.store, tombstones: s.integrity.repo,
+    // This installation has no camera groups; its cameras are the synthetic store's.
+    groups: { groups: async () => [] }, cameras: { cameraIds: async () => [...CAMERAS] },
+    signingKey: s.key, minFreeBytes: 0, reserveBytes: 0,
+  });
+  try {
+    const report = await retention.run({ trigger: 'cli' });
+    return report.planned.map((p) => p.segmentId);
+  } finally {
+    await retention.close();
+    await audit.close();
+  }
+}

@@ -32,8 +32,10 @@ function rowValues(r: SegmentRow): Omit<SegmentRow, 'id'> {
 export async function mutate(kind: Mutation, s: SyntheticStore, database: OpenDatabase, random: () => number): Promise<Expectation> {
   const db = database.db;
   // Lawfully deleted segments are left alone: the test also checks they stay reported as deleted-lawfully.
-  const tombstoned = new Set((await db.selectFrom('segment_tombstones').select('segment_id').execute()).map((t) => Number(t.segment_id)));
-  const lastTomb = Math.max(0, ...tombstoned);
+  const tombs = await db.selectFrom('segment_tombstones').select(['segment_id', 'stream_id']).execute();
+  const tombstoned = new Set(tombs.map((t) => Number(t.segment_id)));
+  /** The last tombstone of a stream: a re-linked chain starts after it (its link is fixed in the tombstone). */
+  const lastTombOf = (streamId: string) => Math.max(0, ...tombs.filter((t) => t.stream_id === streamId).map((t) => Number(t.segment_id)));
   const rows = (await s.rows()).filter((r) => r.chain_hash !== null && !tombstoned.has(r.id));
   const live = rows.filter((r) => readable(s, r));
   const target = pick(random, live);
@@ -103,7 +105,7 @@ export async function mutate(kind: Mutation, s: SyntheticStore, database: OpenDa
     }
     case 'relink_chain': {
       // Changes a row and re-computes every later link of its stream consistently: only the checkpoint catches it.
-      const stream = rows.filter((r) => r.stream_id === target.stream_id && r.id > lastTomb);
+      const stream = rows.filter((r) => r.stream_id === target.stream_id && r.id > lastTombOf(target.stream_id));
       const i = Math.max(0, stream.findIndex((r) => r.id === target.id));
       let prev = stream[i]!.chain_prev!;
       for (const [k, r] of stream.slice(i).entries()) {

@@ -1,14 +1,8 @@
-// Provisional sources, from the data this build keeps, until other branches provide the real ones (see the report
-// and docs/compliance.md §8): app/ wires them; replace each by its real adapter without touching the checker.
-//  - retention: the R17 floor (30 days, domain RETENTION_FLOOR_DAYS) for every camera, as no policy is stored yet.
-//  - personnel: every account's roles, trainings and agreements from access/.
-import { RETENTION_FLOOR_DAYS, type UserFacts } from '../domain/index.js';
-import type { PersonnelSource, RetentionFacts } from './ports.js';
+// The personnel facts the checker reads (R16.1, R15.2, R19): every account's roles, trainings and agreements from
+// access/, through the small AccessLike view of AccessService.
+import type { UserFacts } from '../domain/index.js';
+import type { PersonnelSource } from './ports.js';
 import { userFacts } from './snapshot.js';
-
-export function floorRetention(days = RETENTION_FLOOR_DAYS): RetentionFacts {
-  return { retentionDaysByCamera: async (ids) => new Map(ids.map((id) => [id, days])) };
-}
 
 interface AccessLike {
   listUsers(actor: null, page: { limit: number; offset: number }): Promise<{ items: { id: string; roles: string[]; disabled: boolean }[]; total: number }>;

@@ -1,0 +1,174 @@
+// The retention executor against a real store with real segment files, on both dialects (R17, D22(3), R15,
+// architecture §4.4): what it deletes and keeps, tombstones and `verify`, one system-log entry per camera, the
+// signed certificate, holds, a dry run, and a crash between every two steps completed by the next run.
+import { existsSync } from 'node:fs';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { checkStorage } from '../recording/index.js';
+import { createTestDatabase, dialects, type TestDatabase } from '../../test/support/databases.js';
+import { DAY, NOW, retentionFixture, type RetentionFixture } from '../../test/support/retention-fixture.js';
+import { certificateHtml, certificateText } from './index.js';
+
+describe.each(dialects)('retention executor on %s', (dialect) => {
+  let t: TestDatabase & { dispose(): Promise<void> };
+  let f: RetentionFixture;
+  beforeEach(async () => {
+    t = await createTestDatabase(dialect);
+    f = await retentionFixture(t);
+  });
+  afterEach(async () => {
+    await f.retention.close();
+    f.dispose();
+    await t.dispose();
+  });
+
+  /** Per camera: ages (days since the segment ended) 40, 35, 30 (exactly), 29.99, 10, 0.1. */
+  async function seed(): Promise<Map<number, number>> {
+    const age = new Map<number, number>();
+    for (const cam of f.cameraIds) for (const a of [40, 35, 30, 29.99, 10, 0.1]) age.set(await f.segment(cam, a), a);
+    return age;
+  }
+
+  it('deletes exactly what is past the 30-day default, tombstones it, and verify reports deleted-lawfully', async () => {
+    const age = await seed();
+    const before = await f.rows();
+    const report = await f.retention.run({ trigger: 'cli' });
+    const expected = before.filter((r) => age.get(r.id)! >= 30).map((r) => r.id).sort((a, b) => a - b);
+    expect(report.planned.map((p) => p.segmentId).sort((a, b) => a - b)).toEqual(expected);
+    expect(report.deleted).toBe(expected.length);
+    expect(report.kept.underFloor).toBe(before.length - expected.length);
+
+    const after = await f.rows();
+    for (const r of before) {
+      const gone = expected.includes(r.id);
+      expect(existsSync(f.pathOf(r)), `file of ${r.id}`).toBe(!gone);
+      expect(after.some((a) => a.id === r.id), `row of ${r.id}`).toBe(!gone);
+      if (gone) {
+        const tomb = await f.integrity.repo.tombstone(r.id);
+        expect(tomb?.sha256.equals(r.sha256)).toBe(true);
+        expect(tomb?.chain_hash.equals(r.chain_hash!)).toBe(true);
+        expect(tomb?.reason).toBe('past_retention');
+      }
+    }
+    const v = await f.integrity.verify();
+    expect(v.ok).toBe(true);
+    expect(v.counts['deleted-lawfully']).toBe(expected.length);
+    expect(v.counts.ok).toBe(before.length - expected.length);
+    const storage = await checkStorage({ repo: f.recordings, store: f.store, dialect: t.dialect });
+    expect(storage.mismatches.filter((m) => m.kind !== 'index_mismatch')).toEqual([]); // the fixture's fragment index is synthetic
+
+    // One system-log entry per run and camera; every tombstone names its camera's entry.
+    const logged = await f.events('retention.deleted');
+    expect(logged.map((e) => e.target).sort()).toEqual([...f.cameraIds].sort());
+    for (const e of logged) {
+      expect(e.details).toMatchObject({ runId: report.runId, count: 3, reasons: { past_retention: 3 } });
+      for (const id of e.details.segmentIds as number[]) expect(Number((await f.integrity.repo.tombstone(id))!.audit_seq)).toBe(e.id);
+    }
+
+    // The signed certificate: what (ids, ranges, SHA-256), when, why.
+    const cert = await f.retention.certificate(report.runId!);
+    expect(cert.signatureValid).toBe(true);
+    expect(cert.certificate.segments.map((s) => s.id)).toEqual(expected);
+    for (const s of cert.certificate.segments) expect(s.sha256).toBe(before.find((r) => r.id === s.id)!.sha256.toString('hex'));
+    expect(cert.certificate.cameras.map((c) => c.segments)).toEqual([3, 3]);
+    expect(certificateText(cert)).toContain(cert.certificate.segments[0]!.sha256);
+    expect(certificateHtml(cert)).toContain('删除证明');
+    // A changed byte breaks the signature.
+    const forged = cert.json.replace('"past_retention"', '"past_ceiling"');
+    const { certificateSignatureValid } = await import('./index.js');
+    expect(certificateSignatureValid(forged, Buffer.from(cert.signature, 'base64'), f.key)).toBe(false);
+
+    // A second run finds nothing more to delete.
+    expect((await f.retention.run({ trigger: 'cli' })).deleted).toBe(0);
+  });
+
+  it('keeps held footage through every run, and deletes it once the hold is lifted by four eyes', async () => {
+    const age = await seed();
+    const [cam] = f.cameraIds;
+    const a = await f.account('hold_a', ['security_admin']);
+    const b = await f.account('hold_b', ['security_admin']);
+    const hold = await f.retention.addHold(a, { cameraIds: [cam!], fromMs: NOW - 41 * DAY, toMs: NOW - 34 * DAY, reason: 'case 2026-117', legalBasis: '刑事诉讼法 第五十四条', requester: 'Police station X' });
+    const report = await f.retention.run({ trigger: 'cli' });
+    expect(report.kept.onHold).toBe(2); // ages 40 and 35 of the held camera
+    expect(report.deleted).toBe(4);
+    await f.retention.requestLift(a, hold.id, 'case closed');
+    await expect(f.retention.approveLift(a, hold.id)).rejects.toMatchObject({ code: 'hold_lift_same_account', article: 'R17' });
+    expect((await f.retention.run({ trigger: 'cli' })).deleted).toBe(0); // still held: a request alone lifts nothing
+    const lifted = await f.retention.approveLift(b, hold.id);
+    expect(lifted.state).toBe('lifted');
+    const r3 = await f.retention.run({ trigger: 'cli' });
+    expect(r3.deleted).toBe(2);
+    expect([...age.values()].filter((x) => x >= 30)).toHaveLength(6);
+    expect((await f.integrity.verify()).ok).toBe(true);
+  });
+
+  it('a dry run plans and changes nothing', async () => {
+    await seed();
+    const before = await f.rows();
+    const report = await f.retention.run({ trigger: 'cli', dryRun: true });
+    expect(report.planned).toHaveLength(6);
+    expect(report.runId).toBeNull();
+    expect(await f.rows()).toEqual(before);
+    expect(await f.retention.runs()).toEqual([]);
+    expect(await f.events('retention.deleted')).toEqual([]);
+  });
+
+  it.each(['marked', 'unlinked', 'tombstoned'] as const)('a crash after step "%s" is completed by the next run; verify stays clean', async (step) => {
+    await seed();
+    const before = await f.rows();
+    let crashed = false;
+    await expect(
+      f.retention.run({
+        trigger: 'cli',
+        onStep: (s) => {
+          if (s === step && !crashed) {
+            crashed = true;
+            throw new Error(`crash after ${s}`);
+          }
+        },
+      }),
+    ).rejects.toThrow(`crash after ${step}`);
+    // Between the crash and the next run: no row points to a missing file unless it is marked for deletion.
+    const mid = await f.rows();
+    for (const r of mid) {
+      if (!existsSync(f.pathOf(r))) expect(['deleting', 'deleted']).toContain(r.status);
+    }
+    const midCheck = await checkStorage({ repo: f.recordings, store: f.store, dialect: t.dialect });
+    expect(midCheck.mismatches.filter((m) => m.kind !== 'index_mismatch')).toEqual([]);
+    const [crashedRun] = await f.retention.runs();
+    expect(crashedRun!.status).toBe('running');
+
+    // Meanwhile a legal hold arrives on the second camera: the deletions not yet started must respect it.
+    const second = f.cameraIds[1]!;
+    await f.retention.addHold(null, { cameraIds: [second], fromMs: NOW - 50 * DAY, toMs: NOW, reason: 'case', legalBasis: 'law', requester: 'police' });
+    const next = await f.retention.run({ trigger: 'cli' });
+    expect(next.recovered).toBe(1); // the one segment the crash left mid-way is completed …
+    const heldLeft = before.filter((r) => r.camera_id === second && r.end_ms <= NOW - 30 * DAY);
+    const wasCrashed = (id: number) => mid.find((r) => r.id === id)?.status === 'deleting' || !mid.some((r) => r.id === id);
+    const stillHeld = heldLeft.filter((r) => !wasCrashed(r.id));
+    expect(next.kept.onHold).toBe(stillHeld.length); // … the others were abandoned and planned again: held ones stay
+    expect(next.recovered + next.deleted + stillHeld.length).toBe(6);
+    const after = await f.rows();
+    expect(after).toHaveLength(before.length - 6 + stillHeld.length);
+    const v = await f.integrity.verify();
+    expect(v.ok).toBe(true);
+    expect(v.counts['deleted-lawfully']).toBe(6 - stillHeld.length);
+    const cert = await f.retention.certificate(crashedRun!.id);
+    expect(cert.certificate.totals).toMatchObject({ segments: 1, abandoned: 5 });
+    expect(cert.signatureValid).toBe(true);
+  });
+
+  it('deleting the newest segment of a stream keeps its row as the chain head, so the next segment still links', async () => {
+    const [cam] = f.cameraIds;
+    const old = await f.segment(cam!, 45);
+    await f.retention.run({ trigger: 'cli' });
+    const rows = await f.rows();
+    expect(rows.map((r) => [r.id, r.status])).toEqual([[old, 'deleted']]);
+    const newer = await f.segment(cam!, 0.01);
+    expect((await f.integrity.verify()).ok).toBe(true);
+    await f.retention.run({ trigger: 'cli' }); // the kept head is removed now that a newer row exists
+    expect((await f.rows()).map((r) => r.id)).toEqual([newer]);
+    const v = await f.integrity.verify();
+    expect(v.ok).toBe(true);
+    expect(v.counts['deleted-lawfully']).toBe(1);
+  });
+});
