@@ -5,6 +5,7 @@ import { registerAuditCommands } from './audit.js';
 import { registerCameraCommands } from './camera.js';
 import { registerCheckCommand } from './check.js';
 import { withCore, type Act, type CommonOptions } from './context.js';
+import { registerKeyCommands } from './key.js';
 import { registerMigrateCommand } from './migrate.js';
 import { createOutput, exitCodes, UsageError } from './output.js';
 import { registerServeCommand } from './serve.js';
@@ -40,6 +41,7 @@ export async function main(argv: string[]): Promise<number> {
   registerCheckCommand(program, act);
   registerAuditCommands(program, act);
   registerVerifyCommand(program, act);
+  registerKeyCommands(program, act);
   registerAccessCommands(program, act, (opts, fn) => withCore(opts, (core) => fn(core.access)));
 
   try {

@@ -13,7 +13,7 @@ describe.each(dialects)('migrations on %s', (dialect) => {
     expect(tables).toEqual([
       'access_register', 'access_register_cameras', 'api_tokens', 'audit_checkpoints', 'camera_grants', 'camera_group_members',
       'camera_groups', 'camera_places', 'camera_streams', 'cameras', 'contractor_agreements', 'integrity_checkpoints', 'personnel',
-      'recording_runs', 'segment_tombstones', 'segments', 'sessions', 'system_log', 'trainings', 'user_roles', 'users',
+      'recording_runs', 'segment_keys', 'segment_tombstones', 'segments', 'sessions', 'system_log', 'trainings', 'user_roles', 'users',
     ]);
     const again = await migrateToLatest(t.db);
     expect(again.results).toEqual([]);

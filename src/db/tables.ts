@@ -291,6 +291,19 @@ export interface IntegrityCheckpointTable {
   signature: Buffer;
 }
 
+/** Owner: storage/. One wrapped data key per encrypted segment file (architecture §7). */
+export interface SegmentKeyTable {
+  /** Data key id (UUIDv7), also in the file's header. */
+  id: string;
+  /** The file's path relative to the store root. */
+  rel: string;
+  /** nonce · AES-256-GCM(master key, data key) · tag. */
+  wrapped: Buffer;
+  /** Fingerprint of the master key that wrapped it. */
+  master_key_id: string;
+  created_ms: number;
+}
+
 export interface Database {
   cameras: CameraTable;
   camera_streams: CameraStreamTable;
@@ -313,6 +326,7 @@ export interface Database {
   audit_checkpoints: AuditCheckpointTable;
   segment_tombstones: SegmentTombstoneTable;
   integrity_checkpoints: IntegrityCheckpointTable;
+  segment_keys: SegmentKeyTable;
 }
 
 export type CameraRow = Selectable<CameraTable>;
@@ -339,3 +353,4 @@ export type SystemLogRow = Selectable<SystemLogTable>;
 export type AuditCheckpointRow = Selectable<AuditCheckpointTable>;
 export type SegmentTombstoneRow = Selectable<SegmentTombstoneTable>;
 export type IntegrityCheckpointRow = Selectable<IntegrityCheckpointTable>;
+export type SegmentKeyRow = Selectable<SegmentKeyTable>;

@@ -8,6 +8,7 @@ import * as accessIdentities from './2026-12-02-02-access-identities.js';
 import * as devicesCameraPlaces from './2026-12-02-03-devices-camera-places.js';
 import * as integrityChain from './2026-12-02-03-integrity-chain.js';
 import * as integrityAppendOnly from './2026-12-02-04-integrity-append-only.js';
+import * as storageSegmentKeys from './2026-12-03-05-storage-segment-keys.js';
 
 export const migrations: Record<string, Migration> = {
   '2026-11-25-01-devices-cameras': devicesCameras,
@@ -17,4 +18,5 @@ export const migrations: Record<string, Migration> = {
   '2026-12-02-03-devices-camera-places': devicesCameraPlaces,
   '2026-12-02-03-integrity-chain': integrityChain,
   '2026-12-02-04-integrity-append-only': integrityAppendOnly,
+  '2026-12-03-05-storage-segment-keys': storageSegmentKeys,
 };
