@@ -55,6 +55,12 @@ export async function reconcileStore(deps: {
       try {
         // Plaintext: an encrypted partial yields its whole records (a torn last record is left out).
         data = await store.readWholeRel(file.rel);
+        if (data.length === 0 && file.partial) {
+          // Died before the init was written (with encryption: between the key's row and the file header): nothing recorded.
+          await store.removeEmptyPartial(file.rel);
+          report.emptyPartialsRemoved++;
+          continue;
+        }
         split = splitFile(data);
       } catch (err) {
         if (!(err instanceof Fmp4ParseError) && !(err instanceof SegmentCryptoError)) throw err;
