@@ -89,7 +89,10 @@ export class LocalSegmentStore {
         await this.keys!.destroy(rel);
       });
     } catch (err) {
+      // No file is left without its key, nor a key without its file (e.g. ENOSPC writing the header).
       await handle.close().catch(() => undefined);
+      await unlink(partialPath).catch(() => undefined);
+      await this.keys.destroy(rel).catch(() => undefined);
       throw err;
     }
   }
