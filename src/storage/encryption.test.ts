@@ -20,7 +20,7 @@ const cameraId = '0192f3a0-0000-7000-8000-0000000000e1';
 const ref = (seq: number): SegmentFileRef => ({ cameraId, runId: 3, seq, startMs: Date.UTC(2026, 11, 3, 8, 0, 0) });
 
 /** A plausible fMP4 plaintext: box headers that must never show in the stored bytes, and random payload. */
-function fakeSegment(size: number): { init: Buffer; fragments: Buffer[] } {
+function fakeSegment(size: number, firstFragmentBytes?: number): { init: Buffer; fragments: Buffer[] } {
   const box = (type: string, n: number) => {
     const b = randomBytes(n);
     b.writeUInt32BE(n, 0);
@@ -30,7 +30,7 @@ function fakeSegment(size: number): { init: Buffer; fragments: Buffer[] } {
   const init = Buffer.concat([box('ftyp', 32), box('moov', 700)]);
   const fragments: Buffer[] = [];
   for (let left = size; left > 0; ) {
-    const n = Math.min(left, 1000 + Math.floor(Math.random() * 150_000));
+    const n = Math.min(left, fragments.length === 0 && firstFragmentBytes ? firstFragmentBytes : 1000 + Math.floor(Math.random() * 150_000));
     fragments.push(Buffer.concat([box('moof', 200), box('mdat', n)]));
     left -= n;
   }
@@ -58,8 +58,8 @@ describe.each(dialects)('segment encryption on %s', (dialect) => {
   afterEach(async () => t.dispose());
 
   /** Writes a segment as the recorder does (init, then one writev per fragment of several pipe chunks) and commits. */
-  async function record(seq: number, size = 600_000): Promise<{ plain: Buffer; rel: string; path: string }> {
-    const { init, fragments } = fakeSegment(size);
+  async function record(seq: number, size = 600_000, firstFragmentBytes?: number): Promise<{ plain: Buffer; rel: string; path: string }> {
+    const { init, fragments } = fakeSegment(size, firstFragmentBytes);
     const w = await store.createWriter(ref(seq));
     await w.write(init);
     for (const f of fragments) {
@@ -106,9 +106,9 @@ describe.each(dialects)('segment encryption on %s', (dialect) => {
   });
 
   it('detects a swapped, reordered, altered or truncated record and a file moved to another segment', async () => {
-    const { rel, path } = await record(0, 300_000);
+    const { rel, path } = await record(0, 300_000, 200_000);
     const original = readFileSync(path);
-    // Two full 64 KiB records of one fragment have the same length: swap them.
+    // Two full 64 KiB records of one fragment (the first, 200 KB) have the same length: swap them.
     const recordBytes = 4 + CHUNK_BYTES + 16;
     const firstFull = (() => {
       for (let at = HEADER_BYTES; at + 4 <= original.length; ) {
