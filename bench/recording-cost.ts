@@ -238,7 +238,8 @@ async function runBare(sim: SimCameras, names: string[], warmupS: number, measur
 
 const sum = (m: Map<string, number>): number => [...m.values()].reduce((a, b) => a + b, 0);
 
-async function runVigil(
+/** One vigil serve phase (also used by the encryption benchmark, with `{ storage: { encryption } }`). */
+export async function runVigil(
   sim: SimCameras, names: string[], warmupS: number, measureS: number, log: (m: string) => void, vigilConfig: Record<string, unknown> | null,
 ): Promise<VigilPhase> {
   const dataDir = mkdtempSync(join(tmpdir(), 'vigil-bench-rec-'));

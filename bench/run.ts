@@ -6,6 +6,7 @@
 import { resolve } from 'node:path';
 import { auditRegister } from './audit-register.js';
 import { benchDir, formatTable, writeResult, type BenchOptions, type BenchResult } from './lib/common.js';
+import { encryption } from './encryption.js';
 import { fuzz } from './fuzz.js';
 import { gateOverhead } from './gate-overhead.js';
 import { integrityVerify } from './integrity-verify.js';
@@ -22,6 +23,7 @@ const BENCHMARKS: Record<string, (options: BenchOptions) => Promise<BenchResult>
   'audit-register': auditRegister,
   'gate-overhead': gateOverhead,
   'integrity-verify': integrityVerify,
+  encryption,
 };
 
 const USAGE = `usage: npm run bench -- [--quick] [--only ${Object.keys(BENCHMARKS).join('|')}[,…]] [--out DIR] [--SETTING VALUE …]
@@ -31,7 +33,8 @@ settings: --streams 8,16,32 --warmup 10 --duration 60 --order bare-first|vigil-f
           --cases 1000000 --seed 20261125 --parse-passes 20                           (fuzz)
           --appends 50000 --register-rows 10000000 --queries 500                      (audit-register)
           --gate-requests 3000 --clip-seconds 20                                      (gate-overhead)
-          --verify-files 256 --file-mib 8 --mutations 1000                            (integrity-verify)`;
+          --verify-files 256 --file-mib 8 --mutations 1000                            (integrity-verify)
+          --streams 8 --warmup 10 --duration 40 --rounds 4 --reads 1000                (encryption)`;
 
 function parseArgs(argv: string[]): { quick: boolean; only: string[] | null; outDir: string; settings: Record<string, string> } {
   const settings: Record<string, string> = {};

@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimCameras, type SimCameras } from '../tools/sim-camera/index.js';
 import {
-  addCamera, api, decodeWithFfmpeg, mainStatus, metricValue, ProcessTracker, readIndex, segmentFile, sha256Of, signIn, sleep,
+  addCamera, api, decodeSegment, mainStatus, metricValue, ProcessTracker, readIndex, segmentFile, sha256Of, signIn, sleep,
   smallStream, SYSADMIN, tempDir, verifySegmentHashes, type SegmentRowInfo,
 } from './support/faults.js';
 import type { ApiSession } from './support/accounts.js';
@@ -186,11 +186,11 @@ describe.skipIf(skipReason !== null)(`disk full (segment store on a ${TMPFS_BYTE
     committedWhileFull = segments;
     // The first segment (whole) and the one cut by ENOSPC (its whole fragments) are both committed.
     expect(segments.length).toBeGreaterThanOrEqual(2);
-    expect(verifySegmentHashes(small!.hostPath(small!.storeDir), segments)).toEqual([]);
+    expect(await verifySegmentHashes(dataDir, small!.hostPath(small!.storeDir), segments)).toEqual([]);
     for (const s of segments) {
       const path = small!.hostPath(segmentFile(small!.storeDir, s));
       hashesWhileFull.set(s.id, sha256Of(path));
-      const decoded = await decodeWithFfmpeg(path);
+      const decoded = await decodeSegment(dataDir, small!.hostPath(small!.storeDir), s);
       expect(decoded.errors, `segment ${s.id} decodes`).toBe('');
       expect(decoded.ok).toBe(true);
       expect(decoded.frames).toBeGreaterThanOrEqual(25);
@@ -235,9 +235,9 @@ describe.skipIf(skipReason !== null)(`disk full (segment store on a ${TMPFS_BYTE
     for (const s of committedWhileFull) {
       expect(sha256Of(small!.hostPath(segmentFile(small!.storeDir, s))), `segment ${s.id} unchanged`).toBe(hashesWhileFull.get(s.id));
     }
-    expect(verifySegmentHashes(small!.hostPath(small!.storeDir), index.segments)).toEqual([]);
+    expect(await verifySegmentHashes(dataDir, small!.hostPath(small!.storeDir), index.segments)).toEqual([]);
     for (const s of index.segments.filter((x) => x.run_id === index.runs[1]!.id)) {
-      const decoded = await decodeWithFfmpeg(small!.hostPath(segmentFile(small!.storeDir, s)));
+      const decoded = await decodeSegment(dataDir, small!.hostPath(small!.storeDir), s);
       expect(decoded.errors, `resumed segment ${s.id} decodes`).toBe('');
       expect(decoded.ok).toBe(true);
     }

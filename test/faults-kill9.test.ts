@@ -9,7 +9,7 @@
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startSimCameras, type SimCameras } from '../tools/sim-camera/index.js';
-import { addCamera, decodeWithFfmpeg, isAlive, mainStatus, tempDir, readIndex, ProcessTracker, type RunRowInfo, segmentFile, shutDownAndCheckLeaks, sleep, smallStream, verifySegmentHashes } from './support/faults.js';
+import { addCamera, decodeSegment, isAlive, mainStatus, tempDir, readIndex, ProcessTracker, type RunRowInfo, shutDownAndCheckLeaks, sleep, smallStream, verifySegmentHashes } from './support/faults.js';
 import { runVigil, startServe, waitFor, writeTestConfig, type ServingVigil } from './support/vigil-process.js';
 
 const CYCLES = Number(process.env.VIGIL_KILL_CYCLES ?? 5);
@@ -86,14 +86,14 @@ describe(`kill -9 while recording, ${CYCLES} cycles`, () => {
           expect(loss, `loss of run ${run.id} (cycle ${cycle - 1})`).toBeGreaterThanOrEqual(-ANCHOR_TOLERANCE_MS);
           expect(loss, `loss of run ${run.id} (cycle ${cycle - 1})`).toBeLessThanOrEqual(FRAGMENT_MS + LOSS_TOLERANCE_MS);
           for (const s of runSegments) {
-            const decoded = await decodeWithFfmpeg(segmentFile(storeDir, s));
+            const decoded = await decodeSegment(dataDir, storeDir, s);
             expect(decoded.errors, `segment ${s.id} (${s.status}) decodes`).toBe('');
             expect(decoded.ok).toBe(true);
             // 25 fps: a segment of d ms holds about d/40 frames.
             expect(decoded.frames).toBeGreaterThanOrEqual(Math.floor((s.end_ms - s.start_ms) / 40) - 2);
           }
         }
-        expect(verifySegmentHashes(storeDir, segments)).toEqual([]);
+        expect(await verifySegmentHashes(dataDir, storeDir, segments)).toEqual([]);
         // The restarted server logged what it recovered.
         expect(vigil.logs()).toMatch(/"runsClosed":2[,}]/);
         timings.push(`cycle ${cycle - 1}: ${report.join('; ')}`);

@@ -12,9 +12,10 @@ import { ComplianceService, personnelFromAccess, type OperationsFacts } from '..
 import { CameraService, SystemService } from '../devices/index.js';
 import { renderPdf } from '../media/index.js';
 import { RecordingRepo } from '../recording/index.js';
-import { LocalSegmentStore } from '../storage/index.js';
+import { LocalSegmentStore, SegmentKeyRepo, SegmentKeys } from '../storage/index.js';
 import { loadAuditKey } from './audit-key.js';
 import { loadCredentialKey } from './credential-key.js';
+import { loadMasterKeyring } from './master-key.js';
 import { createIntegrity } from './integrity.js';
 import type { IntegrityService } from '../integrity/index.js';
 import type { RetentionLogger, RetentionService } from '../retention/index.js';
@@ -63,7 +64,11 @@ export async function openCore(config: Config, onListenerError?: (err: unknown) 
       clock: Date.now,
       ...(onListenerError ? { onListenerError } : {}),
     });
-    const store = new LocalSegmentStore(storeDirOf(config));
+    // Encryption at rest (architecture §7): the master key is made on first start when encryption is on; with it off,
+    // an existing key is still loaded so earlier encrypted footage stays readable and deletable (crypto-shredding).
+    const keyring = loadMasterKeyring(config.dataDir, { create: config.storage.encryption });
+    const segmentKeys = keyring ? new SegmentKeys(new SegmentKeyRepo(database.db), keyring) : null;
+    const store = new LocalSegmentStore(storeDirOf(config), { keys: segmentKeys, encryptNew: config.storage.encryption });
     await store.init();
     // One installation key signs both the audit and the segment checkpoints (domain-separated; docs/integrity.md).
     const signingKey = loadAuditKey(config.dataDir);

@@ -12,6 +12,7 @@ import { findCjkFont, LiveHub, LiveTranscoder, maskImagePam, runSnapshot, runWat
 import { PlaybackError, VideoService, type ExportWatermark, type SegmentBytes } from '../playback/index.js';
 import type { LocalSegmentStore } from '../storage/index.js';
 import { Recorder, reconcileStore } from '../recording/index.js';
+import { markServing } from './master-key.js';
 import { openCore, type Core } from './core.js';
 import type { Logger } from './logger.js';
 import { createMetrics } from './metrics.js';
@@ -40,6 +41,8 @@ export async function startVigil(config: Config, log: Logger): Promise<RunningVi
     ffmpegPath: config.ingest.ffmpegPath,
     onEvent: (event) => logTranscode(log, event),
   });
+  // `vigil key rotate` refuses while this process may wrap data keys with the current master key.
+  const unmarkServing = markServing(config.dataDir);
   try {
     const report = await reconcileStore({ store: core.store, repo: core.recordings, now: Date.now, log });
     if (report.runsClosed) log.warn({ ...report }, 'recovered from an unclean stop');
@@ -128,6 +131,7 @@ export async function startVigil(config: Config, log: Logger): Promise<RunningVi
         await rec.stop();
         log.debug('stop: recorder stopped');
         await core.close();
+        unmarkServing();
         log.info('vigil stopped');
       })()),
     };
@@ -136,6 +140,7 @@ export async function startVigil(config: Config, log: Logger): Promise<RunningVi
     await transcoder.close().catch(() => undefined);
     await recorder?.stop().catch(() => undefined);
     await core.close().catch(() => undefined);
+    unmarkServing();
     throw err;
   }
 }

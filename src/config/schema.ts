@@ -23,6 +23,17 @@ export const ConfigSchema = Type.Object(
     ),
     /** Segment store directory; default `<dataDir>/store`. May be another disk. */
     storeDir: Type.Optional(Type.String({ minLength: 1 })),
+    storage: Type.Object(
+      {
+        /**
+         * Encrypt new segment files at rest (architecture §7; S: stolen video must be unreadable): AES-256-GCM per
+         * file, data keys wrapped by the master key (`VIGIL_MASTER_KEY` or `<dataDir>/keys/master.key`). Existing files
+         * stay readable either way. docs/encryption.md.
+         */
+        encryption: Type.Boolean({ default: true }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
     recording: Type.Object(
       {
         /** Target segment length: cut at the first keyframe fragment after this (architecture §3). */

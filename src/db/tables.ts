@@ -629,6 +629,19 @@ export interface RetentionDeletionTable {
 }
 
 
+/** Owner: storage/. One wrapped data key per encrypted segment file (architecture §7). */
+export interface SegmentKeyTable {
+  /** Data key id (UUIDv7), also in the file's header. */
+  id: string;
+  /** The file's path relative to the store root. */
+  rel: string;
+  /** nonce · AES-256-GCM(master key, data key) · tag. */
+  wrapped: Buffer;
+  /** Fingerprint of the master key that wrapped it. */
+  master_key_id: string;
+  created_ms: number;
+}
+
 export interface Database {
   cameras: CameraTable;
   camera_streams: CameraStreamTable;
@@ -673,6 +686,7 @@ export interface Database {
   legal_holds: LegalHoldTable;
   retention_runs: RetentionRunTable;
   retention_deletions: RetentionDeletionTable;
+  segment_keys: SegmentKeyTable;
 }
 
 export type CameraRow = Selectable<CameraTable>;
@@ -720,3 +734,4 @@ export type RetentionPolicyRow = Selectable<RetentionPolicyTable>;
 export type LegalHoldRow = Selectable<LegalHoldTable>;
 export type RetentionRunRow = Selectable<RetentionRunTable>;
 export type RetentionDeletionRow = Selectable<RetentionDeletionTable>;
+export type SegmentKeyRow = Selectable<SegmentKeyTable>;

@@ -105,8 +105,11 @@ export interface IntegritySources {
   chainHeads(): Promise<{ stream_id: string; camera_id: string; id: number; chain_hash: Buffer }[]>;
   /** The file a row names, relative to the store root. */
   fileOf(row: { camera_id: string; run_id: number; seq: number; start_ms: number }): string;
-  /** Streams the file through SHA-256; null if it does not exist. */
-  hashFile(rel: string): Promise<{ sha256: Buffer; sizeBytes: number } | null>;
+  /**
+   * Streams the file's plaintext through SHA-256 (an encrypted file is decrypted on the way); null if it does not
+   * exist; `problem` when it cannot be read at all (an encrypted file that does not authenticate).
+   */
+  hashFile(rel: string): Promise<{ sha256: Buffer; sizeBytes: number; problem?: string } | null>;
   /** Every finished segment file (partials are still being written and are left out), of one camera if given. */
   segmentFiles(cameraId?: string): AsyncIterable<SegmentFileInfo>;
 }

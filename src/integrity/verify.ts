@@ -189,6 +189,8 @@ class Verification {
         const h = await this.sources.hashFile(job.rel);
         if (!h) {
           worsen(job.verdict, 'missing', 'the segment file is gone');
+        } else if (h.problem) {
+          worsen(job.verdict, 'altered', h.problem);
         } else {
           this.filesHashed++;
           this.bytesHashed += h.sizeBytes;

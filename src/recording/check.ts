@@ -1,7 +1,7 @@
 // `vigil check --storage`: verifies the storage invariants (docs/storage.md) read-only and reports every mismatch
 // between the index and the store. Cost: one pass over the segment rows, one stat per row, one directory walk.
 // Hashes are not re-computed here (that is `vigil verify`, which reads every byte).
-import { parseSegmentRelPath, segmentRelPath, type LocalSegmentStore } from '../storage/index.js';
+import { parseSegmentRelPath, SegmentCryptoError, segmentRelPath, type LocalSegmentStore } from '../storage/index.js';
 import { decodeFragmentIndex, FragmentIndexError } from './fragment-index.js';
 import type { RecordingRepo } from './repo.js';
 
@@ -10,6 +10,7 @@ export type StorageMismatchKind =
   | 'missing_file' // a row points to a file that does not exist (violates invariant 1)
   | 'size_mismatch' // the file's size differs from the row's
   | 'index_mismatch' // the fragment index does not describe the file's length
+  | 'undecryptable' // an encrypted file whose header, key or trailer does not check out (architecture §7)
   | 'orphan_file' // a segment file with no row, outside any open run (invariant 2 should have adopted it)
   | 'partial_file' // a .partial outside any open run (a crash not yet reconciled)
   | 'unknown_run' // a file naming a run that is not in the index
@@ -56,11 +57,20 @@ export async function checkStorage(deps: {
       deleting++;
       continue;
     }
-    const s = await store.statRel(rel);
-    if (!s) {
+    // Sizes are the plaintext's: an encrypted file's comes from its authenticated trailer (one small read).
+    let size: number | null;
+    try {
+      size = await store.plainSizeRel(rel);
+    } catch (err) {
+      if (!(err instanceof SegmentCryptoError)) throw err;
+      mismatches.push({ kind: 'undecryptable', path: rel, segmentId: row.id, detail: `${err.code}: ${err.message}` });
+      continue;
+    }
+    if (size === null) {
       mismatches.push({ kind: 'missing_file', path: rel, segmentId: row.id, detail: `segment ${row.id} has no file` });
       continue;
     }
+    const s = { size };
     if (s.size !== row.size_bytes) {
       mismatches.push({ kind: 'size_mismatch', path: rel, segmentId: row.id, detail: `file has ${s.size} bytes, index says ${row.size_bytes}` });
     }

@@ -5,7 +5,7 @@
 // runs are listed, so start-up cost does not grow with the size of the store.
 import { createHash } from 'node:crypto';
 import { Fmp4ParseError, splitFile, type SplitFile } from '../media/index.js';
-import { dayOf, parseSegmentRelPath, type LocalSegmentStore } from '../storage/index.js';
+import { dayOf, parseSegmentRelPath, SegmentCryptoError, type LocalSegmentStore } from '../storage/index.js';
 import { encodeFragmentIndex } from './fragment-index.js';
 import type { RecordingRepo, SegmentMeta } from './repo.js';
 import type { RecorderLogger } from './stream-recorder.js';
@@ -50,12 +50,20 @@ export async function reconcileStore(deps: {
 
     for (const file of files) {
       if (bySeq.has(file.seq)) continue;
-      const data = await store.readWholeRel(file.rel);
+      let data: Buffer;
       let split: SplitFile;
       try {
+        // Plaintext: an encrypted partial yields its whole records (a torn last record is left out).
+        data = await store.readWholeRel(file.rel);
+        if (data.length === 0 && file.partial) {
+          // Died before the init was written (with encryption: between the key's row and the file header): nothing recorded.
+          await store.removeEmptyPartial(file.rel);
+          report.emptyPartialsRemoved++;
+          continue;
+        }
         split = splitFile(data);
       } catch (err) {
-        if (!(err instanceof Fmp4ParseError)) throw err;
+        if (!(err instanceof Fmp4ParseError) && !(err instanceof SegmentCryptoError)) throw err;
         report.unreadable.push(file.rel);
         log.error({ file: file.rel, code: err.code }, 'segment file unreadable during recovery: kept for inspection');
         continue;

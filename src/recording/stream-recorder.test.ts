@@ -7,7 +7,8 @@ import { createHash } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, dialects, type TestDatabase } from '../../test/support/databases.js';
 import { Fmp4StreamParser, type Fragment, type InitSegment } from '../media/index.js';
-import { LocalSegmentStore, segmentRelPath } from '../storage/index.js';
+import { type LocalSegmentStore, segmentRelPath } from '../storage/index.js';
+import { plaintextBoxesIn, testStore } from '../../test/support/segment-keys.js';
 import { checkStorage, decodeFragmentIndex, reconcileStore, RecordingRepo, StreamRecorder } from './index.js';
 
 const cameraId = '0192f3a0-0000-7000-8000-0000000000aa';
@@ -34,7 +35,10 @@ beforeAll(() => {
 
 afterAll(() => rmSync(workDir, { recursive: true, force: true }));
 
-describe.each(dialects)('StreamRecorder on %s', (dialect) => {
+// Plaintext and encrypted stores (architecture §7): every invariant must hold for both.
+const cases = dialects.flatMap((dialect) => [false, true].map((encrypted) => ({ dialect, encrypted })));
+
+describe.each(cases)('StreamRecorder on $dialect, encrypted: $encrypted', ({ dialect, encrypted }) => {
   let t: TestDatabase & { dispose(): Promise<void> };
   let store: LocalSegmentStore;
   let repo: RecordingRepo;
@@ -45,7 +49,7 @@ describe.each(dialects)('StreamRecorder on %s', (dialect) => {
 
   async function setup() {
     t = await createTestDatabase(dialect);
-    store = new LocalSegmentStore(mkdtempSync(join(workDir, 'store-')));
+    store = testStore(mkdtempSync(join(workDir, 'store-')), t.db, encrypted);
     await store.init();
     repo = new RecordingRepo(t.db);
     nowMs = t0;
@@ -78,7 +82,11 @@ describe.each(dialects)('StreamRecorder on %s', (dialect) => {
     for (const s of segments) {
       expect(s.start_ms).toBe(prevEnd); // continuous in wall time within the run
       prevEnd = s.end_ms;
-      const file = readFileSync(join(store.root, segmentRelPath({ cameraId, runId: s.run_id, seq: s.seq, startMs: s.start_ms })));
+      const rel = segmentRelPath({ cameraId, runId: s.run_id, seq: s.seq, startMs: s.start_ms });
+      const raw = readFileSync(join(store.root, rel));
+      // Encrypted: no fMP4 box is visible in the stored bytes; the plaintext comes only through the store.
+      expect(plaintextBoxesIn(raw).length === 0).toBe(encrypted);
+      const file = await store.readWholeRel(rel);
       expect(file.length).toBe(s.size_bytes);
       expect(createHash('sha256').update(file).digest().equals(s.sha256)).toBe(true);
       const index = decodeFragmentIndex(s.fragment_index, s.init_size_bytes);
@@ -186,7 +194,8 @@ describe.each(dialects)('StreamRecorder on %s', (dialect) => {
     writeFileSync(join(pathOf(2), '..', `${segments[2]!.run_id}-99.mp4`), 'orphan');
     writeFileSync(join(store.root, 'notes.txt'), 'stray');
     const report = await checkStorage({ repo, store, dialect });
-    expect(report.mismatches.map((m) => m.kind).sort()).toEqual(['missing_file', 'orphan_file', 'size_mismatch', 'unknown_file']);
+    // An encrypted file with a byte appended has no valid trailer any more: it cannot be read, not just mis-sized.
+    expect(report.mismatches.map((m) => m.kind).sort()).toEqual(['missing_file', 'orphan_file', encrypted ? 'undecryptable' : 'size_mismatch', 'unknown_file']);
   });
 
   it('on a write failure (store full) keeps whole fragments, ends the run, counts losses and resumes when space returns', async () => {

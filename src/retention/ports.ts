@@ -32,9 +32,12 @@ export interface SegmentIndexPort {
   storedBytes(): Promise<number>;
 }
 
-/** One segment store (storage/'s LocalSegmentStore satisfies it). `deleteSegment` is the only way data is destroyed. */
+/**
+ * One segment store (storage/'s LocalSegmentStore satisfies it). `deleteSegment` is the only way data is destroyed:
+ * it destroys the segment's data key (crypto-shredding, docs/encryption.md), then unlinks the file.
+ */
 export interface SegmentFilesPort {
-  deleteSegment(ref: { cameraId: string; runId: number; seq: number; startMs: number }): Promise<boolean>;
+  deleteSegment(ref: { cameraId: string; runId: number; seq: number; startMs: number }): Promise<{ fileRemoved: boolean; keyDestroyed: boolean }>;
   freeBytes(): Promise<number>;
   totalBytes(): Promise<number>;
 }

@@ -3,7 +3,7 @@
 // every process the test started (vigil, its ffmpeg children, the simulated cameras) so a test can prove none leaked.
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -12,6 +12,7 @@ import Database from 'better-sqlite3';
 import { segmentRelPath } from '../../src/storage/paths.js';
 import type { SimStream } from '../../tools/sim-camera/index.js';
 import { expect } from 'vitest';
+import { plaintextBoxesIn, withPlainStore } from './segment-keys.js';
 import { ApiSession, provisionAccounts, TEST_PASSWORD, withReason, type AccountSpec } from './accounts.js';
 import { runVigil, type ServingVigil } from './vigil-process.js';
 
@@ -205,25 +206,48 @@ export function segmentFile(storeDir: string, row: Pick<SegmentRowInfo, 'camera_
   return join(storeDir, segmentRelPath({ cameraId: row.camera_id, runId: row.run_id, seq: row.seq, startMs: row.start_ms }));
 }
 
+/** SHA-256 of a file's raw bytes as stored (encrypted or not): "unchanged on disk". */
 export function sha256Of(path: string): string {
   return createHash('sha256').update(readFileSync(path)).digest('hex');
 }
 
-/** Problems of committed segments: missing file, size or SHA-256 different from the row. Empty when all match. */
-export function verifySegmentHashes(storeDir: string, rows: readonly SegmentRowInfo[]): string[] {
+/**
+ * Problems of committed segments: missing file, plaintext size or SHA-256 different from the row. Empty when all
+ * match. Segment files are read through the real store with the data dir's master key (encryption at rest,
+ * architecture §7), so this works on encrypted and plaintext stores alike; an encrypted file must show no fMP4 box.
+ */
+export async function verifySegmentHashes(dataDir: string, storeDir: string, rows: readonly SegmentRowInfo[]): Promise<string[]> {
   const problems: string[] = [];
-  for (const row of rows) {
-    const path = segmentFile(storeDir, row);
-    if (!existsSync(path)) {
-      problems.push(`segment ${row.id}: file ${path} missing`);
-      continue;
+  await withPlainStore(dataDir, storeDir, async (store) => {
+    for (const row of rows) {
+      const path = segmentFile(storeDir, row);
+      if (!existsSync(path)) {
+        problems.push(`segment ${row.id}: file ${path} missing`);
+        continue;
+      }
+      const rel = segmentRelPath({ cameraId: row.camera_id, runId: row.run_id, seq: row.seq, startMs: row.start_ms });
+      if ((await store.isEncryptedRel(rel)) && plaintextBoxesIn(readFileSync(path)).length > 0) problems.push(`segment ${row.id}: encrypted file shows fMP4 boxes`);
+      const data = await store.readWholeRel(rel);
+      if (data.length !== row.size_bytes) problems.push(`segment ${row.id}: ${data.length} bytes, row says ${row.size_bytes}`);
+      const hex = createHash('sha256').update(data).digest('hex');
+      if (hex !== Buffer.from(row.sha256).toString('hex')) problems.push(`segment ${row.id}: SHA-256 differs from its row`);
     }
-    const data = readFileSync(path);
-    if (data.length !== row.size_bytes) problems.push(`segment ${row.id}: ${data.length} bytes, row says ${row.size_bytes}`);
-    const hex = createHash('sha256').update(data).digest('hex');
-    if (hex !== Buffer.from(row.sha256).toString('hex')) problems.push(`segment ${row.id}: SHA-256 differs from its row`);
-  }
+  });
   return problems;
+}
+
+/** Decodes a recorded segment with ffmpeg (decrypted through the store to a temp file first when encrypted). */
+export async function decodeSegment(dataDir: string, storeDir: string, row: SegmentRowInfo): Promise<{ ok: boolean; frames: number; errors: string }> {
+  const rel = segmentRelPath({ cameraId: row.camera_id, runId: row.run_id, seq: row.seq, startMs: row.start_ms });
+  const plain = await withPlainStore(dataDir, storeDir, (store) => store.readWholeRel(rel));
+  const dir = mkdtempSync(join(tmpdir(), 'vigil-decode-'));
+  try {
+    const file = join(dir, 'segment.mp4');
+    writeFileSync(file, plain);
+    return await decodeWithFfmpeg(file);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /**

@@ -8,7 +8,8 @@ import { createIntegrity } from '../../src/app/index.js';
 import { sql, type OpenDatabase, type SegmentRow } from '../../src/db/index.js';
 import type { IntegrityService } from '../../src/integrity/index.js';
 import { RecordingRepo } from '../../src/recording/index.js';
-import { LocalSegmentStore, segmentRelPath } from '../../src/storage/index.js';
+import { type LocalSegmentStore, segmentRelPath } from '../../src/storage/index.js';
+import { testStore } from './segment-keys.js';
 
 export const CAMERAS = ['0190a000-0000-7000-8000-00000000000a', '0190a000-0000-7000-8000-00000000000b'] as const;
 export const T0 = Date.UTC(2026, 11, 1, 8, 0, 0);
@@ -54,10 +55,13 @@ export async function writeSegment(
   });
 }
 
-/** `segmentsPerCamera` one-minute segments per camera (two runs each), random 512 B–4 KiB files. */
-export async function buildSyntheticStore(database: OpenDatabase, random: () => number, segmentsPerCamera = 5): Promise<SyntheticStore> {
+/**
+ * `segmentsPerCamera` one-minute segments per camera (two runs each), random 512 B–4 KiB files, encrypted at rest
+ * (architecture §7) unless `encrypted` is false: verify hashes the plaintext either way.
+ */
+export async function buildSyntheticStore(database: OpenDatabase, random: () => number, segmentsPerCamera = 5, encrypted = true): Promise<SyntheticStore> {
   const dir = mkdtempSync(join(tmpdir(), 'vigil-integrity-'));
-  const store = new LocalSegmentStore(join(dir, 'store'));
+  const store = testStore(join(dir, 'store'), database.db, encrypted);
   await store.init();
   const recordings = new RecordingRepo(database.db);
   const { privateKey: key } = generateKeyPairSync('ed25519');

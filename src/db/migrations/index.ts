@@ -15,6 +15,7 @@ import * as devicesSignageMasks from './2026-12-03-02-devices-signage-masks.js';
 import * as devicesSystems from './2026-12-03-01-devices-systems.js';
 import * as complianceFiling from './2026-12-03-01-compliance-filing.js';
 import * as retentionTables from './2026-12-03-04-retention-tables.js';
+import * as storageSegmentKeys from './2026-12-03-05-storage-segment-keys.js';
 
 export const migrations: Record<string, Migration> = {
   '2026-11-25-01-devices-cameras': devicesCameras,
@@ -31,4 +32,5 @@ export const migrations: Record<string, Migration> = {
   '2026-12-03-01-compliance-filing': complianceFiling,
   '2026-12-03-01-devices-systems': devicesSystems,
   '2026-12-03-04-retention-tables': retentionTables,
+  '2026-12-03-05-storage-segment-keys': storageSegmentKeys,
 };
