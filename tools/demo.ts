@@ -1,10 +1,11 @@
 // The demo: four simulated cameras (two 1080p, two 720p, each with a sub stream), Vigil serving on an embedded
-// SQLite database under ./data, and the URL printed. Cameras are registered once (by name) so a restart keeps
-// their recordings. Stop with Ctrl-C.
+// SQLite database under ./data with a compliant unit's records (demo-seed.ts), and the URL printed. Cameras are
+// registered once (by name) so a restart keeps their recordings. Stop with Ctrl-C.
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { preset1080p, preset720p, startSimCameras } from './sim-camera/index.js';
 import { repoRoot, runVigil } from '../test/support/vigil-process.js';
+import { seedDemoCompliance } from './demo-seed.js';
 
 const dataDir = process.env.VIGIL_DATA_DIR ?? join(repoRoot, 'data');
 const port = process.env.VIGIL_PORT ?? '8080';
@@ -57,6 +58,16 @@ if (!((users.json as { users: { username: string }[] }).users ?? []).some((u) =>
   operatorLogin = `'demo' / ${String(added.password)}  (one-time: change it at first sign-in)`;
 }
 
+// The unit's compliance records (R7–R17, D12, D17), once: profile, places, signs, an accepted system in use, the
+// filing with its receipt, the R8.2 check. The checker is then clean; break a rule in the console to see it caught.
+let adminLogin = "'admin' — one-time password in vigil serve's output on its first start";
+console.log('demo: preparing the compliance records (first start only)…');
+const seeded = await seedDemoCompliance(dataDir);
+if (seeded) {
+  if (seeded.admin) adminLogin = `'${seeded.admin.username}' / ${seeded.admin.password}  (one-time; TOTP enrolment at first sign-in)`;
+  console.log(`demo: compliance records made; the checker reports ${seeded.findings} finding(s)`);
+}
+
 const serve = spawn(join(repoRoot, 'bin', 'vigil'), ['serve', '--data-dir', dataDir, '--port', port], {
   stdio: ['ignore', 'inherit', 'pipe'],
   env: { ...process.env, VIGIL_LOG_LEVEL: process.env.VIGIL_LOG_LEVEL ?? 'warn' },
@@ -67,7 +78,7 @@ console.log(`
 Vigil demo
   web UI:   http://${host}:${port}/
   logins:   operator ${operatorLogin}
-            system admin 'admin' — one-time password in vigil serve's output on its first start
+            system admin ${adminLogin}
             (no video: 三员分立; create a security admin and an auditor with npx vigil user add)
   data:     ${dataDir} (SQLite index + segment store)
   cameras:  ${cameras.map((c) => c.name).join(', ')} (simulated, rtsp://127.0.0.1:${sim.port}/…)
