@@ -1,9 +1,9 @@
 // End to end through the API of a real `vigil serve` (SQLite and PostgreSQL) with a real RTSP camera: D12 — a camera of a system
 // that has not passed acceptance is neither recorded nor viewable, and is recorded from acceptance on; then a
-// compliant system is built from empty (unit profile, system, documents, acceptance, cameras with places, filing
-// submitted and received) and the checker is clean, through the API and through `vigil check --compliance` run
-// beside the server; then one rule at a time is broken and the checker catches each, with its article; the filing
-// record exports as JSON, CSV, HTML and PDF.
+// compliant system is built from empty (unit profile, system, documents, acceptance, cameras with places and signs,
+// the regular R8.2 check, filing submitted and received) and the checker is clean, through the API and through
+// `vigil check --compliance` run beside the server; then one rule at a time is broken and the checker catches each,
+// with its article (or the API refuses it, with its article); the filing record exports as JSON, CSV, HTML and PDF.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -45,6 +45,7 @@ describe.each(dialects)('systems, D12, filing and the checker on %s', (dialect) 
   let inspector: ApiSession;
   let cameraId: string;
   let systemId: string;
+  let r8TaskId: string;
   let disposeDb: (() => Promise<void>) | undefined;
 
   beforeAll(async () => {
@@ -76,6 +77,11 @@ describe.each(dialects)('systems, D12, filing and the checker on %s', (dialect) 
     const r = await call(inspector, 'GET', '/api/v1/compliance/findings');
     expect(r.status).toBe(200);
     return r.body.findings as Finding[];
+  };
+  const sign = async (id: string) => {
+    const r = await call(admin, 'POST', `/api/v1/cameras/${id}/signage`, { text: '视频监控区域', installedMs: Date.now() - 86_400_000 });
+    expect(r.status, JSON.stringify(r.body)).toBe(201);
+    return r.body.id as string;
   };
   const doc = (id: string, kind: string, extra: Record<string, unknown> = {}) =>
     call(admin, 'POST', `/api/v1/systems/${id}/documents`, { kind, title: `${kind} 文件`, date: '2026-11-01', ...extra });
@@ -158,6 +164,14 @@ describe.each(dialects)('systems, D12, filing and the checker on %s', (dialect) 
       expect((await call(admin, 'PUT', '/api/v1/unit', UNIT)).status).toBe(200);
       expect((await call(inspector, 'PUT', '/api/v1/unit', UNIT)).status).toBe(403);
       expect((await call(admin, 'POST', `/api/v1/systems/${systemId}/transitions`, { to: 'in_use' })).body.inUseSinceMs).toBeGreaterThan(0);
+      // R13: no sign yet; R8.2: no regular check of R8.1 areas yet; R14: not filed.
+      expect(summary(await findings())).toEqual(['signage_missing R13', 'area_check_overdue R8.2', 'filing_due R14']);
+      await sign(cameraId);
+      const check = await call(admin, 'POST', '/api/v1/compliance/tasks', { kind: 'r8_area_check', title: 'R8 区域定期检查', recurrenceDays: 30 });
+      expect(check.status, JSON.stringify(check.body)).toBe(201);
+      r8TaskId = check.body.id;
+      const done = await call(admin, 'POST', `/api/v1/duty/tasks/${r8TaskId}/completions`, { result: 'ok', findings: '未发现', forbiddenCameraFound: false });
+      expect(done.status, JSON.stringify(done.body)).toBe(201);
 
       expect(summary(await findings())).toEqual(['filing_due R14']);
       const status = await call(inspector, 'GET', `/api/v1/systems/${systemId}/filing-status`);
@@ -178,6 +192,7 @@ describe.each(dialects)('systems, D12, filing and the checker on %s', (dialect) 
 
     it('catches a camera of an R7 place outside any system (R11), and the CLI exits 3 with it', async () => {
       const lone = await call(admin, 'POST', '/api/v1/cameras', { name: '停车场', url: 'rtsp://127.0.0.1:9/none', enabled: false, ...PLACE, areaType: 'car_park' });
+      await sign(lone.body.id);
       expect(summary(await findings())).toEqual(['camera_without_system R11']);
       const cli = await runVigil(['check', '--compliance', '--json', '--data-dir', dataDir]);
       expect(cli.code, cli.stderr).toBe(3);
@@ -203,6 +218,7 @@ describe.each(dialects)('systems, D12, filing and the checker on %s', (dialect) 
       const cam = await call(admin, 'POST', '/api/v1/cameras', { name: '二期入口', url: 'rtsp://127.0.0.1:9/none', ...PLACE });
       const second = await call(admin, 'POST', '/api/v1/systems', { name: '商场二期', location: '示例路2号' });
       await call(admin, 'PUT', `/api/v1/systems/${second.body.id}/cameras`, { cameras: [{ cameraId: cam.body.id, deviceType: 'bullet' }] });
+      await sign(cam.body.id);
       const d12 = await findings();
       expect(summary(d12)).toEqual(['recording_before_acceptance D12']);
       expect(d12[0]!.severity).toBe('critical');
@@ -223,6 +239,60 @@ describe.each(dialects)('systems, D12, filing and the checker on %s', (dialect) 
       expect(list[0]!.objects).toEqual([{ kind: 'user', id: created.body.user.id }]);
       await call(admin, 'PATCH', `/api/v1/users/${created.body.user.id}`, { disabled: true });
       expect(await findings()).toEqual([]);
+    });
+
+    it('catches a camera without its sign (R13) once the sign is removed', async () => {
+      const signs = await call(admin, 'GET', `/api/v1/cameras/${cameraId}/signage`);
+      for (const x of signs.body as { id: string }[]) {
+        expect((await call(admin, 'DELETE', `/api/v1/cameras/${cameraId}/signage/${x.id}`)).status).toBe(204);
+      }
+      const list = await findings();
+      expect(summary(list)).toEqual(['signage_missing R13']);
+      expect(list[0]!.objects).toEqual([{ kind: 'camera', id: cameraId }]);
+      expect((list[0]!.penalty as { article: string }).article).toBe('R13');
+      await sign(cameraId);
+      expect(await findings()).toEqual([]);
+    });
+
+    it('catches overdue maintenance (D17) until it is done', async () => {
+      const yesterday = new Date(Date.now() + 8 * 3_600_000 - 86_400_000).toISOString().slice(0, 10);
+      const task = await call(admin, 'POST', '/api/v1/compliance/tasks', { kind: 'maintenance', title: '月度维护', recurrenceDays: 30, firstDueDay: yesterday });
+      expect(task.status, JSON.stringify(task.body)).toBe(201);
+      const list = await findings();
+      expect(summary(list)).toEqual(['maintenance_overdue D17']);
+      expect(list[0]!.objects).toEqual([{ kind: 'task', id: task.body.id }]);
+      expect((await call(admin, 'POST', `/api/v1/duty/tasks/${task.body.id}/completions`, { result: 'ok', findings: '设备正常' })).status).toBe(201);
+      expect(await findings()).toEqual([]);
+    });
+
+    it('refuses what the law forbids outright, with the article: a toilet (R8.1(3)), R10 without consent, D11 without masks, retention under 30 days (R17)', async () => {
+      const toilet = await call(admin, 'PATCH', `/api/v1/cameras/${cameraId}`, { areaType: 'toilet' });
+      expect(toilet.status).toBe(422);
+      expect(toilet.body).toMatchObject({ error: 'camera_place_forbidden', article: 'R8.1(3)' });
+      const r10 = await call(admin, 'PATCH', `/api/v1/cameras/${cameraId}`, { nearMilitaryOrClassified: true });
+      expect(r10.status).toBe(422);
+      expect(r10.body).toMatchObject({ error: 'classified_consent_missing', article: 'R10' });
+      const d11 = await call(admin, 'PATCH', `/api/v1/cameras/${cameraId}`, { facesResidence: true });
+      expect(d11.status).toBe(422);
+      expect(d11.body).toMatchObject({ error: 'privacy_masks_missing', article: 'D11' });
+      const short = await call(admin, 'PUT', '/api/v1/retention/policies', { scope: { kind: 'default' }, retentionDays: 20 });
+      expect(short.status).toBe(422);
+      expect(short.body).toMatchObject({ article: 'R17' });
+      expect(await findings()).toEqual([]);
+    });
+
+    it('catches a longer retention period as a stale filing (R14): the period is a filed fact', async () => {
+      const longer = await call(admin, 'PUT', '/api/v1/retention/policies', { scope: { kind: 'default' }, retentionDays: 60 });
+      expect(longer.status, JSON.stringify(longer.body)).toBe(200);
+      await waitFor(async () => summary(await findings()).join() === 'filing_stale R14,filing_stale R14', { timeoutMs: 10_000, what: 'both systems stale' });
+      const st = await call(inspector, 'GET', `/api/v1/systems/${systemId}/filing-status`);
+      expect(st.body.changedFacts).toEqual(['retentionDays']);
+      for (const s of (await call(admin, 'GET', '/api/v1/systems')).body as { id: string }[]) {
+        expect((await call(admin, 'POST', '/api/v1/filing/submissions', { systemId: s.id })).status).toBe(201);
+      }
+      expect(await findings()).toEqual([]);
+      const json = await call(inspector, 'GET', `/api/v1/filing?format=json&system=${systemId}`);
+      expect(json.body.records[0].facts.retentionDays).toBe(60);
     });
 
     it('exports the filing record: JSON, CSV, HTML and PDF over HTTP and from the CLI', async () => {
