@@ -1,7 +1,8 @@
 // Fault test, disk full (issue 2; architecture §4 invariant 5): the segment store is a 16 MiB tmpfs, mostly taken
-// by a filler file, and one 4 Mbit/s camera fills the rest. The 6 s segments (~3 MB) and the 1 MiB free-space floor
-// are chosen so the first segment commits and the second runs into ENOSPC mid-write: the hard path (torn tail cut
-// back, whole fragments committed), not just the floor check between segments.
+// by a filler file, and one 4 Mbit/s camera fills the rest. The filler is written the moment the first 6 s segment
+// commits, leaving a third of a segment free: the second segment, already open, runs into ENOSPC mid-write — the hard
+// path (torn tail cut back, whole fragments committed), not just the 1 MiB floor check between segments. (Filling at
+// a fixed moment instead left it to timing which of the two paths was met.)
 // Proves: the stream's recorder state becomes `store_full`, /healthz answers 503 `critical`, the metric says so, the
 // camera stays connected and nothing is written (no flapping); every segment committed before and at the fault still
 // matches its row's size and SHA-256, decodes with ffmpeg, and `vigil check --storage` finds 0 mismatches; deleting
@@ -27,8 +28,6 @@ import { runVigil, waitFor, writeTestConfig, type ServingVigil } from './support
 const MIB = 1024 * 1024;
 const TMPFS_BYTES = 16 * MIB;
 const MIN_FREE_BYTES = 1 * MIB;
-/** Free space left beside the filler: one whole 6 s segment (~3 MB at 4 Mbit/s) fits, the second does not. */
-const HEADROOM_BYTES = 5 * MIB;
 
 const probe = probeSmallStore();
 const skipReason = 'reason' in probe ? probe.reason : null;
@@ -79,9 +78,13 @@ beforeAll(async () => {
   vigil = await small.startServe(dataDir);
   admin = await signIn(vigil, dataDir, SYSADMIN);
   auditor = await signIn(vigil, dataDir, { username: 'auditor1', roles: ['auditor'] });
-  // Take all but HEADROOM_BYTES of the tmpfs with a filler file outside the store directory.
+  // Once the first segment commits, take all but a third of a segment's size with a filler file outside the store
+  // directory. The second segment opened at that commit and has at most a fragment or two written, so what it still
+  // needs (> 2/3 of a segment) cannot fit: its write fails with ENOSPC. After its torn tail is cut back, less than a
+  // fragment is free, below the floor, so recording stays stopped.
+  const first = await waitFor(async () => indexOf().segments[0], { timeoutMs: 30_000, intervalMs: 50, what: 'the first segment' });
   filler = small.hostPath(join(small.mountDir, 'filler'));
-  const fillerBytes = freeBytes() - HEADROOM_BYTES;
+  const fillerBytes = freeBytes() - Math.floor(first.size_bytes / 3);
   const fd = openSync(filler, 'wx');
   try {
     const chunk = Buffer.alloc(MIB);

@@ -1,7 +1,8 @@
 // HTML → PDF with headless Chromium (Debian's /usr/bin/chromium driven by playwright-core), for printable forms such
 // as the filing record (R14). One browser per call: forms are printed rarely, and nothing stays running. JavaScript
 // is disabled and every network request is refused, so a page prints exactly the HTML it was given.
-import { chromium } from 'playwright-core';
+// playwright-core is imported when a form is printed, not at start: loading it costs ~0.3 s, paid otherwise by every
+// `vigil` command and every server start.
 
 export const CHROMIUM_EXECUTABLE = process.env.VIGIL_CHROMIUM ?? '/usr/bin/chromium';
 
@@ -11,6 +12,7 @@ const ARGS = [
 ];
 
 export async function renderPdf(html: string, options: { executablePath?: string; timeoutMs?: number } = {}): Promise<Buffer> {
+  const { chromium } = await import('playwright-core');
   const browser = await chromium.launch({ executablePath: options.executablePath ?? CHROMIUM_EXECUTABLE, args: ARGS, headless: true, timeout: options.timeoutMs ?? 30_000 });
   try {
     const context = await browser.newContext({ javaScriptEnabled: false });
