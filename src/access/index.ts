@@ -5,7 +5,7 @@ export * from './roles.js';
 export type * from './grant.js';
 export type * from './ports.js';
 export { AccessService } from './service.js';
-export type { AccessServiceDeps } from './deps.js';
+export { systemActor, type AccessServiceDeps } from './deps.js';
 export type { AuthenticatedSession } from './auth.js';
 export { TOKEN_MAX_LIFETIME_MS, TOTP_DIGITS, TOTP_PERIOD_S, TOTP_WINDOW } from './auth.js';
 export { ACCESS_ERROR_CODES, AccessError, isAccessError, type AccessErrorCode } from './errors.js';

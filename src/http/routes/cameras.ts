@@ -4,6 +4,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { hasPermission, VIDEO_ROLES, type CameraAction, type Subject, type SystemEventRecorder } from '../../access/index.js';
+import { requestEventLog } from './actor.js';
 import type { Camera as CameraView, CameraService } from '../../devices/index.js';
 import { ApiError } from '../errors.js';
 import { CameraIdParams, errorResponses } from '../schemas.js';
@@ -113,16 +114,7 @@ function changedFields(body: Record<string, unknown>): string[] {
 const VIEW_ACTIONS: CameraAction[] = ['live', 'playback', 'export', 'snapshot'];
 
 export const cameraRoutes: FastifyPluginAsyncTypebox<CameraRoutesOptions> = async (app, { cameras, statusOf, cameraScope, events }) => {
-  const log = (req: { subject: Subject | null; ip: string }, event: string, target: string, details: Record<string, unknown>) => {
-    const s = req.subject;
-    return events.recordEvent({
-      actor: s ? { accountId: s.accountId, username: s.username, displayName: s.displayName, unit: s.unit } : null,
-      event,
-      target,
-      details,
-      clientAddr: req.ip,
-    });
-  };
+  const log = requestEventLog(events);
 
   const present = (subject: Subject | null) => {
     const locate = !!subject && hasPermission(subject.roles, 'camera.locate');

@@ -7,7 +7,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { REPORT_LIMITS, type ComplaintService } from '../../requests/index.js';
 import { errorResponses } from '../schemas.js';
-import { actorOf } from './duties.js';
+import { signedInActor } from './actor.js';
 
 export interface ComplaintRoutesOptions {
   complaints: ComplaintService;
@@ -62,13 +62,13 @@ export const complaintRoutes: FastifyPluginAsyncTypebox<ComplaintRoutesOptions> 
   app.post('/api/v1/complaints/:id/assign', {
     config: { access: 'complaint.handle' },
     schema: { params: Id, body: Type.Object({ assignee: Type.Optional(Type.String({ minLength: 1, maxLength: REPORT_LIMITS.assignee })) }, strict), response: { 200: View, ...errorResponses } },
-  }, async (req) => complaints.assign(actorOf(req.subject), req.params.id, req.body));
+  }, async (req) => complaints.assign(signedInActor(req.subject), req.params.id, req.body));
   app.post('/api/v1/complaints/:id/responses', {
     config: { access: 'complaint.handle' },
     schema: { params: Id, body: Type.Object({ text: Type.String({ minLength: 1, maxLength: REPORT_LIMITS.response }), public: Type.Boolean() }, strict), response: { 200: View, ...errorResponses } },
-  }, async (req) => complaints.respond(actorOf(req.subject), req.params.id, req.body));
+  }, async (req) => complaints.respond(signedInActor(req.subject), req.params.id, req.body));
   app.post('/api/v1/complaints/:id/close', {
     config: { access: 'complaint.handle' },
     schema: { params: Id, body: Type.Object({ text: Type.String({ minLength: 1, maxLength: REPORT_LIMITS.response }) }, strict), response: { 200: View, ...errorResponses } },
-  }, async (req) => complaints.close(actorOf(req.subject), req.params.id, req.body));
+  }, async (req) => complaints.close(signedInActor(req.subject), req.params.id, req.body));
 };

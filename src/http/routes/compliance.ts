@@ -5,7 +5,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { ComplianceService } from '../../compliance/index.js';
 import { ErrorBody, errorResponses } from '../schemas.js';
-import { actorOf } from './systems.js';
+import { actorOf } from './actor.js';
 
 export interface ComplianceRoutesOptions {
   compliance: ComplianceService;

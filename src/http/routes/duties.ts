@@ -3,19 +3,13 @@
 // reminders, self-assessment reports, and the duty facts for the checker. Thin: schema, one DutiesService call.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import type { Subject, SystemActor } from '../../access/index.js';
+import { signedInActor } from './actor.js';
 import { DUE_WITHIN_MAX_DAYS, DUTY_LOG_KINDS, periodOf, renderSelfAssessmentHtml, type DutiesService } from '../../compliance/index.js';
 import { TASK_KINDS } from '../../domain/index.js';
 import { errorResponses } from '../schemas.js';
 
 export interface DutyRoutesOptions {
   duties: DutiesService;
-}
-
-/** The caller as the records name them (routes here are never public, so a subject is always present). */
-export function actorOf(subject: Subject | null): SystemActor {
-  if (!subject) throw Object.assign(new Error('sign in first'), { code: 'unauthenticated' });
-  return { accountId: subject.accountId, username: subject.username, displayName: subject.displayName, unit: subject.unit };
 }
 
 const View = Type.Object({}, { additionalProperties: true });
@@ -69,7 +63,7 @@ export const dutyRoutes: FastifyPluginAsyncTypebox<DutyRoutesOptions> = async (a
     return reply.header('x-total-count', String(total)).send(items);
   });
   app.post('/api/v1/duty/log', { config: { access: 'duty.record' }, schema: { body: NewLogEntry, response: { 201: View, ...errorResponses } } }, async (req, reply) =>
-    reply.code(201).send(await duties.log.append(actorOf(req.subject), req.body)));
+    reply.code(201).send(await duties.log.append(signedInActor(req.subject), req.body)));
   app.get('/api/v1/compliance/duty-log', { config: { access: 'compliance.read' }, schema: { querystring: LogQuery, response: { 200: Type.Array(View), ...errorResponses } } }, async (req, reply) => {
     const { items, total } = await duties.log.listDay(req.query.day, req.query);
     return reply.header('x-total-count', String(total)).send(items);
@@ -79,15 +73,15 @@ export const dutyRoutes: FastifyPluginAsyncTypebox<DutyRoutesOptions> = async (a
   app.get('/api/v1/duty/tasks', { config: { access: 'duty.record' }, schema: { querystring: DueQuery, response: { 200: Type.Array(View), ...errorResponses } } }, async (req) =>
     duties.tasks.list({ withinDays: req.query.within }));
   app.post('/api/v1/duty/tasks/:id/completions', { config: { access: 'duty.record' }, schema: { params: Id, body: Completion, response: { 201: View, ...errorResponses } } }, async (req, reply) =>
-    reply.code(201).send(await duties.tasks.complete(actorOf(req.subject), req.params.id, req.body)));
+    reply.code(201).send(await duties.tasks.complete(signedInActor(req.subject), req.params.id, req.body)));
   app.get('/api/v1/compliance/tasks', { config: { access: 'compliance.read' }, schema: { querystring: TaskQuery, response: { 200: Type.Array(View), ...errorResponses } } }, async (req) =>
     duties.tasks.list({ all: req.query.all, withinDays: req.query.within }));
   app.get('/api/v1/compliance/tasks/due', { config: { access: 'compliance.read' }, schema: { querystring: DueQuery, response: { 200: Type.Array(View), ...errorResponses } } }, async (req) =>
     duties.tasks.due(req.query.within));
   app.post('/api/v1/compliance/tasks', { config: { access: 'compliance.manage' }, schema: { body: NewTask, response: { 201: View, ...errorResponses } } }, async (req, reply) =>
-    reply.code(201).send(await duties.tasks.create(actorOf(req.subject), req.body)));
+    reply.code(201).send(await duties.tasks.create(signedInActor(req.subject), req.body)));
   app.patch('/api/v1/compliance/tasks/:id', { config: { access: 'compliance.manage' }, schema: { params: Id, body: TaskPatch, response: { 200: View, ...errorResponses } } }, async (req) =>
-    duties.tasks.update(actorOf(req.subject), req.params.id, req.body));
+    duties.tasks.update(signedInActor(req.subject), req.params.id, req.body));
   app.get('/api/v1/compliance/tasks/:id/completions', { config: { access: 'compliance.read' }, schema: { params: Id, querystring: Type.Object(Page, strict), response: { 200: Type.Array(View), ...errorResponses } } }, async (req, reply) => {
     const { items, total } = await duties.tasks.completions(req.params.id, req.query);
     return reply.header('x-total-count', String(total)).send(items);
@@ -101,7 +95,7 @@ export const dutyRoutes: FastifyPluginAsyncTypebox<DutyRoutesOptions> = async (a
   });
   app.post('/api/v1/compliance/self-assessments', { config: { access: 'compliance.manage' }, schema: { body: Period, response: { 201: View, ...errorResponses } } }, async (req, reply) => {
     const { fromMs, toMs } = periodOf(req.body.from, req.body.to);
-    return reply.code(201).send(await duties.selfAssessments.issue(actorOf(req.subject), fromMs, toMs));
+    return reply.code(201).send(await duties.selfAssessments.issue(signedInActor(req.subject), fromMs, toMs));
   });
   app.get('/api/v1/compliance/self-assessments', { config: { access: 'compliance.read' }, schema: { querystring: Type.Object(Page, strict), response: { 200: Type.Array(View), ...errorResponses } } }, async (req, reply) => {
     const { items, total } = await duties.selfAssessments.list(req.query);

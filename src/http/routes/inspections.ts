@@ -4,7 +4,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { periodOf, type DutiesService } from '../../compliance/index.js';
 import { errorResponses } from '../schemas.js';
-import { actorOf } from './duties.js';
+import { signedInActor } from './actor.js';
 
 export interface InspectionRoutesOptions {
   duties: DutiesService;
@@ -39,13 +39,13 @@ export const inspectionRoutes: FastifyPluginAsyncTypebox<InspectionRoutesOptions
     return reply.header('x-total-count', String(total)).send(items);
   });
   app.post('/api/v1/compliance/inspections', { config: { access: 'inspection.record' }, schema: { body: NewInspection, response: { 201: View, ...errorResponses } } }, async (req, reply) =>
-    reply.code(201).send(await duties.inspections.record(actorOf(req.subject), req.body)));
+    reply.code(201).send(await duties.inspections.record(signedInActor(req.subject), req.body)));
   app.get('/api/v1/compliance/inspections/:id', { config: { access: 'compliance.read' }, schema: { params: Id, response: { 200: View, ...errorResponses } } }, async (req) =>
     duties.inspections.get(req.params.id));
   app.post('/api/v1/compliance/inspection-findings/:id/rectification', {
     config: { access: 'compliance.manage' },
     schema: { params: Id, body: Type.Object({ rectification: Type.String({ minLength: 1, maxLength: 4000 }) }, strict), response: { 200: View, ...errorResponses } },
-  }, async (req) => duties.inspections.rectify(actorOf(req.subject), req.params.id, req.body));
+  }, async (req) => duties.inspections.rectify(signedInActor(req.subject), req.params.id, req.body));
   app.post('/api/v1/compliance/inspection-findings/:id/closure', { config: { access: 'inspection.record' }, schema: { params: Id, response: { 200: View, ...errorResponses } } }, async (req) =>
-    duties.inspections.close(actorOf(req.subject), req.params.id));
+    duties.inspections.close(signedInActor(req.subject), req.params.id));
 };

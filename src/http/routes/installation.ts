@@ -6,6 +6,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { VIDEO_ROLES, type CameraAction, type Subject, type SystemEventRecorder } from '../../access/index.js';
+import { requestEventLog } from './actor.js';
 import { SIGNAGE_PHOTO_MAX_BYTES, type CameraService } from '../../devices/index.js';
 import { ApiError } from '../errors.js';
 import { CameraIdParams, errorResponses } from '../schemas.js';
@@ -54,16 +55,7 @@ function masksOut(cameraId: string, masks: Awaited<ReturnType<CameraService['mas
 }
 
 export const installationRoutes: FastifyPluginAsyncTypebox<InstallationRoutesOptions> = async (app, { cameras, cameraScope, events }) => {
-  const log = (req: { subject: Subject | null; ip: string }, event: string, target: string, details: Record<string, unknown>) => {
-    const s = req.subject;
-    return events.recordEvent({
-      actor: s ? { accountId: s.accountId, username: s.username, displayName: s.displayName, unit: s.unit } : null,
-      event,
-      target,
-      details,
-      clientAddr: req.ip,
-    });
-  };
+  const log = requestEventLog(events);
 
   // The photo arrives as the raw body; its declared type only selects this parser — the stored type is sniffed.
   app.addContentTypeParser(PHOTO_TYPES, { parseAs: 'buffer', bodyLimit: SIGNAGE_PHOTO_MAX_BYTES + 1 }, (_req, body, done) => done(null, body));

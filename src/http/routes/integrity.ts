@@ -4,6 +4,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { Subject, SystemEventRecorder } from '../../access/index.js';
+import { actorOf } from './actor.js';
 import type { CameraService } from '../../devices/index.js';
 import { formatExportLine, type IntegrityService, type VerifyRun } from '../../integrity/index.js';
 import { errorResponses } from '../schemas.js';
@@ -73,7 +74,7 @@ export const integrityRoutes: FastifyPluginAsyncTypebox<IntegrityRoutesOptions> 
     // The run goes on after the answer; its outcome is the status route's. A failure is logged, not lost.
     integrity.startVerify('manual', cameraId).catch((err: unknown) => req.log.error({ err }, 'integrity verify run failed'));
     await events.recordEvent({
-      actor: s ? { accountId: s.accountId, username: s.username, displayName: s.displayName, unit: s.unit } : null,
+      actor: actorOf(s),
       event: 'integrity.verify_started', target: cameraId, details: {}, clientAddr: req.ip,
     });
     const { running } = await integrity.status([]);

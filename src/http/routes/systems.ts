@@ -3,7 +3,7 @@
 // compliance.read (system admin, inspector, R24); changes compliance.manage. The service writes the system log.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import type { Subject } from '../../access/index.js';
+import { actorOf } from './actor.js';
 import type { ComplianceService } from '../../compliance/index.js';
 import type { SystemService } from '../../devices/index.js';
 import { ApiError } from '../errors.js';
@@ -34,10 +34,6 @@ const Transition = Type.Object({ to: Type.String({ maxLength: 20 }), note: Type.
 const Members = Type.Object({
   cameras: Type.Array(Type.Object({ cameraId: Type.String({ maxLength: 64 }), deviceType: Type.String({ maxLength: 40 }) }, { additionalProperties: false }), { maxItems: 10_000 }),
 }, { additionalProperties: false });
-
-export function actorOf(subject: Subject | null) {
-  return subject ? { accountId: subject.accountId, username: subject.username, displayName: subject.displayName, unit: subject.unit } : null;
-}
 
 export const systemRoutes: FastifyPluginAsyncTypebox<SystemRoutesOptions> = async (app, { systems, compliance }) => {
   app.get('/api/v1/systems', { config: { access: 'compliance.read' }, schema: { response: responses } }, async () => systems.list());

@@ -9,6 +9,7 @@ import { Type } from '@sinclair/typebox';
 import type { WebSocket } from 'ws';
 import { wsLiveSink } from '../../media/index.js';
 import type { CameraAction, Subject, SystemEventRecorder } from '../../access/index.js';
+import { actorOf } from './actor.js';
 import type { VideoService, Viewer } from '../../playback/index.js';
 import { ApiError, toApiError } from '../errors.js';
 import { CameraIdParams, ReasonQuery, TimeRangeQuery } from '../schemas.js';
@@ -138,7 +139,7 @@ export const videoRoutes: FastifyPluginAsyncTypebox<VideoRoutesOptions> = async 
         const s = grant.subject;
         await events
           ?.recordEvent({
-            actor: { accountId: s.accountId, username: s.username, displayName: s.displayName, unit: s.unit },
+            actor: actorOf(s),
             event: 'video.exported',
             target: req.params.id,
             details: { accessId: grant.accessId, fromMs: plan.startMs, toMs: plan.endMs, bytes },
