@@ -56,6 +56,7 @@ const EXPECTED: Record<string, RouteAccess> = {
   'DELETE /api/v1/cameras/:id/signage/:signageId': 'compliance.manage',
   'GET /api/v1/cameras/:id/masks': 'camera.list',
   'PUT /api/v1/cameras/:id/masks': 'compliance.manage',
+  'GET /api/v1/places/codes': 'authenticated',
   'GET /api/v1/cameras/:id/recordings': 'video.playback',
   'GET /api/v1/cameras/:id/playback.m3u8': 'video.playback',
   'GET /api/v1/cameras/:id/segments/:segmentId': 'video.playback',

@@ -1,4 +1,4 @@
-// The page's only door to the HTTP API: JSON GETs under /api/v1, and API errors ({ error, message, article? }) turned
+// The page's only door to the HTTP API: JSON requests under /api/v1 (and raw image bytes up and down), and API errors ({ error, message, article? }) turned
 // into an ApiError the page shows to the user (never swallowed). Also the wall-time helpers the page shares: the
 // API speaks ms since the epoch (UTC); the page shows and takes China Standard Time (UTC+8, no DST since 1991).
 
@@ -37,17 +37,36 @@ export async function postJson(path, body) {
   return response.status === 204 ? null : response.json();
 }
 
+/** PATCH, PUT or DELETE with a JSON body (none for DELETE); resolves with the JSON answer, or null for 204. */
+export async function sendJson(method, path, body) {
+  const response = await request(path, 'application/json', { method, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+  return response.status === 204 ? null : response.json();
+}
+
+/** PUTs raw bytes (a photo) with their own content type; resolves with the JSON answer. */
+export async function putBytes(path, bytes, contentType) {
+  const response = await request(path, 'application/json', { method: 'PUT', body: bytes, contentType });
+  return response.json();
+}
+
+/** GETs bytes (an image) as a Blob; throws ApiError with the server's reason when refused. */
+export async function getBlob(path) {
+  const response = await request(path, 'image/*, application/json;q=0.5');
+  return response.blob();
+}
+
 /** GETs a text document (an HLS playlist); throws ApiError with the server's reason when refused. */
 export async function fetchText(path) {
   const response = await request(path, '*/*');
   return response.text();
 }
 
-async function request(path, accept, init = {}) {
+async function request(path, accept, { contentType, ...init } = {}) {
   let response;
   const headers = { accept };
   if (init.method && init.method !== 'GET') {
-    headers['content-type'] = 'application/json';
+    // No content type without a body: the server refuses an empty body declared as JSON.
+    if (init.body !== undefined) headers['content-type'] = contentType ?? 'application/json';
     if (csrfToken) headers['x-csrf-token'] = csrfToken;
   }
   try {

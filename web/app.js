@@ -6,6 +6,7 @@
 import { ApiError, describeError, fromCstInput, getJson, postJson, setCsrfToken, toCstInput } from './api.js';
 import { LivePlayer } from './live-player.js';
 import { exportUrl, PlaybackView } from './playback.js';
+import { REASON_TEXT } from './reasons.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -29,15 +30,6 @@ const STATE_TEXT = {
 };
 
 const STREAM_KIND_TEXT = { main: '主码流 Main', sub: '子码流 Sub' };
-
-const REASON_TEXT = {
-  incident_investigation: '事件调查 Incident investigation',
-  security_patrol: '安全巡查 Security patrol',
-  equipment_check: '设备检查 Equipment check',
-  law_enforcement_request: '执法调取 Law-enforcement request',
-  data_subject_request: '当事人查看 Data-subject request',
-  training_drill: '培训演练 Training drill',
-};
 
 let cameras = [];
 let view = 'live';

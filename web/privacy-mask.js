@@ -3,7 +3,8 @@
 // the element, "object-fit: contain", so bars may lie above and below or left and right of it). Masks marked for
 // burn-in are also in the exported or recorded video itself (server side); at display all of them are drawn.
 // Fails closed: when the masks of the shown camera cannot be read, the whole picture is covered.
-// Test hook: window.vigilMasks.state() → per video, what was last drawn.
+// Test hook: window.vigilMasks.state() → per video, what was last drawn. The installation page's mask editor draws
+// with the same contentRect / tracePolygon / fillMasks, so what is drawn there is what the overlay hides.
 
 import { getJson } from './api.js';
 
@@ -16,6 +17,26 @@ export function contentRect(boxWidth, boxHeight, videoWidth, videoHeight) {
   const width = videoWidth * scale;
   const height = videoHeight * scale;
   return { x: (boxWidth - width) / 2, y: (boxHeight - height) / 2, width, height };
+}
+
+/** Traces one polygon of [x, y] fractions onto `context` as a closed path inside `rect` (the picture's box). */
+export function tracePolygon(context, rect, points) {
+  context.beginPath();
+  points.forEach(([x, y], i) => {
+    const px = rect.x + x * rect.width;
+    const py = rect.y + y * rect.height;
+    if (i === 0) context.moveTo(px, py);
+    else context.lineTo(px, py);
+  });
+  context.closePath();
+}
+
+/** Fills every mask's polygon in the context's current fill style (the overlay's black; the editor's own shades). */
+export function fillMasks(context, rect, masks) {
+  for (const mask of masks) {
+    tracePolygon(context, rect, mask.points);
+    context.fill();
+  }
 }
 
 export class MaskOverlay {
@@ -65,17 +86,7 @@ export class MaskOverlay {
     const rect = contentRect(width, height, video.videoWidth, video.videoHeight);
     this.last = { rect, polygons: rect ? this.masks.length : 0, failed: false };
     if (!rect) return; // no picture yet: nothing to hide
-    for (const mask of this.masks) {
-      context.beginPath();
-      mask.points.forEach(([x, y], i) => {
-        const px = rect.x + x * rect.width;
-        const py = rect.y + y * rect.height;
-        if (i === 0) context.moveTo(px, py);
-        else context.lineTo(px, py);
-      });
-      context.closePath();
-      context.fill();
-    }
+    fillMasks(context, rect, this.masks);
   }
 }
 

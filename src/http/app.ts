@@ -28,6 +28,7 @@ import { systemRoutes } from './routes/systems.js';
 import { grantRoutes } from './routes/grants.js';
 import { integrityRoutes } from './routes/integrity.js';
 import { installationRoutes } from './routes/installation.js';
+import { placeRoutes } from './routes/places.js';
 import { retentionRoutes } from './routes/retention.js';
 import type { RetentionService } from '../retention/index.js';
 import { userRoutes } from './routes/users.js';
@@ -124,6 +125,7 @@ export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
   await app.register(grantRoutes, { access: deps.access });
   await app.register(cameraRoutes, { cameras: deps.cameras, statusOf: deps.statusOf, cameraScope, events: deps.audit });
   await app.register(installationRoutes, { cameras: deps.cameras, cameraScope, events: deps.audit });
+  await app.register(placeRoutes);
   await app.register(videoRoutes, { ...deps.video, cameraScope, events: deps.audit });
   await app.register(async (web) => {
     markRoutesPublic(web);
