@@ -37,6 +37,18 @@ export async function postJson(path, body) {
   return response.status === 204 ? null : response.json();
 }
 
+/** PUTs JSON (with the CSRF token); resolves with the JSON answer, or null for 204. */
+export async function putJson(path, body) {
+  const response = await request(path, 'application/json', { method: 'PUT', body: JSON.stringify(body ?? {}) });
+  return response.status === 204 ? null : response.json();
+}
+
+/** PATCHes JSON (with the CSRF token); resolves with the JSON answer, or null for 204. */
+export async function patchJson(path, body) {
+  const response = await request(path, 'application/json', { method: 'PATCH', body: JSON.stringify(body ?? {}) });
+  return response.status === 204 ? null : response.json();
+}
+
 /** GETs a text document (an HLS playlist); throws ApiError with the server's reason when refused. */
 export async function fetchText(path) {
   const response = await request(path, '*/*');
