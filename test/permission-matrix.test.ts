@@ -101,6 +101,7 @@ const EXPECTED: Record<string, RouteAccess> = {
   'POST /api/v1/complaints/:id/responses': 'complaint.handle',
   'POST /api/v1/complaints/:id/close': 'complaint.handle',
   'GET /api/v1/systems': 'compliance.read',
+  'GET /api/v1/systems/catalog': 'compliance.read',
   'POST /api/v1/systems': 'compliance.manage',
   'GET /api/v1/systems/:id': 'compliance.read',
   'PATCH /api/v1/systems/:id': 'compliance.manage',

@@ -55,6 +55,16 @@ export async function getBlob(path) {
   return response.blob();
 }
 
+/** PUTs JSON (with the CSRF token); resolves with the JSON answer, or null for 204. */
+export function putJson(path, body) {
+  return sendJson('PUT', path, body ?? {});
+}
+
+/** PATCHes JSON (with the CSRF token); resolves with the JSON answer, or null for 204. */
+export function patchJson(path, body) {
+  return sendJson('PATCH', path, body ?? {});
+}
+
 /** GETs a text document (an HLS playlist); throws ApiError with the server's reason when refused. */
 export async function fetchText(path) {
   const response = await request(path, '*/*');

@@ -6,6 +6,7 @@ import {
   isDeviceType,
   isSystemDocumentKind,
   lifecycleAllowsRecording,
+  lifecycleSteps,
   SYSTEM_LIFECYCLE,
   SYSTEM_TRANSITIONS,
   type SystemDocumentFact,
@@ -47,6 +48,28 @@ describe('system lifecycle transitions (R11, D12)', () => {
     expect(SYSTEM_TRANSITIONS.retired).toEqual([]);
     expect(Object.keys(SYSTEM_TRANSITIONS).sort()).toEqual([...SYSTEM_LIFECYCLE].sort());
     for (const state of SYSTEM_LIFECYCLE) if (state !== 'retired') expect(SYSTEM_TRANSITIONS[state]).toContain('retired');
+  });
+
+  it('lifecycleSteps lists every allowed move with the documents checkTransition asks for', () => {
+    const steps = lifecycleSteps();
+    expect(steps.map((s) => s.state)).toEqual([...SYSTEM_LIFECYCLE]);
+    const requires = (from: SystemLifecycle, to: SystemLifecycle) =>
+      steps.find((s) => s.state === from)!.next.find((n) => n.to === to)!.requires.map((r) => `${r.kind} ${r.article}${r.sinceCurrentState ? ' since' : ''}`);
+    expect(requires('designed', 'built')).toEqual(['design R11', 'construction_contract R11']);
+    expect(requires('built', 'inspected')).toEqual(['inspection_report R11']);
+    expect(requires('inspected', 'accepted')).toEqual(['acceptance_report D12']);
+    expect(requires('inspected', 'built')).toEqual([]);
+    expect(requires('accepted', 'in_use')).toEqual([]);
+    expect(requires('changed', 'in_use')).toEqual(['acceptance_report D12 since']);
+    expect(requires('in_use', 'changed')).toEqual(['change_design R11']);
+    // The same moves as the table, and each move's listed documents are exactly what makes checkTransition pass.
+    for (const { state, next } of steps) {
+      expect(next.map((n) => n.to)).toEqual(SYSTEM_TRANSITIONS[state]);
+      for (const { to, requires: needs } of next) {
+        expect(checkTransition({ from: state, to, enteredMs: 0, documents: needs.map((n) => ({ kind: n.kind, addedMs: 1 })) }).ok).toBe(true);
+        if (needs.length) expect(checkTransition({ from: state, to, enteredMs: 0, documents: [] }).ok).toBe(false);
+      }
+    }
   });
 
   it.each<[SystemLifecycle, boolean]>([

@@ -69,7 +69,7 @@ export const SYSTEM_TRANSITIONS: Readonly<Record<SystemLifecycle, readonly Syste
   retired: [],
 };
 
-interface Requirement {
+export interface TransitionRequirement {
   kind: SystemDocumentKind;
   article: string;
   /** The document must have been added after the system entered its current state (re-acceptance after a change). */
@@ -77,7 +77,7 @@ interface Requirement {
 }
 
 /** The document each transition needs, by target state (and, for a return to use, by source state). */
-function requirementsOf(from: SystemLifecycle, to: SystemLifecycle): Requirement[] {
+function requirementsOf(from: SystemLifecycle, to: SystemLifecycle): TransitionRequirement[] {
   switch (to) {
     case 'built':
       return from === 'designed'
@@ -94,6 +94,14 @@ function requirementsOf(from: SystemLifecycle, to: SystemLifecycle): Requirement
     default:
       return [];
   }
+}
+
+/** Every move the lifecycle allows, by source state, with the documents each needs (what the console shows before a move). */
+export function lifecycleSteps(): { state: SystemLifecycle; next: { to: SystemLifecycle; requires: TransitionRequirement[] }[] }[] {
+  return SYSTEM_LIFECYCLE.map((state) => ({
+    state,
+    next: SYSTEM_TRANSITIONS[state].map((to) => ({ to, requires: requirementsOf(state, to) })),
+  }));
 }
 
 export interface SystemDocumentFact {

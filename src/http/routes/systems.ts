@@ -1,11 +1,12 @@
 // /api/v1/systems: systems (R11, D12–D14) over HTTP — lifecycle, archive documents (files up to 10 MiB, base64 in
-// JSON), cameras with their device types, and the R14 filing status. Thin: schema, one service call. Reads need
+// JSON), cameras with their device types, the R14 filing status, and the catalog of those codes. Thin: schema, one service call. Reads need
 // compliance.read (system admin, inspector, R24); changes compliance.manage. The service writes the system log.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { actorOf } from './actor.js';
 import type { ComplianceService } from '../../compliance/index.js';
 import type { SystemService } from '../../devices/index.js';
+import { DEVICE_TYPES, lifecycleSteps, SYSTEM_DOCUMENT_KINDS } from '../../domain/index.js';
 import { ApiError } from '../errors.js';
 import { ErrorBody, errorResponses } from '../schemas.js';
 
@@ -35,7 +36,17 @@ const Members = Type.Object({
   cameras: Type.Array(Type.Object({ cameraId: Type.String({ maxLength: 64 }), deviceType: Type.String({ maxLength: 40 }) }, { additionalProperties: false }), { maxItems: 10_000 }),
 }, { additionalProperties: false });
 
+/** The closed vocabularies of systems, from domain/ (the console builds its menus from this, never a copy). */
+const CATALOG = {
+  documentKinds: Object.entries(SYSTEM_DOCUMENT_KINDS).map(([kind, label]) => ({ kind, zh: label.zh, en: label.en })),
+  deviceTypes: Object.entries(DEVICE_TYPES).map(([type, label]) => ({ type, zh: label.zh, en: label.en })),
+  lifecycle: lifecycleSteps(),
+};
+
 export const systemRoutes: FastifyPluginAsyncTypebox<SystemRoutesOptions> = async (app, { systems, compliance }) => {
+  // Read-only: document kinds, device types, and every lifecycle move with the documents it needs (R11, D12).
+  app.get('/api/v1/systems/catalog', { config: { access: 'compliance.read' }, schema: { response: responses } }, async () => CATALOG);
+
   app.get('/api/v1/systems', { config: { access: 'compliance.read' }, schema: { response: responses } }, async () => systems.list());
 
   app.post('/api/v1/systems', { config: { access: 'compliance.manage' }, schema: { body: NewSystem, response: responses } }, async (req, reply) =>
