@@ -3,7 +3,8 @@
 // counts the bytes it sends into its grant and closes the grant when it ends.
 import { describe, expect, it } from 'vitest';
 import type { GateRequest, Grant, Subject } from '../access/index.js';
-import { VideoService, type LiveSource, type LiveViewerSink, type VideoGate, type VideoServiceDeps, type Viewer } from './index.js';
+import { PlaybackError, VideoService, type LiveSource, type LiveViewerSink, type VideoGate, type VideoServiceDeps, type Viewer } from './index.js';
+import { CAMERA_ID, runSegments, seconds } from './test-fixtures.js';
 
 const sink: LiveViewerSink = { sendText() {}, sendBinary() {}, bufferedBytes: () => 0, close() {} };
 const subject: Subject = { accountId: 'u1', username: 'op', displayName: '张三', unit: '保卫处', roles: ['operator'], via: 'session' };
@@ -114,5 +115,46 @@ describe('VideoService.live', () => {
     stop();
     await new Promise((r) => setTimeout(r, 10));
     expect(gate.closed).toEqual([{ accessId: 1, bytes: 1500 }]);
+  });
+});
+
+describe('VideoService.segmentRead', () => {
+  const T0 = Date.UTC(2026, 10, 25, 8, 0, 0);
+  /** One recorded 4 s segment of `cam-1`'s main stream, listed by a playlist, then deleted by retention (R17). */
+  async function listedSegment() {
+    const [segment] = runSegments({ runId: 1, startMs: T0, streamId: `${CAMERA_ID}-main`, segments: [seconds(4)] });
+    const row = { ...segment!, status: 'ok' };
+    const deps = {
+      gate: new RecordingGate(),
+      watermark: null,
+      cameras: { get: async (id: string) => ({ id, streams: [{ id: `${id}-main`, kind: 'main' as const, record: true }] }) },
+      index: {
+        segmentsInRange: async () => [row],
+        runsInRange: async () => [],
+        getSegment: async (id: number) => (id === row.id ? row : undefined),
+      },
+      bytes: { read: async () => { throw new Error('the file is gone'); } },
+      now: () => T0 + 60_000,
+      maxRangeMs: 86_400_000,
+    } as unknown as VideoServiceDeps;
+    const video = new VideoService(deps);
+    const playlist = await video.playlist(viewer, CAMERA_ID, { from: T0, to: T0 + 4000 }, (id, token) => `seg/${id}?grant=${token}`);
+    const token = /grant=([^\s"]+)/.exec(playlist)![1]!;
+    return { video, row, token };
+  }
+
+  it('plans the read of a listed segment under its playlist grant', async () => {
+    const { video, row, token } = await listedSegment();
+    const { read } = await video.segmentRead(viewer, CAMERA_ID, String(row.id), token);
+    expect(read.length).toBe(row.size_bytes);
+  });
+
+  it.each(['deleting', 'deleted'])('a segment %s by retention after it was listed is "not found" naming R17, not a failed read', async (status) => {
+    const { video, row, token } = await listedSegment();
+    row.status = status;
+    const err = await video.segmentRead(viewer, CAMERA_ID, String(row.id), token).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(PlaybackError);
+    expect((err as PlaybackError).code).toBe('not_found');
+    expect((err as PlaybackError).message).toMatch(/deleted under the retention policy \(R17\)/);
   });
 });

@@ -159,6 +159,11 @@ export class VideoService {
     if (!segment || segment.camera_id !== cameraId || !overlaps(segment, grant)) {
       throw new PlaybackError('not_found', `camera ${cameraId} has no segment ${segmentIdText} in the range of this playback`);
     }
+    // Deleted by retention after the playlist listed it (its row stays while the deletion runs, or as its stream's
+    // chain head): the file is gone on purpose, so this is "not found", not a failed read.
+    if (segment.status === 'deleting' || segment.status === 'deleted') {
+      throw new PlaybackError('not_found', `segment ${segmentIdText} of camera ${cameraId} has been deleted under the retention policy (R17); its tombstone keeps the record`, { segmentId: segment.id });
+    }
     const read = planSegmentRead(segment, rangeHeader);
     return {
       read,
