@@ -81,7 +81,8 @@ describe('installation page in Chromium', () => {
 
   it('saves the installation record of the picked camera; free text the screening flags shows its warning', async () => {
     await page.locator('#camera-pick').selectOption(cameraId);
-    await page.waitForFunction((id) => (window as unknown as { vigilInstall?: { state(): { cameraId: string | null } } }).vigilInstall?.state().cameraId === id, cameraId);
+    // Wait until the camera's records are in: the form is filled from them, and filling it earlier would be overwritten.
+    await page.waitForFunction((id) => (window as unknown as { vigilInstall?: { state(): { loadedCameraId: string | null } } }).vigilInstall?.state().loadedCameraId === id, cameraId);
     await page.locator('#area-type').selectOption('mall');
     await page.locator('#place-category').selectOption('crowd_venue');
     await page.locator('#site').fill('人民商场');

@@ -18,6 +18,8 @@ let can = { configure: false, manage: false, locate: false, snapshot: false };
 let codes = { placeCategories: [], areaTypes: [] };
 let cameras = [];
 let cameraId = null;
+/** The camera whose records the page shows (null while they load). */
+let loadedCameraId = null;
 let generation = 0;
 /** Mask editor state: saved-or-edited polygons, the polygon being drawn, the selected polygon, the picture. */
 let masks = [];
@@ -88,9 +90,16 @@ async function loadCameras() {
 async function selectCamera(id) {
   clearError();
   cameraId = id;
+  loadedCameraId = null;
   const mine = ++generation;
   resetStill();
+  // Until the camera's records are in, the page is busy: what is typed meanwhile would be overwritten by them.
+  document.body.setAttribute('aria-busy', 'true');
   await Promise.all([loadRecord(mine), loadSignage(mine), loadMasks(mine)]);
+  if (mine === generation) {
+    loadedCameraId = id;
+    document.body.removeAttribute('aria-busy');
+  }
 }
 
 // ---- installation record ----
@@ -628,7 +637,7 @@ async function start(session) {
 }
 
 window.vigilInstall = {
-  state: () => ({ cameraId, masks, drawing, selected, dirty, source: $('mask-source').dataset.source, rect: pictureRect() }),
+  state: () => ({ cameraId, loadedCameraId, masks, drawing, selected, dirty, source: $('mask-source').dataset.source, rect: pictureRect() }),
 };
 
 getJson('/api/v1/auth/me').then(
