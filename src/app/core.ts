@@ -81,7 +81,7 @@ export async function openCore(config: Config, onListenerError?: (err: unknown) 
     });
     const recordings = new RecordingRepo(database.db);
     const integrity = createIntegrity({
-      db: database.db, recordings, store, signingKey, checkpointEveryMs: config.integrity.checkpointEveryMs,
+      db: database.db, recordings, store, systemLog: audit, signingKey, checkpointEveryMs: config.integrity.checkpointEveryMs,
       verifyEveryMs: config.integrity.verifyEveryMs, exportFile: config.integrity.exportFile,
     });
     // The registers and the segment chain write their final checkpoints before the database closes.

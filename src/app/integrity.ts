@@ -7,13 +7,19 @@ import { checkpointAppender } from './checkpoint-export.js';
 import type { RecordingRepo } from '../recording/index.js';
 import { parseSegmentRelPath, segmentRelPath, type LocalSegmentStore } from '../storage/index.js';
 
-export function integritySources(recordings: RecordingRepo, store: LocalSegmentStore): IntegritySources {
+/** Where verify reads the system log (the installation's AuditRegisters). */
+export interface SystemLogReader {
+  systemEntry(seq: number): Promise<{ event: string; target: string | null; details: Record<string, unknown> } | null>;
+}
+
+export function integritySources(recordings: RecordingRepo, store: LocalSegmentStore, systemLog: SystemLogReader): IntegritySources {
   return {
     streams: (cameraId) => recordings.segmentStreams(cameraId),
     streamSegments: (streamId) => recordings.streamSegments(streamId),
     chainHeads: () => recordings.chainHeads(),
     fileOf: (row) => segmentRelPath({ cameraId: row.camera_id, runId: row.run_id, seq: row.seq, startMs: row.start_ms }),
     hashFile: (rel) => store.hashFile(rel),
+    systemEntry: (seq) => systemLog.systemEntry(seq),
     async *segmentFiles(cameraId?: string): AsyncGenerator<SegmentFileInfo> {
       for await (const entry of store.walk()) {
         const p = parseSegmentRelPath(entry.rel);
@@ -28,13 +34,14 @@ export function createIntegrity(deps: {
   db: Db;
   recordings: RecordingRepo;
   store: LocalSegmentStore;
+  systemLog: SystemLogReader;
   signingKey: KeyObject;
   checkpointEveryMs: number;
   verifyEveryMs?: number;
   exportFile?: string | undefined;
 }): IntegrityService {
   return new IntegrityService(deps.db, {
-    sources: integritySources(deps.recordings, deps.store),
+    sources: integritySources(deps.recordings, deps.store, deps.systemLog),
     signingKey: deps.signingKey,
     now: Date.now,
     checkpointEveryMs: deps.checkpointEveryMs,

@@ -85,6 +85,12 @@ export class AuditRegisters implements AccessRecorder, SystemEventRecorder {
     return { items: rows.map(toSystemEntry), total };
   }
 
+  /** One system-log entry by its sequence number (verify reads the entry a tombstone names), or null. */
+  async systemEntry(seq: number): Promise<SystemEntry | null> {
+    const row = await this.repo.systemRowAt(seq);
+    return row ? toSystemEntry(row) : null;
+  }
+
   /** Streams every matching entry, oldest first; returns how many were written. */
   exportAccess(filter: AccessFilter, format: ExportFormat, write: (chunk: string) => Promise<void>): Promise<number> {
     const repo = this.repo;

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, dialects, type TestDatabase } from '../../test/support/databases.js';
 import { createIntegrity } from '../app/index.js';
+import { AuditRegisters } from '../audit/index.js';
 import { Fmp4StreamParser, type Fragment, type InitSegment } from '../media/index.js';
 import { reconcileStore, RecordingRepo, StreamRecorder } from '../recording/index.js';
 import { LocalSegmentStore } from '../storage/index.js';
@@ -72,7 +73,9 @@ describe.each(dialects)('segment chain on the recording path, %s', (dialect) => 
       expect(x.chain_hash).toEqual(segmentLink(prev, x));
       prev = x.chain_hash!;
     }
-    const integrity = createIntegrity({ db: t.db, recordings: repo, store, signingKey: generateKeyPairSync('ed25519').privateKey, checkpointEveryMs: 60_000 });
+    const signingKey = generateKeyPairSync('ed25519').privateKey;
+    const audit = new AuditRegisters({ db: t.db, now: Date.now, signingKey, checkpointEveryEntries: 1000, checkpointEveryMs: 600_000 });
+    const integrity = createIntegrity({ db: t.db, recordings: repo, store, systemLog: audit, signingKey, checkpointEveryMs: 60_000 });
     await integrity.checkpoint();
     const verified = await integrity.verify();
     expect(verified.ok, JSON.stringify(verified.segments)).toBe(true);

@@ -112,6 +112,11 @@ export interface IntegritySources {
   hashFile(rel: string): Promise<{ sha256: Buffer; sizeBytes: number; problem?: string } | null>;
   /** Every finished segment file (partials are still being written and are left out), of one camera if given. */
   segmentFiles(cameraId?: string): AsyncIterable<SegmentFileInfo>;
+  /**
+   * The system-log entry with this sequence number (audit/, R16.3), or null: a tombstone names the entry that
+   * recorded its deletion, and verify checks that the entry really records it (R17).
+   */
+  systemEntry(seq: number): Promise<{ event: string; target: string | null; details: Record<string, unknown> } | null>;
 }
 
 export interface IntegrityDeps {

@@ -99,6 +99,29 @@ describe.each(dialects)('integrity verify on %s', (dialect) => {
     expect(lost.segments.find((v) => v.segmentId === rows[2]!.id)?.status).toBe('missing');
   });
 
+  it('reports a tombstone whose deletion the system log does not record as missing (R17), naming the entry', async () => {
+    const { db, s } = await setup();
+    const rows = await s.rows();
+    const unrelated = (await s.audit.recordEvent({ actor: null, event: 'camera.updated', target: rows[2]!.camera_id, details: { fields: ['name'] }, clientAddr: null })).id;
+    // A real retention entry, but of another segment: it does not cover this one.
+    await deleteLawfully(s, db, rows[0]!, true);
+    const other = Number((await db.db.selectFrom('segment_tombstones').select('audit_seq').executeTakeFirstOrThrow()).audit_seq);
+    await deleteLawfully(s, db, rows[1]!, true, null);
+    await deleteLawfully(s, db, rows[2]!, false, 9_999_999);
+    await deleteLawfully(s, db, rows[3]!, true, unrelated);
+    await deleteLawfully(s, db, rows[4]!, true, other);
+    const report = await s.integrity.verify();
+    expect(report.ok).toBe(false);
+    const of = (id: number) => report.segments.find((v) => v.segmentId === id);
+    expect(of(rows[0]!.id)?.status).toBe('deleted-lawfully');
+    expect(of(rows[0]!.id)?.details.join()).toContain(`system log entry ${other}`);
+    for (const r of rows.slice(1, 5)) expect(of(r.id)?.status, `segment ${r.id}`).toBe('missing');
+    expect(of(rows[1]!.id)?.details.join()).toMatch(/names no system-log entry/);
+    expect(of(rows[2]!.id)?.details.join()).toMatch(/entry 9999999, which does not exist/);
+    expect(of(rows[3]!.id)?.details.join()).toMatch(new RegExp(`entry ${unrelated}, which does not record this deletion`));
+    expect(of(rows[4]!.id)?.details.join()).toMatch(/does not record this deletion.*\(R17\)/);
+  });
+
   it('reports rows from before the chain as unchained, and still checks their files', async () => {
     const { db, s } = await setup();
     const first = (await s.rows())[0]!;

@@ -38,6 +38,8 @@ class Verification {
   readonly indexed = new Set<string>();
   /** Per stream: segment id → link, for the ids some checkpoint names. */
   readonly linksAt = new Map<string, Map<number, Buffer>>();
+  /** System-log entries read for tombstones, by seq (one entry covers a camera's deletions of one run). */
+  private readonly systemEntries = new Map<number, Awaited<ReturnType<IntegritySources['systemEntry']>>>();
   /** Ok verdicts already counted and let go (without listAll), so memory grows with problems, not with the store. */
   okDropped = 0;
   filesHashed = 0;
@@ -122,8 +124,10 @@ class Verification {
         linkCheck(t!.chain_prev, id, verdict, cam);
       }
       if (t) {
+        const unrecorded = await this.unrecordedDeletion(t);
         if (r && (link === null || !t.chain_hash.equals(link) || !t.sha256.equals(r.sha256))) mark('altered', 'the tombstone does not match the row');
-        else mark('deleted-lawfully', `deleted ${new Date(Number(t.deleted_ms)).toISOString()}: ${t.reason}`);
+        else if (unrecorded) mark('missing', unrecorded);
+        else mark('deleted-lawfully', `deleted ${new Date(Number(t.deleted_ms)).toISOString()}: ${t.reason} (system log entry ${t.audit_seq})`);
       } else if (r && verdict) {
         jobs.push({ verdict, rel, sha256: r.sha256, sizeBytes: Number(r.size_bytes) });
       }
@@ -160,6 +164,27 @@ class Verification {
     const jobs: FileJob[] = [];
     await drainTombsBefore(Number.MAX_SAFE_INTEGER, jobs);
     await this.hashAll(jobs);
+  }
+
+  /**
+   * Why a tombstone's deletion is not on record, or null when it is: R17 deletions are logged (the executor writes one
+   * `retention.deleted` entry per camera and run, naming every segment, before the first file goes). A tombstone
+   * inserted by someone with the database, to pass off a removed segment as deleted by retention, names no such
+   * entry — and the system log's own hash chain and checkpoints (`vigil audit verify`) stop a matching entry from
+   * being forged after the fact.
+   */
+  private async unrecordedDeletion(t: SegmentTombstoneRow): Promise<string | null> {
+    if (t.audit_seq === null) return 'the tombstone names no system-log entry: the deletion is not on record (R17)';
+    const seq = Number(t.audit_seq);
+    let entry = this.systemEntries.get(seq);
+    if (entry === undefined) {
+      entry = await this.sources.systemEntry(seq);
+      this.systemEntries.set(seq, entry);
+    }
+    const ids = entry?.details.segmentIds;
+    const named = Array.isArray(ids) && ids.some((x) => Number(x) === Number(t.segment_id));
+    if (entry && entry.event === 'retention.deleted' && entry.target === t.camera_id && named) return null;
+    return `the tombstone names system-log entry ${seq}, which ${entry ? 'does not record this deletion' : 'does not exist'}: the segment was removed without a lawful record (R17)`;
   }
 
   private dropOk(): void {

@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createIntegrity } from '../../src/app/index.js';
+import { AuditRegisters } from '../../src/audit/index.js';
 import { sql, type OpenDatabase, type SegmentRow } from '../../src/db/index.js';
 import type { IntegrityService } from '../../src/integrity/index.js';
 import { RecordingRepo } from '../../src/recording/index.js';
@@ -31,6 +32,8 @@ export interface SyntheticStore {
   store: LocalSegmentStore;
   recordings: RecordingRepo;
   integrity: IntegrityService;
+  /** The system log the store's lawful deletions are recorded in (verify checks each tombstone against it). */
+  audit: AuditRegisters;
   key: KeyObject;
   /** Every segment row written, in insertion order. */
   rows(): Promise<SegmentRow[]>;
@@ -65,7 +68,8 @@ export async function buildSyntheticStore(database: OpenDatabase, random: () => 
   await store.init();
   const recordings = new RecordingRepo(database.db);
   const { privateKey: key } = generateKeyPairSync('ed25519');
-  const integrity = createIntegrity({ db: database.db, recordings, store, signingKey: key, checkpointEveryMs: 60_000 });
+  const audit = new AuditRegisters({ db: database.db, now: () => T0, signingKey: key, checkpointEveryEntries: 1000, checkpointEveryMs: 600_000 });
+  const integrity = createIntegrity({ db: database.db, recordings, store, systemLog: audit, signingKey: key, checkpointEveryMs: 60_000 });
   for (const cameraId of CAMERAS) {
     const split = Math.max(1, Math.floor(segmentsPerCamera / 2));
     let runId = 0;
@@ -80,20 +84,31 @@ export async function buildSyntheticStore(database: OpenDatabase, random: () => 
   }
   const relOf = (r: SegmentRow) => segmentRelPath({ cameraId: r.camera_id, runId: r.run_id, seq: r.seq, startMs: r.start_ms });
   return {
-    dir, store, recordings, integrity, key, relOf,
+    dir, store, recordings, integrity, audit, key, relOf,
     pathOf: (r) => join(store.root, relOf(r)),
     rows: () => database.db.selectFrom('segments').selectAll().orderBy('id').execute(),
-    dispose: () => rmSync(dir, { recursive: true, force: true }),
+    dispose: () => {
+      void audit.close().catch(() => undefined); // stops its checkpoint timer; nothing of the store depends on it
+      rmSync(dir, { recursive: true, force: true });
+    },
   };
 }
 
-/** A lawful deletion as the retention executor will do it (architecture §4.4): file gone, tombstone written. */
-export async function deleteLawfully(s: SyntheticStore, database: OpenDatabase, row: SegmentRow, dropRow: boolean): Promise<void> {
+/**
+ * A lawful deletion as the retention executor does it (architecture §4.4), by hand: the system-log entry naming the
+ * segment, the file gone, the tombstone pointing at the entry. `auditSeq` overrides the entry the tombstone names
+ * (a forged tombstone names none, or one that records something else).
+ */
+export async function deleteLawfully(s: SyntheticStore, database: OpenDatabase, row: SegmentRow, dropRow: boolean, auditSeq?: number | null): Promise<void> {
+  const { id: seq } = await s.audit.recordEvent({
+    actor: null, event: 'retention.deleted', target: row.camera_id, clientAddr: null,
+    details: { runId: 'by-hand', reasons: { retention_expired: 1 }, policyIds: ['default-30d'], count: 1, bytes: row.size_bytes, segmentIds: [row.id], via: 'retention' },
+  });
   rmSync(s.pathOf(row));
   await s.integrity.repo.insertTombstone({
     segment_id: row.id, stream_id: row.stream_id, camera_id: row.camera_id, run_id: row.run_id, seq: row.seq, start_ms: row.start_ms,
     end_ms: row.end_ms, sha256: row.sha256, chain_prev: row.chain_prev!, chain_hash: row.chain_hash!, deleted_ms: T0 + 86_400_000 * 31,
-    reason: 'retention_expired', policy: 'default-30d', audit_seq: null,
+    reason: 'retention_expired', policy: 'default-30d', audit_seq: auditSeq === undefined ? seq : auditSeq,
   });
   if (dropRow) await database.db.deleteFrom('segments').where('id', '=', row.id).execute();
 }

@@ -9,7 +9,7 @@ import type { SyntheticStore } from './integrity-store.js';
 
 export const MUTATIONS = [
   'flip_byte', 'truncate', 'delete_file', 'delete_row', 'reorder_rows', 'swap_files', 'edit_timestamp', 'insert_row',
-  'forge_checkpoint', 'foreign_checkpoint', 'relink_chain',
+  'forge_checkpoint', 'foreign_checkpoint', 'relink_chain', 'forge_tombstone',
 ] as const;
 export type Mutation = (typeof MUTATIONS)[number];
 
@@ -102,6 +102,21 @@ export async function mutate(kind: Mutation, s: SyntheticStore, database: OpenDa
       const keyId = random() < 0.5 ? keyIdOf(other) : c.key_id;
       await s.integrity.repo.insertCheckpoint({ at_ms: c.at_ms + 1, streams: c.streams, heads: c.heads, key_id: keyId, signature: signHeads(c.at_ms + 1, c.heads, other) });
       return { checkpointProblem: true };
+    }
+    case 'forge_tombstone': {
+      // Removes a segment and passes it off as deleted by retention: a tombstone with the right link and hash, but
+      // naming no system-log entry, one that does not exist, or a real entry that records something else (R17).
+      const other = (await db.selectFrom('system_log').select('seq').where('event', '!=', 'retention.deleted').orderBy('seq', 'desc').executeTakeFirst())?.seq;
+      const choice = random();
+      const auditSeq = choice < 1 / 3 ? null : choice < 2 / 3 || other === undefined ? 9_999_999 : Number(other);
+      rmSync(s.pathOf(target));
+      await s.integrity.repo.insertTombstone({
+        segment_id: target.id, stream_id: target.stream_id, camera_id: target.camera_id, run_id: target.run_id, seq: target.seq,
+        start_ms: target.start_ms, end_ms: target.end_ms, sha256: target.sha256, chain_prev: target.chain_prev!, chain_hash: target.chain_hash!,
+        deleted_ms: target.end_ms + 31 * 86_400_000, reason: 'retention_expired', policy: 'default-30d', audit_seq: auditSeq,
+      });
+      if (random() < 0.5) await db.deleteFrom('segments').where('id', '=', target.id).execute();
+      return { segments: [{ id: target.id, status: 'missing' }] };
     }
     case 'relink_chain': {
       // Changes a row and re-computes every later link of its stream consistently: only the checkpoint catches it.
