@@ -35,6 +35,8 @@ describe.each(dialects)('retention executor on %s', (dialect) => {
     const expected = before.filter((r) => age.get(r.id)! >= 30).map((r) => r.id).sort((a, b) => a - b);
     expect(report.planned.map((p) => p.segmentId).sort((a, b) => a - b)).toEqual(expected);
     expect(report.deleted).toBe(expected.length);
+    expect(report.keysPurged).toBe(true); // the shredded data keys left the database files too
+    expect(await t.db.selectFrom('segment_keys').select('rel').execute()).toHaveLength(before.length - expected.length);
     expect(report.kept.underFloor).toBe(before.length - expected.length);
 
     const after = await f.rows();

@@ -31,6 +31,11 @@ export interface RunReport {
   bytesDeleted: number;
   /** Deletions of earlier, interrupted runs completed by this one. */
   recovered: number;
+  /**
+   * Whether the destroyed data keys were purged from the database's files after the deletions (docs/encryption.md,
+   * crypto-shredding); null when nothing was deleted. False: a reader held an old snapshot; the next run retries.
+   */
+  keysPurged: boolean | null;
   kept: DeletionPlan['kept'];
   alerts: RetentionAlert[];
 }
@@ -129,9 +134,10 @@ export async function runRetention(ctx: Ctx, options: RunOptions): Promise<RunRe
   const planned = plan.delete.map((d: PlannedDeletion) => ({ segmentId: Number(d.segmentId), cameraId: d.cameraId, reason: d.reason, policyId: d.policyId, bytes: d.bytes }));
   const report: RunReport = {
     runId: null, dryRun, trigger: options.trigger, startedMs, finishedMs: startedMs, freeBytes, minFreeBytes, planned,
-    deleted: 0, bytesDeleted: 0, recovered, kept: plan.kept, alerts: plan.alerts,
+    deleted: 0, bytesDeleted: 0, recovered, keysPurged: null, kept: plan.kept, alerts: plan.alerts,
   };
   if (dryRun) return report;
+  if (recovered > 0) report.keysPurged = await ctx.deps.files.purgeDestroyedKeys();
   // A scheduled or store-low run that finds nothing to delete leaves no run record (it would only add an empty
   // certificate every few seconds while a store is full); its alerts still reach the log, metric and system log.
   if (planned.length === 0 && (options.trigger === 'schedule' || options.trigger === 'store_low')) return report;
@@ -174,6 +180,8 @@ export async function runRetention(ctx: Ctx, options: RunOptions): Promise<RunRe
         report.bytesDeleted += Number(item.size_bytes);
       }
     }
+    // Crypto-shredding is complete only when no page of the database's files still holds a destroyed key.
+    if (report.deleted > 0 || recovered > 0) report.keysPurged = await ctx.deps.files.purgeDestroyedKeys();
     // If anything above throws, the pending deletions stay recorded and the run stays `running`: the next run (or
     // the next start of the server) completes them and then closes this run with its certificate, as after a crash.
     await finishRun(ctx, run, 'completed');

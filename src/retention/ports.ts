@@ -39,6 +39,8 @@ export interface SegmentIndexPort {
 export interface SegmentFilesPort {
   deleteSegment(ref: { cameraId: string; runId: number; seq: number; startMs: number }): Promise<{ fileRemoved: boolean; keyDestroyed: boolean }>;
   freeBytes(): Promise<number>;
+  /** After a run's deletions: the destroyed data keys leave the database's files too; false if it must be retried. */
+  purgeDestroyedKeys(): Promise<boolean>;
   totalBytes(): Promise<number>;
 }
 

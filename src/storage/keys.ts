@@ -105,6 +105,11 @@ export class SegmentKeys {
     return this.repo.delete(rel);
   }
 
+  /** After a batch of `destroy`: the destroyed keys leave the database's files too (SegmentKeyRepo.purgeDeleted). */
+  purgeDestroyed(): Promise<boolean> {
+    return this.repo.purgeDeleted();
+  }
+
   /**
    * Rewraps every data key not yet wrapped by the current master key, in batches of `batch` (each one transaction).
    * Video files are not touched. Safe to interrupt and re-run: every row is wrapped by one key of the keyring.

@@ -282,6 +282,15 @@ export class LocalSegmentStore {
     return { fileRemoved, keyDestroyed };
   }
 
+  /**
+   * After a batch of deletions (a retention run): the destroyed data keys are purged from the database's files as
+   * well (no old page holding them stays in SQLite's WAL, no dead tuple in PostgreSQL). Returns whether it completed;
+   * true when this store has no keys.
+   */
+  async purgeDestroyedKeys(): Promise<boolean> {
+    return this.keys ? this.keys.purgeDestroyed() : true;
+  }
+
   /** Files in one camera-day directory (used by startup reconciliation for the days of unclean runs). */
   async listDay(cameraId: string, day: string): Promise<StoreEntry[]> {
     const dirRel = `${cameraId}/${day}`;

@@ -41,6 +41,22 @@ export class SegmentKeyRepo {
     return Number(r.numDeletedRows) > 0;
   }
 
+  /**
+   * After a batch of shreddings: no copy of a deleted wrapped key may linger in the database's files. SQLite: a
+   * TRUNCATE checkpoint copies the (secure_delete-zeroed) pages into the main file and empties the WAL, where the old
+   * pages with the keys still were; it cannot finish while another connection reads an older snapshot, and then
+   * reports `busy` (the next purge or SQLite's own checkpoints finish it). PostgreSQL: VACUUM removes the dead tuples
+   * from the table's pages. Returns whether the purge completed.
+   */
+  async purgeDeleted(): Promise<boolean> {
+    if (this.sqlite) {
+      const r = await sql<{ busy: number }>`PRAGMA wal_checkpoint(TRUNCATE)`.execute(this.db);
+      return Number(r.rows[0]?.busy ?? 0) === 0;
+    }
+    await sql`VACUUM segment_keys`.execute(this.db);
+    return true;
+  }
+
   /** Up to `limit` rows not wrapped by `masterKeyId`, in id order (rotation works through them in batches). */
   async notWrappedBy(masterKeyId: string, limit: number): Promise<SegmentKeyRow[]> {
     return this.db.selectFrom('segment_keys').selectAll().where('master_key_id', '!=', masterKeyId).orderBy('id').limit(limit).execute();

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Subject } from '../../src/access/index.js';
 import { createIntegrity } from '../../src/app/index.js';
+import { testStore } from './segment-keys.js';
 import { createRetention } from '../../src/app/retention.js';
 import { AuditRegisters } from '../../src/audit/index.js';
 import { loadConfig } from '../../src/config/index.js';
@@ -50,7 +51,8 @@ export async function retentionFixture(database: OpenDatabase, cameraCount = 2):
   const dir = mkdtempSync(join(tmpdir(), 'vigil-retention-'));
   const clock = { nowMs: NOW };
   const now = () => clock.nowMs;
-  const store = new LocalSegmentStore(join(dir, 'store'));
+  // Encrypted at rest, the production default: each deletion is a crypto-shredding (docs/encryption.md).
+  const store = testStore(join(dir, 'store'), database.db, true);
   await store.init();
   const recordings = new RecordingRepo(database.db);
   const { privateKey: key } = generateKeyPairSync('ed25519');
