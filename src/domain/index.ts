@@ -23,6 +23,7 @@ export {
   segmentOverlapsHold,
   type DeletionPlan,
   type DeletionReason,
+  type UnlistedUnderFloor,
   type KeptCounts,
   type LegalHold,
   type PlannedDeletion,

@@ -230,6 +230,15 @@ describe('planDeletions: store pressure (D22(3), architecture §4.5)', () => {
     ]);
   });
 
+  it('counts segments the caller left out as under the floor, in the counts and the alert, and plans the same', () => {
+    const listed = [seg(3, 31)];
+    const pressure = { freeBytes: 100, minFreeBytes: 5000 };
+    const whole = planDeletions([seg(1, 5), seg(2, 29), ...listed], [keep], [], NOW, pressure);
+    const partial = planDeletions(listed, [keep], [], NOW, pressure, { count: 2, bytes: 2000 });
+    expect(partial).toEqual(whole);
+    expect(partial.kept.underFloor).toBe(2);
+  });
+
   it('never deletes under a sector retention to make room', () => {
     const bank: RetentionPolicy = {
       ...keep,

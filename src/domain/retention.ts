@@ -121,6 +121,15 @@ function bytesOf(segment: SegmentForRetention): number {
   return Number.isFinite(segment.sizeBytes) && segment.sizeBytes > 0 ? segment.sizeBytes : 0;
 }
 
+/**
+ * Segments the caller knows are under the floor and did not pass (the executor asks the index only for segments
+ * whose start and end are both past the floor, so a store of millions is not listed whole): counted as kept.
+ */
+export interface UnlistedUnderFloor {
+  count: number;
+  bytes: number;
+}
+
 type Verdict =
   | { keep: keyof KeptCounts }
   | { deleteFor: 'past_retention' | 'past_ceiling'; policy: RetentionPolicy }
@@ -144,6 +153,7 @@ export function planDeletions(
   holds: readonly LegalHold[],
   nowMs: number,
   storePressure: StorePressure,
+  unlisted: UnlistedUnderFloor = { count: 0, bytes: 0 },
 ): DeletionPlan {
   const kept: KeptCounts = {
     underFloor: 0,
@@ -155,6 +165,8 @@ export function planDeletions(
     duplicateId: 0,
   };
   const keptBytes = { underFloor: 0, onHold: 0, underRetention: 0 };
+  kept.underFloor += unlisted.count;
+  keptBytes.underFloor += unlisted.bytes;
   const alerts: RetentionAlert[] = [];
   const planned: PlannedDeletion[] = [];
   const awaiting: { segment: SegmentForRetention; policy: RetentionPolicy }[] = [];

@@ -106,14 +106,18 @@ export class RecordingRepo {
    * Segments the retention planner judges (R17): every row not already being deleted, without the blobs, page by
    * page in id order.
    */
-  async *retainedSegments(pageSize = 5000): AsyncGenerator<Pick<SegmentRow, 'id' | 'camera_id' | 'start_ms' | 'end_ms' | 'size_bytes'>[]> {
+  async *retainedSegments(options: { endedByMs?: number; pageSize?: number } = {}): AsyncGenerator<Pick<SegmentRow, 'id' | 'camera_id' | 'start_ms' | 'end_ms' | 'size_bytes'>[]> {
+    const pageSize = options.pageSize ?? 5000;
+    const by = options.endedByMs;
     let after = 0;
     for (;;) {
-      const page = await this.db
+      let q = this.db
         .selectFrom('segments')
         .select(['id', 'camera_id', 'start_ms', 'end_ms', 'size_bytes'])
         .where('id', '>', after)
-        .where('status', 'not in', DELETION_STATUSES)
+        .where('status', 'not in', DELETION_STATUSES);
+      if (by !== undefined) q = q.where('start_ms', '<=', by).where('end_ms', '<=', by);
+      const page = await q
         .orderBy('id')
         .limit(pageSize)
         .execute();
@@ -176,6 +180,23 @@ export class RecordingRepo {
       .groupBy('camera_id')
       .execute();
     return rows.map((r) => ({ camera_id: r.camera_id, bytes: Number(r.bytes), ms: Number(r.ms) }));
+  }
+
+  /**
+   * Count and bytes of the held segments that have not wholly ended by `endedByMs` (start or end after it): the
+   * complement of `retainedSegments({ endedByMs })`, counted without listing them.
+   */
+  async segmentsNotEndedBy(endedByMs: number): Promise<{ count: number; bytes: number }> {
+    const r = await this.db
+      .selectFrom('segments')
+      .select((eb) => [
+        eb.fn.countAll<number>().as('count'),
+        eb.fn.sum<number>(eb.case().when('size_bytes', '>', 0).then(eb.ref('size_bytes')).else(0).end()).as('bytes'),
+      ])
+      .where('status', 'not in', DELETION_STATUSES)
+      .where((eb) => eb.or([eb('start_ms', '>', endedByMs), eb('end_ms', '>', endedByMs)]))
+      .executeTakeFirst();
+    return { count: Number(r?.count ?? 0), bytes: Number(r?.bytes ?? 0) };
   }
 
   /** Bytes of every segment still held, per camera (what the store holds now). */

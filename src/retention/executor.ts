@@ -8,7 +8,7 @@
 // of `vigil serve`) finishes it. A row never points to a missing file without being marked or tombstoned.
 // Finally a signed deletion certificate is stored with the run.
 import { v7 as uuidv7 } from 'uuid';
-import { planDeletions, type DeletionPlan, type PlannedDeletion, type RetentionAlert } from '../domain/index.js';
+import { DAY_MS, planDeletions, RETENTION_FLOOR_DAYS, type DeletionPlan, type PlannedDeletion, type RetentionAlert } from '../domain/index.js';
 import type { RetentionDeletionRow, RetentionRunRow } from '../db/index.js';
 import { buildCertificate } from './certificate.js';
 import { RetentionError } from './errors.js';
@@ -110,12 +110,18 @@ async function finishRun(ctx: Ctx, run: RetentionRunRow, status: 'completed' | '
   });
 }
 
-async function collectSegments(ctx: Ctx) {
+/**
+ * The segments the planner must judge: only those wholly past the 30-day floor at `nowMs` (R17: nothing younger can
+ * be deleted, whatever the policy or the store pressure), so a run's memory follows what is deletable, not the whole
+ * store; the rest is counted in the index and passed to the planner as kept under the floor.
+ */
+async function collectSegments(ctx: Ctx, nowMs: number) {
+  const endedByMs = nowMs - RETENTION_FLOOR_DAYS * DAY_MS;
   const out: { id: number; cameraId: string; startMs: number; endMs: number; sizeBytes: number }[] = [];
-  for await (const page of ctx.deps.index.retainedSegments()) {
+  for await (const page of ctx.deps.index.retainedSegments({ endedByMs })) {
     for (const s of page) out.push({ id: Number(s.id), cameraId: s.camera_id, startMs: Number(s.start_ms), endMs: Number(s.end_ms), sizeBytes: Number(s.size_bytes) });
   }
-  return out;
+  return { segments: out, underFloor: await ctx.deps.index.segmentsNotEndedBy(endedByMs) };
 }
 
 /** One run of the executor over the store. With dryRun, plans and reports only (nothing written, nothing deleted). */
@@ -126,11 +132,11 @@ export async function runRetention(ctx: Ctx, options: RunOptions): Promise<RunRe
   const startedMs = ctx.deps.now();
   const policies = await planningPolicies(ctx);
   const holds = (await ctx.repo.holds()).map(toDomainHold);
-  const segments = await collectSegments(ctx);
+  const { segments, underFloor } = await collectSegments(ctx, startedMs);
   const freeBytes = await ctx.deps.files.freeBytes();
   const minFreeBytes = ctx.deps.minFreeBytes;
   // R17, D22(3): store pressure may only take footage past its retention; the planner never plans under the floor.
-  const plan = planDeletions(segments, policies, holds, startedMs, { freeBytes, minFreeBytes });
+  const plan = planDeletions(segments, policies, holds, startedMs, { freeBytes, minFreeBytes }, underFloor);
   const planned = plan.delete.map((d: PlannedDeletion) => ({ segmentId: Number(d.segmentId), cameraId: d.cameraId, reason: d.reason, policyId: d.policyId, bytes: d.bytes }));
   const report: RunReport = {
     runId: null, dryRun, trigger: options.trigger, startedMs, finishedMs: startedMs, freeBytes, minFreeBytes, planned,

@@ -23,7 +23,10 @@ export interface SegmentRecord {
 
 /** The segment index (recording/'s RecordingRepo satisfies it). */
 export interface SegmentIndexPort {
-  retainedSegments(): AsyncIterable<{ id: number; camera_id: string; start_ms: number; end_ms: number; size_bytes: number }[]>;
+  /** Held segments in id order, page by page; with `endedByMs`, only those whose start and end are both at or before it. */
+  retainedSegments(options?: { endedByMs?: number }): AsyncIterable<{ id: number; camera_id: string; start_ms: number; end_ms: number; size_bytes: number }[]>;
+  /** Count and bytes of the held segments `retainedSegments({ endedByMs })` leaves out. */
+  segmentsNotEndedBy(endedByMs: number): Promise<{ count: number; bytes: number }>;
   segmentsById(ids: readonly number[]): Promise<SegmentRecord[]>;
   markDeleting(id: number): Promise<boolean>;
   finishDeletion(id: number, streamId: string): Promise<'removed' | 'kept_as_head'>;
