@@ -16,7 +16,7 @@ import { startServe, writeTestConfig, type ServingVigil } from './support/vigil-
 /** A valid 1×1 PNG; the server sniffs the type from the bytes. */
 const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==', 'base64');
 
-interface Place { areaType: string | null; placeCategory: string | null; site: string | null; position: string | null; necessity: string | null; installingParty: string | null }
+interface Place { areaType: string | null; placeCategory: string | null; site: string | null; position: string | null; necessity: string | null; installingParty: string | null; reviewCleared?: { terms: string[]; by: { username: string } } | null }
 interface Sign { id: string; text: string; installedMs: number; photo: { type: string; bytes: number; sha256: string } | null }
 interface Masks { masks: { points: [number, number][]; burnExport: boolean; burnRecording: boolean }[] }
 
@@ -106,6 +106,16 @@ describe('installation page in Chromium', () => {
     expect(await page.locator('#review').textContent()).toMatch(/卫生间.*position.*R8\.1\(3\)/);
     expect((await place()).position).toBe('二楼卫生间门外');
     expect(await page.locator('#error').isHidden()).toBe(true);
+
+    // A person who looked confirms it is not a forbidden place: the flag gives way to the signed review (R8.1).
+    expect(await page.locator('#review-clear-form').isVisible()).toBe(true);
+    await page.locator('#review-clear-note').fill('门外走廊，镜头朝向大厅，拍不到门内');
+    await page.locator('#review-clear-form button').click();
+    await page.waitForFunction(() => document.querySelector('#review-cleared')?.textContent?.startsWith('已复核') === true);
+    expect(await page.locator('#review-cleared').textContent()).toMatch(/卫生间.*门外走廊.*测试系统管理员/);
+    expect(await page.locator('#review li').count()).toBe(0);
+    expect(await page.locator('#review-clear-form').isHidden()).toBe(true);
+    expect((await place()).reviewCleared).toMatchObject({ terms: ['卫生间'], by: { username: 'admin1' } });
   });
 
   it('refuses a forbidden area type with the server’s message and R8.1(3), and saves nothing', async () => {

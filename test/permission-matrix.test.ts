@@ -51,6 +51,7 @@ const EXPECTED: Record<string, RouteAccess> = {
   'DELETE /api/v1/cameras/:id': 'camera.configure',
   'GET /api/v1/cameras/:id/signage': 'camera.locate',
   'POST /api/v1/cameras/:id/signage': 'compliance.manage',
+  'POST /api/v1/cameras/:id/place/review': 'compliance.manage',
   'PUT /api/v1/cameras/:id/signage/:signageId/photo': 'compliance.manage',
   'GET /api/v1/cameras/:id/signage/:signageId/photo': 'camera.locate',
   'DELETE /api/v1/cameras/:id/signage/:signageId': 'compliance.manage',

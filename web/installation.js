@@ -129,20 +129,42 @@ function fillRecord(place) {
   $('assessment-consultation').value = a?.publicConsultation ?? '';
   $('assessment-date').value = a ? dateOf(a.assessedMs) : '';
   syncAssessment();
-  renderReview(p.review ?? []);
+  renderReview(p.review ?? [], p.reviewCleared ?? null);
 }
 
 function syncAssessment() {
   for (const element of $('assessment-fields').querySelectorAll('textarea, input')) element.disabled = !$('assessment-on').checked;
 }
 
-/** The screening's flags (R8.1 words in free text): a warning to review, never a refusal. */
-function renderReview(review) {
-  $('review').replaceChildren(...review.map((r) => {
+/**
+ * The screening's flags (R8.1 words in free text): a warning to review, never a refusal. A person with
+ * compliance.manage confirms, with a note, that the text does not describe a forbidden place; the confirmation holds
+ * until the texts change.
+ */
+function renderReview(review, cleared) {
+  $('review').replaceChildren(...(cleared ? [] : review).map((r) => {
     const li = document.createElement('li');
     li.textContent = `需人工复核 Review: “${r.term}” 见于 in ${r.field}（依据 ${r.article}）— 确认摄像机不在该区域内部且不能拍摄其内部 Confirm the camera is not inside that area and cannot see into it`;
     return li;
   }));
+  $('review-cleared').textContent = cleared
+    ? `已复核 Reviewed（${cleared.terms.join('、')}）：${cleared.note} — ${cleared.by.name ?? cleared.by.username}${cleared.by.unit ? `，${cleared.by.unit}` : ''}，${new Date(cleared.atMs).toLocaleString('zh-CN')}`
+    : '';
+  $('review-clear-form').hidden = !(review.length > 0 && !cleared && can.manage);
+  $('review-clear-note').value = '';
+}
+
+async function clearReview(event) {
+  event.preventDefault();
+  clearError();
+  const id = cameraId;
+  try {
+    const place = await sendJson('POST', `/api/v1/cameras/${encodeURIComponent(id)}/place/review`, { note: $('review-clear-note').value.trim() });
+    if (id !== cameraId) return;
+    renderReview(place.review, place.reviewCleared);
+  } catch (error) {
+    showError(error);
+  }
 }
 
 async function loadRecord(mine) {
@@ -198,7 +220,7 @@ async function saveRecord(event) {
     const camera = await sendJson('PATCH', `/api/v1/cameras/${encodeURIComponent(id)}`, recordBody());
     if (id !== cameraId) return;
     fillRecord(camera.place);
-    const flagged = camera.place?.review?.length ?? 0;
+    const flagged = camera.place?.reviewCleared ? 0 : camera.place?.review?.length ?? 0;
     $('record-status').textContent = flagged
       ? `已保存，但有 ${flagged} 处需人工复核 Saved, with ${flagged} item(s) flagged for review (R8.1)`
       : '已保存 Saved';
@@ -626,6 +648,7 @@ async function start(session) {
   renderCodeSelects();
   $('camera-pick').addEventListener('change', () => void selectCamera($('camera-pick').value));
   $('record-form').addEventListener('submit', (event) => void saveRecord(event));
+  $('review-clear-form').addEventListener('submit', (event) => void clearReview(event));
   $('assessment-on').addEventListener('change', syncAssessment);
   $('signage-form').addEventListener('submit', (event) => void addSign(event));
   wireMasks();

@@ -43,6 +43,8 @@ export interface CameraPlaceTable {
   near_classified: ColumnType<number, number | undefined, number>;
   /** R10: reference of that unit's written consent. */
   consent_ref: ColumnType<string | null, string | null | undefined, string | null>;
+  /** JSON: a person's clearance of the screening hits, with the texts they reviewed (devices/place.ts), or null. */
+  review_cleared: ColumnType<string | null, string | null | undefined, string | null>;
   angle: ColumnType<string | null, string | null | undefined, string | null>;
   /** S: JSON of the pre-installation assessment, or null. */
   assessment: ColumnType<string | null, string | null | undefined, string | null>;

@@ -22,6 +22,8 @@ export type DeviceErrorCode =
   | 'invalid_signage'
   /** No such signage record for this camera. HTTP 404. */
   | 'signage_not_found'
+  /** A review of screening hits asked for a camera with none awaiting review (R8.1). HTTP 409. */
+  | 'nothing_to_review'
   /** The signage record has no photo. HTTP 404. */
   | 'photo_not_found'
   /** A signage photo over 5 MiB. HTTP 413. */

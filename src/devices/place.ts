@@ -32,6 +32,22 @@ export interface CameraPlace {
   assessment: PreInstallationAssessment | null;
   /** Screening hits awaiting review (R8.1): the term found and the article it points to. */
   review: { term: string; article: string; field: string }[];
+  /** A person's review of those hits (not a forbidden place), while the texts are as they read them; else null. */
+  reviewCleared: PlaceReviewClearance | null;
+}
+
+/** Who confirmed that a camera's screening hits (R8.1) do not describe a forbidden place, when, and why. */
+export interface PlaceReviewClearance {
+  terms: string[];
+  note: string;
+  by: { username: string; name: string | null; unit: string | null };
+  atMs: number;
+}
+
+/** What is stored: the clearance and the texts it was given for (the checker's screened texts and the camera name). */
+export interface StoredPlaceReview extends PlaceReviewClearance {
+  texts: string[];
+  name: string;
 }
 
 function invalid(field: string, message: string): DeviceError {

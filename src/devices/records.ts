@@ -1,9 +1,10 @@
 // Row ⇄ view mapping of the installation record (issue 4): place columns for a change (with the R8.1 screening
 // re-run), the API's CameraPlace, and the domain's InstallationRecord / SignageRecord for the compliance checker.
 // Pure: rows in, values out.
-import { isPlaceCategoryCode, type InstallationRecord, type PreInstallationAssessment, type PrivacyMask, type SignageRecord } from '../domain/index.js';
+import { isPlaceCategoryCode, screenedTextsOf, type InstallationRecord, type PreInstallationAssessment, type PrivacyMask, type SignageRecord } from '../domain/index.js';
 import type { InstallationInput } from './installation.js';
-import { screenPlace, type CameraPlace, type PlaceInput } from './place.js';
+import { DeviceError } from './errors.js';
+import { screenPlace, type CameraPlace, type PlaceInput, type PlaceReviewClearance, type StoredPlaceReview } from './place.js';
 import type * as repo from './repo.js';
 import type { Signage, SignagePhotoType } from './signage.js';
 
@@ -11,7 +12,7 @@ type PlaceColumns = Omit<repo.CameraPlaceRowShape, 'camera_id' | 'updated_ms'>;
 
 export const EMPTY_PLACE: PlaceColumns = {
   area_type: null, place_category: null, site: null, position: null, necessity: null, installing_party: null, review: null,
-  faces_residence: 0, near_classified: 0, consent_ref: null, angle: null, assessment: null,
+  faces_residence: 0, near_classified: 0, consent_ref: null, angle: null, assessment: null, review_cleared: null,
 };
 
 /** The place fields of a validated add or patch. */
@@ -41,7 +42,30 @@ export function placeColumns(input: PlaceInput & InstallationInput, current: rep
   const pick = <K extends 'site' | 'position' | 'angle'>(k: K) => (change[k] !== undefined ? change[k] : (current?.[k] ?? null));
   const review = screenPlace({ name, site: pick('site'), position: pick('position'), angle: pick('angle') });
   change.review = review.length > 0 ? JSON.stringify(review) : null;
+  // A review was of the texts as they were: any change to what is screened re-opens it (R8.1).
+  const cleared = storedReview(current?.review_cleared ?? null);
+  if (cleared) {
+    const texts = screenedTextsOf(installationOf('', { ...EMPTY_PLACE, ...(current ?? {}), ...change }, 0));
+    if (cleared.name !== name || JSON.stringify(cleared.texts) !== JSON.stringify(texts)) change.review_cleared = null;
+  }
   return change;
+}
+
+function storedReview(json: string | null): StoredPlaceReview | null {
+  return json ? (JSON.parse(json) as StoredPlaceReview) : null;
+}
+
+/**
+ * The stored clearance of a camera's screening hits (R8.1): the texts and name as the reviewer read them, the terms
+ * found, the note. Refused when nothing is flagged (there is nothing to review).
+ */
+export function placeReviewColumn(record: repo.CameraRecord, note: string, by: PlaceReviewClearance['by'], atMs: number): string {
+  const place = record.place;
+  const hits = place?.review ? (JSON.parse(place.review) as CameraPlace['review']) : [];
+  const texts = screenedTextsOf(installationOf(record.camera.id, { ...EMPTY_PLACE, ...(place ?? {}) }, 0));
+  if (hits.length === 0) throw new DeviceError('nothing_to_review', 'this camera has no screening hits awaiting review (R8.1)', 'place');
+  const stored: StoredPlaceReview = { terms: [...new Set(hits.map((h) => h.term))], note, by, atMs, texts, name: record.camera.name };
+  return JSON.stringify(stored);
 }
 
 export function toPlace(place: repo.CameraRecord['place']): CameraPlace | null {
@@ -59,7 +83,15 @@ export function toPlace(place: repo.CameraRecord['place']): CameraPlace | null {
     angle: place.angle,
     assessment: place.assessment ? (JSON.parse(place.assessment) as PreInstallationAssessment) : null,
     review: place.review ? (JSON.parse(place.review) as CameraPlace['review']) : [],
+    reviewCleared: clearanceOf(place.review_cleared),
   };
+}
+
+function clearanceOf(json: string | null): PlaceReviewClearance | null {
+  const stored = storedReview(json);
+  if (!stored) return null;
+  const { texts: _texts, name: _name, ...clearance } = stored;
+  return clearance;
 }
 
 export function masksOf(record: Pick<repo.CameraRecord, 'masks'>): PrivacyMask[] {
@@ -92,6 +124,7 @@ function installationOf(cameraId: string, p: PlaceColumns, maskCount: number): I
     nearMilitaryOrClassified: p.near_classified === 1,
     ...(p.consent_ref ? { consentDocumentRef: p.consent_ref } : {}),
     privacyMaskCount: maskCount,
+    ...(p.review_cleared ? { reviewedTexts: storedReview(p.review_cleared)!.texts } : {}),
   };
 }
 

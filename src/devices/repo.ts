@@ -58,7 +58,7 @@ async function writePlace(trx: Transaction<Database>, id: string, current: Camer
   }
   const empty = {
     area_type: null, place_category: null, site: null, position: null, necessity: null, installing_party: null, review: null,
-    faces_residence: 0, near_classified: 0, consent_ref: null, angle: null, assessment: null,
+    faces_residence: 0, near_classified: 0, consent_ref: null, angle: null, assessment: null, review_cleared: null,
   };
   await trx.insertInto('camera_places').values({ ...empty, ...change, camera_id: id, updated_ms: updatedMs }).execute();
 }

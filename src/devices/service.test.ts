@@ -177,7 +177,7 @@ describe.each(dialects)('CameraService on %s', (dialect) => {
   });
   it('records where a camera is installed; refuses a forbidden area (R8.1) on add and on move, changing nothing', async () => {
     const camera = await service.add({ name: '东门 East Gate', url: 'rtsp://10.0.0.9/a', areaType: 'square', placeCategory: 'crowd_venue', necessity: '人流密集 crowded' });
-    expect(camera.place).toEqual({ areaType: 'square', placeCategory: 'crowd_venue', site: null, position: null, necessity: '人流密集 crowded', installingParty: null, ...NO_INSTALLATION_FLAGS, review: [] });
+    expect(camera.place).toEqual({ areaType: 'square', placeCategory: 'crowd_venue', site: null, position: null, necessity: '人流密集 crowded', installingParty: null, ...NO_INSTALLATION_FLAGS, review: [], reviewCleared: null });
     const refused = await rejection(service.add({ name: 'x', url: 'rtsp://10.0.0.9/b', areaType: 'changing_room' }));
     expect(refused).toMatchObject({ code: 'camera_place_forbidden', article: 'R8.1(3)', field: 'areaType' });
     const moved = await rejection(service.update(camera.id, { areaType: 'hotel_room', site: '3楼' }));
@@ -191,6 +191,25 @@ describe.each(dialects)('CameraService on %s', (dialect) => {
     expect(cleared.place?.review).toEqual([]);
     await service.remove(camera.id);
     await expect(service.get(camera.id)).rejects.toMatchObject({ code: 'camera_not_found' });
+  });
+  it('keeps a person’s review of screening hits (R8.1) while the reviewed texts stay; a change re-opens it', async () => {
+    const camera = await service.add({ name: '走廊 Corridor', url: 'rtsp://10.0.0.9/r', areaType: 'corridor', placeCategory: 'crowd_venue', necessity: '通道', position: '二楼卫生间门外，朝向大厅' });
+    expect(camera.place?.review).toEqual([{ term: '卫生间', article: 'R8.1(3)', field: 'position' }]);
+    const by = { username: 'sec', name: '保卫科 李', unit: '某商场' };
+    await expect(service.clearPlaceReview(camera.id, { note: ' ' }, by)).rejects.toMatchObject({ code: 'invalid_camera', field: 'note' });
+    const place = await service.clearPlaceReview(camera.id, { note: '门外走廊，镜头朝向大厅，拍不到门内' }, by);
+    expect(place.reviewCleared).toEqual({ terms: ['卫生间'], note: '门外走廊，镜头朝向大厅，拍不到门内', by, atMs: expect.any(Number) });
+    const [record] = (await service.installationRecords()).filter((r) => r.cameraId === camera.id);
+    expect(record?.reviewedTexts).toContain('二楼卫生间门外，朝向大厅');
+    // Unrelated changes keep it; a change to a screened text (or the name) re-opens it.
+    expect((await service.update(camera.id, { installingParty: '某安防公司' })).place?.reviewCleared).not.toBeNull();
+    expect((await service.update(camera.id, { position: '二楼卫生间内' })).place?.reviewCleared).toBeNull();
+    const again = await service.clearPlaceReview(camera.id, { note: '复核' }, by);
+    expect(again.reviewCleared?.note).toBe('复核');
+    expect((await service.update(camera.id, { name: '走廊二 Corridor 2' })).place?.reviewCleared).toBeNull();
+    const clean = await service.update(camera.id, { position: '二楼大厅' });
+    expect(clean.place?.review).toEqual([]);
+    await expect(service.clearPlaceReview(camera.id, { note: '无' }, by)).rejects.toMatchObject({ code: 'nothing_to_review' });
   });
 });
 

@@ -12,9 +12,10 @@ import { credentialKey, openUrl, redactUrl, sealUrl, type CredentialKey } from '
 import { DeviceError } from './errors.js';
 import type { InstallationRecord, PrivacyMask, SignageRecord } from '../domain/index.js';
 import { activationRefusal, validateMaskInput } from './installation.js';
-import type { CameraPlace } from './place.js';
+import type { CameraPlace, PlaceReviewClearance } from './place.js';
 import {
-  activationRecord, EMPTY_PLACE, installationRecordOf, masksOf, pickPlace, placeColumns, signageRecordOf, toPlace, toSignage,
+  activationRecord, EMPTY_PLACE, installationRecordOf, masksOf, pickPlace, placeColumns, placeReviewColumn, signageRecordOf, toPlace,
+  toSignage,
 } from './records.js';
 import * as repo from './repo.js';
 import { checkPhoto, validateSignage, type Signage, type SignagePhotoType } from './signage.js';
@@ -277,6 +278,24 @@ export class CameraService {
     if (!record) throw notFound(cameraId);
     this.#emit({ type: 'updated', cameraId, camera: toCamera(record) });
     return masksOf(record);
+  }
+
+  /**
+   * A person's review of the camera's screening hits (R8.1): they confirm the mention is not a forbidden place. Kept
+   * with the texts they read; the checker's `place_text_flagged` is cleared until any of those texts changes.
+   */
+  async clearPlaceReview(id: string, input: unknown, by: PlaceReviewClearance['by']): Promise<CameraPlace> {
+    const cameraId = validateCameraId(id);
+    const note = typeof input === 'object' && input !== null ? (input as { note?: unknown }).note : undefined;
+    if (typeof note !== 'string' || note.trim().length === 0 || note.trim().length > 500) {
+      throw new DeviceError('invalid_camera', 'note must say, in 1 to 500 characters, why the flagged text is not a forbidden place (R8.1)', 'note');
+    }
+    const now = this.#now();
+    const record = await repo.updateCamera(this.#db, cameraId, (current) => ({
+      updatedMs: now, place: { review_cleared: placeReviewColumn(current, note.trim().normalize('NFC'), by, now) },
+    }));
+    if (!record) throw notFound(cameraId);
+    return toPlace(record.place)!;
   }
 
   /** Records a sign (R13) for a camera; `recordedBy` is who recorded it (a username, or null from the CLI). */

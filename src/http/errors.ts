@@ -27,6 +27,7 @@ export const errorRegistry: Record<string, ErrorSpec> = {
   invalid_signage: { status: 422 },
   signage_not_found: { status: 404 },
   photo_not_found: { status: 404 },
+  nothing_to_review: { status: 409 },
   photo_too_large: { status: 413 },
   photo_type_unsupported: { status: 415 },
   segment_not_found: { status: 404 },

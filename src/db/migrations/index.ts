@@ -9,6 +9,7 @@ import * as devicesCameraPlaces from './2026-12-02-03-devices-camera-places.js';
 import * as integrityChain from './2026-12-02-03-integrity-chain.js';
 import * as integrityAppendOnly from './2026-12-02-04-integrity-append-only.js';
 import * as integrityVerifyRuns from './2026-12-03-06-integrity-verify-runs.js';
+import * as devicesPlaceReview from './2026-12-03-07-devices-place-review.js';
 import * as complianceDuties from './2026-12-03-03-compliance-duties.js';
 import * as requestsComplaints from './2026-12-03-03-requests-complaints.js';
 import * as devicesSignageMasks from './2026-12-03-02-devices-signage-masks.js';
@@ -26,6 +27,7 @@ export const migrations: Record<string, Migration> = {
   '2026-12-02-03-integrity-chain': integrityChain,
   '2026-12-02-04-integrity-append-only': integrityAppendOnly,
   '2026-12-03-06-integrity-verify-runs': integrityVerifyRuns,
+  '2026-12-03-07-devices-place-review': devicesPlaceReview,
   '2026-12-03-03-compliance-duties': complianceDuties,
   '2026-12-03-03-requests-complaints': requestsComplaints,
   '2026-12-03-02-devices-signage-masks': devicesSignageMasks,

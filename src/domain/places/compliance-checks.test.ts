@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { checkCompliance } from './compliance-checks.js';
 import type { ComplianceSnapshot } from './findings.js';
-import type { InstallationRecord } from './installation.js';
+import { screenedTextsOf, type InstallationRecord } from './installation.js';
 
 const cst = (local: string): number => Date.parse(`${local}+08:00`);
 const NOW = cst('2025-09-01T10:00');
@@ -87,6 +87,20 @@ describe('checkCompliance', () => {
     expect(hit?.penalty?.article ?? null).toBe(penaltyArticle);
     expect(hit?.fix.zh).not.toBe('');
     expect(hit?.fix.en).not.toBe('');
+  });
+
+  it('a person’s review clears a text flag only while the texts are exactly as reviewed (R8.1)', () => {
+    const snapshot = compliant();
+    install(snapshot, { position: '二楼卫生间门外' });
+    const flagged = snapshot.installations[0]!;
+    expect(checkCompliance(snapshot).map((f) => f.rule)).toEqual(['place_text_flagged']);
+    install(snapshot, { position: '二楼卫生间门外', reviewedTexts: screenedTextsOf(flagged) });
+    expect(checkCompliance(snapshot)).toEqual([]);
+    // Any change to a screened text re-opens it, even one that keeps the same term.
+    install(snapshot, { position: '二楼卫生间门外', angle: '朝向卫生间内部', reviewedTexts: screenedTextsOf(flagged) });
+    expect(checkCompliance(snapshot).map((f) => f.rule)).toEqual(['place_text_flagged']);
+    install(snapshot, { position: '二楼卫生间门外', reviewedTexts: [] });
+    expect(checkCompliance(snapshot).map((f) => f.rule)).toEqual(['place_text_flagged']);
   });
 
   it('reports a camera in no system only in an R7 place, never as recording before acceptance', () => {

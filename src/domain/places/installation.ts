@@ -32,6 +32,11 @@ export interface InstallationRecord {
   /** R10: reference of the written consent of that unit. */
   consentDocumentRef?: string;
   privacyMaskCount: number;
+  /**
+   * R8.1 screening: the texts (`screenedTextsOf`) as a person read them when clearing the record's screening hits as
+   * not a forbidden place. The clearance holds only while the texts are exactly these.
+   */
+  reviewedTexts?: readonly string[];
 }
 
 function isBlank(text: string | undefined): boolean {
@@ -82,14 +87,19 @@ export function checkActivation(record: InstallationRecord): ActivationCheck {
   return { ok: true };
 }
 
+/** The free-text fields of the record that are screened for mentions of forbidden areas (R8.1), in a fixed order. */
+export function screenedTextsOf(record: InstallationRecord): string[] {
+  return [record.site, record.position, record.angle, record.necessityStatement, record.assessment?.purpose ?? '', record.assessment?.necessity ?? ''];
+}
+
 /** R8.1: screens every free-text field of the record for mentions of forbidden areas (for review). */
 export function screenInstallation(record: InstallationRecord): ScreenResult {
-  return screenTexts([
-    record.site,
-    record.position,
-    record.angle,
-    record.necessityStatement,
-    record.assessment?.purpose,
-    record.assessment?.necessity,
-  ]);
+  return screenTexts(screenedTextsOf(record));
+}
+
+/** Whether a person cleared the record's screening hits and the texts are still the ones they read. */
+export function screeningReviewed(record: InstallationRecord): boolean {
+  const reviewed = record.reviewedTexts;
+  const now = screenedTextsOf(record);
+  return reviewed !== undefined && reviewed.length === now.length && reviewed.every((t, i) => t === now[i]);
 }

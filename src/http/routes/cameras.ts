@@ -35,7 +35,7 @@ const Assessment = Type.Object(
   },
   { additionalProperties: false },
 );
-const Place = Type.Object({
+export const Place = Type.Object({
   areaType: NStr,
   placeCategory: NStr,
   site: NStr,
@@ -48,6 +48,16 @@ const Place = Type.Object({
   angle: NStr,
   assessment: Type.Union([Assessment, Type.Null()]),
   review: Type.Array(Type.Object({ term: Type.String(), article: Type.String(), field: Type.String() })),
+  /** A person's review of those hits (POST …/place/review), while the texts are as they read them. */
+  reviewCleared: Type.Union([
+    Type.Object({
+      terms: Type.Array(Type.String()),
+      note: Type.String(),
+      by: Type.Object({ username: Type.String(), name: NStr, unit: NStr }),
+      atMs: Type.Integer(),
+    }),
+    Type.Null(),
+  ]),
 });
 /** The installation fields (issue 4): area type and place category codes (docs/compliance.md), free text. */
 const PlaceFields = {

@@ -54,6 +54,25 @@ async function events(): Promise<string[]> {
 }
 
 describe('installation routes', () => {
+  it('records a person’s review of screening hits (R8.1): note required, logged, 409 when nothing is flagged', async () => {
+    as = admin;
+    const created = await app.inject({ method: 'POST', url: '/api/v1/cameras', payload: { name: '二楼走廊', url: 'rtsp://h/r', areaType: 'corridor', placeCategory: 'crowd_venue', necessity: '通道', position: '卫生间门外' } });
+    expect(created.statusCode).toBe(201);
+    const id = created.json().id as string;
+    expect(created.json().place.review).toEqual([{ term: '卫生间', article: 'R8.1(3)', field: 'position' }]);
+    expect((await app.inject({ method: 'POST', url: `/api/v1/cameras/${id}/place/review`, payload: {} })).statusCode).toBe(400);
+    const ok = await app.inject({ method: 'POST', url: `/api/v1/cameras/${id}/place/review`, payload: { note: '门外走廊，拍不到门内' } });
+    expect(ok.statusCode).toBe(200);
+    expect(ok.json().reviewCleared).toMatchObject({ terms: ['卫生间'], note: '门外走廊，拍不到门内', by: { username: 'admin', name: '管理员', unit: '物业' }, atMs: T0 });
+    expect((await app.inject({ method: 'GET', url: `/api/v1/cameras/${id}` })).json().place.reviewCleared.note).toBe('门外走廊，拍不到门内');
+    expect(await events()).toContain('camera.place_review_cleared');
+    const plain = await app.inject({ method: 'POST', url: '/api/v1/cameras', payload: { name: '大厅', url: 'rtsp://h/p' } });
+    const none = await app.inject({ method: 'POST', url: `/api/v1/cameras/${plain.json().id}/place/review`, payload: { note: 'x' } });
+    expect(none.statusCode).toBe(409);
+    expect(none.json()).toMatchObject({ error: 'nothing_to_review' });
+    expect((await app.inject({ method: 'POST', url: '/api/v1/cameras/01890000-0000-7000-8000-000000000000/place/review', payload: { note: 'x' } })).statusCode).toBe(404);
+  });
+
   it('refuses activation with the article: R10 without consent, D11 without masks (422)', async () => {
     as = admin;
     const r10 = await app.inject({ method: 'POST', url: '/api/v1/cameras', payload: { name: 'Base', url: 'rtsp://h/m', nearMilitaryOrClassified: true } });

@@ -6,7 +6,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { VIDEO_ROLES, type CameraAction, type Subject, type SystemEventRecorder } from '../../access/index.js';
-import { requestEventLog } from './actor.js';
+import { requestEventLog, signedInActor } from './actor.js';
+import { Place } from './cameras.js';
 import { SIGNAGE_PHOTO_MAX_BYTES, type CameraService } from '../../devices/index.js';
 import { ApiError } from '../errors.js';
 import { CameraIdParams, errorResponses } from '../schemas.js';
@@ -59,6 +60,18 @@ export const installationRoutes: FastifyPluginAsyncTypebox<InstallationRoutesOpt
 
   // The photo arrives as the raw body; its declared type only selects this parser — the stored type is sniffed.
   app.addContentTypeParser(PHOTO_TYPES, { parseAs: 'buffer', bodyLimit: SIGNAGE_PHOTO_MAX_BYTES + 1 }, (_req, body, done) => done(null, body));
+
+  // R8.1: a person confirms that flagged free text does not describe a forbidden place. compliance.manage, like the
+  // signage: it is a compliance judgment, logged with the note and the terms.
+  app.post('/api/v1/cameras/:id/place/review', {
+    config: { access: 'compliance.manage' },
+    schema: { params: CameraIdParams, body: Type.Object({ note: Type.String({ minLength: 1, maxLength: 500 }) }, { additionalProperties: false }), response: { 200: Place, ...errorResponses } },
+  }, async (req) => {
+    const actor = signedInActor(req.subject);
+    const place = await cameras.clearPlaceReview(req.params.id, req.body, { username: actor.username, name: actor.displayName, unit: actor.unit });
+    await log(req, 'camera.place_review_cleared', req.params.id, { terms: place.reviewCleared?.terms ?? [], note: req.body.note });
+    return place;
+  });
 
   app.get('/api/v1/cameras/:id/signage', { config: { access: 'camera.locate' }, schema: { params: CameraIdParams, response: { 200: Type.Array(Signage), ...errorResponses } } }, async (req) =>
     cameras.listSignage(req.params.id));
