@@ -62,8 +62,8 @@ function storedReview(json: string | null): StoredPlaceReview | null {
 export function placeReviewColumn(record: repo.CameraRecord, note: string, by: PlaceReviewClearance['by'], atMs: number): string {
   const place = record.place;
   const hits = place?.review ? (JSON.parse(place.review) as CameraPlace['review']) : [];
-  const texts = screenedTextsOf(installationOf(record.camera.id, { ...EMPTY_PLACE, ...(place ?? {}) }, 0));
   if (hits.length === 0) throw new DeviceError('nothing_to_review', 'this camera has no screening hits awaiting review (R8.1)', 'place');
+  const texts = screenedTextsOf(installationOf(record.camera.id, { ...EMPTY_PLACE, ...(place ?? {}) }, 0));
   const stored: StoredPlaceReview = { terms: [...new Set(hits.map((h) => h.term))], note, by, atMs, texts, name: record.camera.name };
   return JSON.stringify(stored);
 }

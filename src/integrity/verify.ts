@@ -124,10 +124,13 @@ class Verification {
         linkCheck(t!.chain_prev, id, verdict, cam);
       }
       if (t) {
-        const unrecorded = await this.unrecordedDeletion(t);
-        if (r && (link === null || !t.chain_hash.equals(link) || !t.sha256.equals(r.sha256))) mark('altered', 'the tombstone does not match the row');
-        else if (unrecorded) mark('missing', unrecorded);
-        else mark('deleted-lawfully', `deleted ${new Date(Number(t.deleted_ms)).toISOString()}: ${t.reason} (system log entry ${t.audit_seq})`);
+        if (r && (link === null || !t.chain_hash.equals(link) || !t.sha256.equals(r.sha256))) {
+          mark('altered', 'the tombstone does not match the row');
+        } else {
+          const unrecorded = await this.unrecordedDeletion(t);
+          if (unrecorded) mark('missing', unrecorded);
+          else mark('deleted-lawfully', `deleted ${new Date(Number(t.deleted_ms)).toISOString()}: ${t.reason} (system log entry ${t.audit_seq})`);
+        }
       } else if (r && verdict) {
         jobs.push({ verdict, rel, sha256: r.sha256, sizeBytes: Number(r.size_bytes) });
       }

@@ -143,10 +143,12 @@ export async function runRetention(ctx: Ctx, options: RunOptions): Promise<RunRe
     deleted: 0, bytesDeleted: 0, recovered, keysPurged: null, kept: plan.kept, alerts: plan.alerts,
   };
   if (dryRun) return report;
-  if (recovered > 0) report.keysPurged = await ctx.deps.files.purgeDestroyedKeys();
   // A scheduled or store-low run that finds nothing to delete leaves no run record (it would only add an empty
   // certificate every few seconds while a store is full); its alerts still reach the log, metric and system log.
-  if (planned.length === 0 && (options.trigger === 'schedule' || options.trigger === 'store_low')) return report;
+  if (planned.length === 0 && (options.trigger === 'schedule' || options.trigger === 'store_low')) {
+    if (recovered > 0) report.keysPurged = await ctx.deps.files.purgeDestroyedKeys();
+    return report;
+  }
 
   const runId = uuidv7();
   const run: RetentionRunRow = {
