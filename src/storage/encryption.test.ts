@@ -76,6 +76,7 @@ describe.each(dialects)('segment encryption on %s', (dialect) => {
   it('a stolen file shows no fMP4 box and no plaintext run; the store reads back the exact plaintext and its SHA-256', async () => {
     const { plain, rel, path } = await record(0);
     const raw = readFileSync(path);
+    expect(plaintextBoxesIn(plain)).toEqual(['ftyp', 'moov', 'moof', 'mdat']); // the check sees a plaintext file
     expect(plaintextBoxesIn(raw)).toEqual([]);
     expect(raw.subarray(0, 8).toString('latin1')).toBe('VGSEGENC');
     // No 16-byte window of the plaintext survives in the file.
