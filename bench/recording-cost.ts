@@ -342,8 +342,8 @@ export async function recordingCost(options: BenchOptions): Promise<BenchResult>
   const started = Date.now();
   const loadBefore = loadAverage();
   const counts = listSetting(options, 'streams', options.quick ? [2] : [8, 16, 32]);
-  const warmupS = numberSetting(options, 'warmup', options.quick ? 3 : 10);
-  const measureS = numberSetting(options, 'duration', options.quick ? 8 : 60);
+  const warmupS = numberSetting(options, 'warmup', options.quick ? 2 : 10);
+  const measureS = numberSetting(options, 'duration', options.quick ? 5 : 60);
   const order = (options.settings.order ?? 'bare-first') === 'vigil-first' ? 'vigil-first' : 'bare-first';
   // Experiments: `--vigil-config '{"recording":{"syncEveryFragment":false}}'` (written as the data dir's vigil.json;
   // default: none, i.e. the default config) and `--phases vigil` (skip the bare phase).

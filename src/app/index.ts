@@ -5,6 +5,15 @@ export { loadTotpKey, TotpKeyError } from './totp-key.js';
 export { keyStatus, loadMasterKeyring, markServing, masterKeyPaths, MasterKeyError, rotateMasterKey, type KeyStatus, type RotationResult } from './master-key.js';
 export { loadAuditKey, auditKeyPath, AuditKeyError } from './audit-key.js';
 export { createLogger, redactPaths, type Logger } from './logger.js';
-export { createMetrics } from './metrics.js';
-export { startVigil, type RunningVigil } from './server.js';
+export type { RunningVigil } from './server.js';
+
+/**
+ * `vigil serve`: the recorder, the HTTP server and the web page. Loaded on first call, so the other commands never load
+ * fastify, its plugins, ws and prom-client (~0.4 s of every command's start-up; the bundle in bin/vigil.mjs keeps
+ * the server in a chunk of its own).
+ */
+export async function startVigil(...args: Parameters<typeof import('./server.js').startVigil>): Promise<import('./server.js').RunningVigil> {
+  const { startVigil: start } = await import('./server.js');
+  return start(...args);
+}
 export { createIntegrity, integritySources } from './integrity.js';

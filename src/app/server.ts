@@ -1,6 +1,7 @@
 // `vigil serve`: start order config → core (db migrated, store) → reconciliation → recorder → HTTP; stop in reverse.
 // A failed start throws (no half-started server), and stop() closes every run with cause `shutdown`.
-import { dirname, join, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import type { Config } from '../config/index.js';
@@ -27,7 +28,14 @@ export interface RunningVigil {
   close(): Promise<void>;
 }
 
-const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+/** The package root (web/ beside package.json): from src/app/ when run from sources, from dist/cli/… when bundled. */
+function packageRoot(): string {
+  for (let dir = dirname(fileURLToPath(import.meta.url)); ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'package.json'))) return dir;
+    if (dirname(dir) === dir) throw new Error('vigil: no package.json above the server module');
+  }
+}
+const repoRoot = packageRoot();
 
 export async function startVigil(config: Config, log: Logger): Promise<RunningVigil> {
   const core = await openCore(config, (err) => log.error({ err }, 'camera change listener failed'), log.child({ component: 'retention' }));
