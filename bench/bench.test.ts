@@ -64,6 +64,11 @@ describe('npm run bench -- --quick', () => {
     expect(seek.byRange['1 min'].queries).toBeGreaterThan(0);
     expect(seek.index.fragmentIndexBytesPerFrame).toBeGreaterThan(0);
 
+    const killed = read('kill9').results;
+    expect(killed.passed, JSON.stringify(read('kill9').notes)).toBe(true);
+    expect(killed.kills).toBe(2); // 1 cycle × 2 streams
+    expect(killed.storageMismatches).toBe(0);
+
     const fuzz = read('fuzz').results;
     expect(fuzz.fuzz.failures).toEqual([]);
     expect(fuzz.parser.stream64k.mbPerSecond).toBeGreaterThan(0);

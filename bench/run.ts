@@ -10,6 +10,7 @@ import { encryption } from './encryption.js';
 import { fuzz } from './fuzz.js';
 import { gateOverhead } from './gate-overhead.js';
 import { integrityVerify } from './integrity-verify.js';
+import { kill9 } from './kill9.js';
 import { liveLatency } from './live-latency.js';
 import { recordingCost } from './recording-cost.js';
 import { seek } from './seek.js';
@@ -24,6 +25,7 @@ const BENCHMARKS: Record<string, (options: BenchOptions) => Promise<BenchResult>
   'gate-overhead': gateOverhead,
   'integrity-verify': integrityVerify,
   encryption,
+  kill9,
 };
 
 const USAGE = `usage: npm run bench -- [--quick] [--only ${Object.keys(BENCHMARKS).join('|')}[,…]] [--out DIR] [--SETTING VALUE …]
@@ -34,7 +36,8 @@ settings: --streams 8,16,32 --warmup 10 --duration 60 --order bare-first|vigil-f
           --appends 50000 --register-rows 10000000 --queries 500                      (audit-register)
           --gate-requests 3000 --clip-seconds 20                                      (gate-overhead)
           --verify-files 256 --file-mib 8 --mutations 1000                            (integrity-verify)
-          --streams 8 --warmup 10 --duration 40 --rounds 4 --reads 1000                (encryption)`;
+          --streams 8 --warmup 10 --duration 40 --rounds 4 --reads 1000                (encryption)
+          --kill-cycles 20                                                            (kill9)`;
 
 function parseArgs(argv: string[]): { quick: boolean; only: string[] | null; outDir: string; settings: Record<string, string> } {
   const settings: Record<string, string> = {};
