@@ -1,10 +1,10 @@
 #!/usr/bin/env node
 // The `vigil` command: src/cli/main.ts, run from an esbuild bundle (an entry and its chunks) built on first use and
-// again whenever a source file it was built from changes, so `npx vigil` works right after `npm ci` with no build step and never
-// runs stale code. Why a bundle: loading ~240 TypeScript modules one by one through tsx's loader cost 2.4 s of CPU
-// per command (every `vigil` a test or a user's script runs); the bundle 0.9 s, most of it node_modules (README,
-// "Using it"). If esbuild cannot build (it is a dependency, but a broken install may lack its binary), the sources
-// run through tsx's loader as before.
+// again whenever a source file it was built from changes, so `npx vigil` works right after `npm ci` with no build
+// step and never runs stale code. Why a bundle: loading ~240 TypeScript modules one by one through tsx's loader cost
+// 2.4 s of CPU per command (every `vigil` a test or a user's script runs); the bundle 0.9 s, most of it node_modules
+// (README, "Using it"). If esbuild cannot build (it is a dependency, but a broken or read-only install may not let
+// it), the sources run through tsx's loader as before.
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
