@@ -98,17 +98,28 @@ function removeOldBuilds(keep) {
   }
 }
 
+async function fromSources() {
+  const { register } = await import('tsx/esm/api');
+  register();
+  return (await import('../src/cli/main.ts')).main;
+}
+
 async function loadMain() {
-  let bundle = freshBundle();
-  if (!bundle) {
+  const fresh = freshBundle();
+  if (fresh) {
     try {
-      bundle = await buildBundle();
+      return (await import(pathToFileURL(fresh).href)).main;
     } catch (err) {
-      if (process.env.VIGIL_DEBUG_BUNDLE) console.error('vigil: bundling failed, running the sources through tsx:', err);
-      const { register } = await import('tsx/esm/api');
-      register();
-      return (await import('../src/cli/main.ts')).main;
+      // A build removed by another `vigil` (sources changed) between reading the stamp and loading it: build anew.
+      if (err?.code !== 'ERR_MODULE_NOT_FOUND' || !String(err.message).includes(outDir)) throw err;
     }
+  }
+  let bundle;
+  try {
+    bundle = await buildBundle();
+  } catch (err) {
+    if (process.env.VIGIL_DEBUG_BUNDLE) console.error('vigil: bundling failed, running the sources through tsx:', err);
+    return fromSources();
   }
   return (await import(pathToFileURL(bundle).href)).main;
 }
