@@ -43,6 +43,7 @@ describe.each(dialects)('systems, D12, filing and the checker on %s', (dialect) 
   let vigil: ServingVigil;
   let admin: ApiSession;
   let inspector: ApiSession;
+  let securityAdmin: ApiSession;
   let cameraId: string;
   let systemId: string;
   let r8TaskId: string;
@@ -61,10 +62,12 @@ describe.each(dialects)('systems, D12, filing and the checker on %s', (dialect) 
     const passwords = await provisionAccounts(dataDir, [
       { username: 'admin1', displayName: '测试系统管理员', roles: ['system_admin'], personnel: true },
       { username: 'inspector1', displayName: '测试民警', roles: ['inspector'] },
+      { username: 'secadmin1', displayName: '测试安全管理员', roles: ['security_admin'], personnel: true },
     ]);
     vigil = await startServe(dataDir);
     admin = await ApiSession.login(vigil.url, 'admin1', passwords.get('admin1')!);
     inspector = await ApiSession.login(vigil.url, 'inspector1', passwords.get('inspector1')!);
+    securityAdmin = await ApiSession.login(vigil.url, 'secadmin1', passwords.get('secadmin1')!);
   });
 
   afterAll(async () => {
@@ -231,12 +234,18 @@ describe.each(dialects)('systems, D12, filing and the checker on %s', (dialect) 
       expect(await findings()).toEqual([]);
     });
 
-    it('catches staff without training (R16.1)', async () => {
+    it('catches staff without vetting, confidentiality agreement or training (R16.1), one at a time', async () => {
       const created = await call(admin, 'POST', '/api/v1/users', { username: 'op2', displayName: '新操作员', unit: '保卫科', roles: ['operator'] });
       expect(created.status, JSON.stringify(created.body)).toBe(201);
+      const userId = created.body.user.id as string;
       const list = await findings();
-      expect(summary(list)).toEqual(['training_missing R16.1']);
-      expect(list[0]!.objects).toEqual([{ kind: 'user', id: created.body.user.id }]);
+      expect(summary(list)).toEqual(['vetting_missing R16.1', 'confidentiality_agreement_missing R16.1', 'training_missing R16.1']);
+      expect(list.map((f) => f.objects)).toEqual(list.map(() => [{ kind: 'user', id: userId }]));
+      const personnel = `/api/v1/users/${userId}/personnel`;
+      expect((await call(securityAdmin, 'PATCH', personnel, { vettedMs: Date.now() - 1000 })).status).toBe(200);
+      expect(summary(await findings())).toEqual(['confidentiality_agreement_missing R16.1', 'training_missing R16.1']);
+      expect((await call(securityAdmin, 'PATCH', personnel, { confidentialitySignedMs: Date.now() - 1000 })).status).toBe(200);
+      expect(summary(await findings())).toEqual(['training_missing R16.1']);
       await call(admin, 'PATCH', `/api/v1/users/${created.body.user.id}`, { disabled: true });
       expect(await findings()).toEqual([]);
     });

@@ -2,7 +2,8 @@
 // everything the Regulation asks: a management-unit profile (R14), the cameras' installation places and necessity
 // statements (R7.3), a sign per camera (R13), a system taken through design → acceptance → in use with its archive
 // documents (R11, D12–D14), the filing submitted with its police receipt (R14), the regular R8.2 check and monthly
-// maintenance (D17), and training for the system administrator (R16.1). `vigil check --compliance` is then clean.
+// maintenance (D17), and vetting, confidentiality agreement and training for the system administrator (R16.1).
+// `vigil check --compliance` is then clean.
 // Everything goes through the same services the API and CLI use; nothing is written to tables directly.
 import { openCore } from '../src/app/index.js';
 import { loadConfig } from '../src/config/index.js';
@@ -42,7 +43,8 @@ export async function seedDemoCompliance(dataDir: string): Promise<{ admin: { us
     const adminUser = (await core.access.listUsers(null, { limit: 100, offset: 0 })).items.find((u) => u.roles.includes('system_admin'));
     if (!adminUser) throw new Error('demo seed: no system administrator');
     const actor = { accountId: adminUser.id, username: adminUser.username, displayName: adminUser.displayName, unit: adminUser.unit };
-    // R16.1: administration staff are trained too.
+    // R16.1: administration staff are vetted, sign the confidentiality agreement and are trained too.
+    await core.access.setPersonnel(null, adminUser.id, { vettedMs: now - 30 * DAY, confidentialitySignedMs: now - 30 * DAY });
     await core.access.addTraining(null, adminUser.id, { course: '视频监控系统管理与保密培训 System administration and confidentiality', completedMs: now - 7 * DAY, validUntilMs: now + 365 * DAY });
 
     const base = '91330100MA2DEMO01'.replace(/[IOZSV]/g, '0');

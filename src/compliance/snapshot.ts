@@ -81,6 +81,8 @@ export function userFacts(input: {
   id: string;
   roles: readonly string[];
   disabled: boolean;
+  vettedMs?: number | null;
+  confidentialitySignedMs?: number | null;
   trainings: readonly { validUntilMs: number }[];
   agreements: readonly { startMs: number; endMs: number }[];
   nowMs: number;
@@ -91,6 +93,8 @@ export function userFacts(input: {
   return {
     id: input.id,
     handlesVideo: input.roles.some((r) => STAFF_ROLES.includes(r)),
+    ...(input.vettedMs != null ? { vettedMs: input.vettedMs } : {}),
+    ...(input.confidentialitySignedMs != null ? { confidentialitySignedMs: input.confidentialitySignedMs } : {}),
     ...(Number.isFinite(trainingUntil) ? { trainingValidUntilMs: trainingUntil } : {}),
     contractor: input.roles.includes('contractor'),
     ...(Number.isFinite(agreementUntil) ? { agreementValidUntilMs: agreementUntil } : {}),

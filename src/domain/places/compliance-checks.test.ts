@@ -6,6 +6,7 @@ import { screenedTextsOf, type InstallationRecord } from './installation.js';
 const cst = (local: string): number => Date.parse(`${local}+08:00`);
 const NOW = cst('2025-09-01T10:00');
 const YEAR_AHEAD = cst('2026-09-01T00:00');
+const VETTED = cst('2025-04-15T09:00');
 
 const record: InstallationRecord = {
   cameraId: 'cam-1',
@@ -35,8 +36,8 @@ function compliant(): ComplianceSnapshot {
     ],
     systems: [{ id: 'sys-1', lifecycle: 'in_use', inUseSinceMs: cst('2025-05-10T09:00'), filedMs: cst('2025-05-20T10:00') }],
     users: [
-      { id: 'u-op', handlesVideo: true, trainingValidUntilMs: YEAR_AHEAD, contractor: false },
-      { id: 'u-ct', handlesVideo: true, trainingValidUntilMs: YEAR_AHEAD, contractor: true, agreementValidUntilMs: YEAR_AHEAD },
+      { id: 'u-op', handlesVideo: true, vettedMs: VETTED, confidentialitySignedMs: VETTED, trainingValidUntilMs: YEAR_AHEAD, contractor: false },
+      { id: 'u-ct', handlesVideo: true, vettedMs: VETTED, confidentialitySignedMs: VETTED, trainingValidUntilMs: YEAR_AHEAD, contractor: true, agreementValidUntilMs: YEAR_AHEAD },
     ],
   };
 }
@@ -73,6 +74,9 @@ describe('checkCompliance', () => {
     ['retention 29 days', (s) => void (s.cameras[0]!.retentionDays = 29), 'retention_below_minimum', 'R17', 'major', null],
     ['recording before acceptance', (s) => void (s.systems[0]!.lifecycle = 'inspected'), 'recording_before_acceptance', 'D12', 'critical', null],
     ['camera in no system (R7 place)', (s) => void (s.cameras[1]!.systemId = null), 'camera_without_system', 'R11', 'major', null],
+    ['operator never vetted', (s) => void delete s.users[0]!.vettedMs, 'vetting_missing', 'R16.1', 'major', 'R31'],
+    ['vetting recorded for a later day', (s) => void (s.users[0]!.vettedMs = NOW + 1), 'vetting_missing', 'R16.1', 'major', 'R31'],
+    ['contractor without a confidentiality agreement', (s) => void delete s.users[1]!.confidentialitySignedMs, 'confidentiality_agreement_missing', 'R16.1', 'major', 'R31'],
     ['operator training expired', (s) => void (s.users[0]!.trainingValidUntilMs = NOW), 'training_missing', 'R16.1', 'major', 'R31'],
     ['operator never trained', (s) => void delete s.users[0]!.trainingValidUntilMs, 'training_missing', 'R16.1', 'major', 'R31'],
     ['contractor agreement expired', (s) => void (s.users[1]!.agreementValidUntilMs = NOW - 1), 'contractor_agreement_missing', 'R15.2, R19', 'major', 'R31'],

@@ -272,14 +272,40 @@ export const checkRecording: ComplianceCheck = {
   },
 };
 
-/** R16.1 training of staff who handle video; R15.2 / R19 agreements of contractors. */
+/**
+ * R16.1 入职审查、保密教育、岗位培训 of staff who handle video (the same three the access gate demands before any video,
+ * so a finding here names an account the gate is already refusing); R15.2 / R19 agreements of contractors.
+ */
 export const checkPersonnel: ComplianceCheck = {
-  rules: ['training_missing', 'contractor_agreement_missing'],
+  rules: ['vetting_missing', 'confidentiality_agreement_missing', 'training_missing', 'contractor_agreement_missing'],
   run(snapshot) {
     const valid = (untilMs: number | undefined): boolean => untilMs !== undefined && untilMs > snapshot.nowMs;
+    const done = (atMs: number | undefined): boolean => atMs !== undefined && atMs <= snapshot.nowMs;
     return snapshot.users.flatMap((user): Finding[] => {
       const findings: Finding[] = [];
       const objects = [{ kind: 'user' as const, id: user.id }];
+      if (user.handlesVideo && !done(user.vettedMs)) {
+        findings.push({
+          rule: 'vetting_missing',
+          article: 'R16.1',
+          severity: 'major',
+          objects,
+          penalty: penaltyOf('R31'),
+          message: { zh: '监看或管理人员没有入职审查记录', en: 'Monitoring or admin staff without a recorded background vetting' },
+          fix: { zh: '完成入职审查并登记；在此之前拒绝其访问视频', en: 'Vet the person and record it; video access stays refused until then' },
+        });
+      }
+      if (user.handlesVideo && !done(user.confidentialitySignedMs)) {
+        findings.push({
+          rule: 'confidentiality_agreement_missing',
+          article: 'R16.1',
+          severity: 'major',
+          objects,
+          penalty: penaltyOf('R31'),
+          message: { zh: '监看或管理人员没有签署保密承诺', en: 'Monitoring or admin staff without a signed confidentiality agreement' },
+          fix: { zh: '签署保密承诺并登记；在此之前拒绝其访问视频', en: 'Have it signed and record it; video access stays refused until then' },
+        });
+      }
       if (user.handlesVideo && !valid(user.trainingValidUntilMs)) {
         findings.push({
           rule: 'training_missing',

@@ -42,6 +42,10 @@ export interface UserFacts {
   id: string;
   /** Monitoring or administration staff (R16.1): views video or administers the system. */
   handlesVideo: boolean;
+  /** R16.1 入职审查: the background vetting was recorded at this instant. */
+  vettedMs?: number;
+  /** R16.1 保密教育: the confidentiality agreement was signed at this instant. */
+  confidentialitySignedMs?: number;
   /** R16.1: confidentiality education and training, valid until this instant. */
   trainingValidUntilMs?: number;
   /** R15.2 / R19: works for an outsourced operator. */
