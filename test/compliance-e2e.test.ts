@@ -14,7 +14,7 @@ import { ApiSession, provisionAccounts, withReason } from './support/accounts.js
 import { createTestDatabase, dialects } from './support/databases.js';
 import { runVigil, startServe, waitFor, writeTestConfig, type ServingVigil } from './support/vigil-process.js';
 
-interface Finding { rule: string; article: string; severity: string; objects: { kind: string; id: string }[]; penalty: unknown; fix: { zh: string; en: string } }
+interface Finding { rule: string; article: string; severity: string; objects: { kind: string; id: string }[]; penalty: unknown; message: { zh: string; en: string }; fix: { zh: string; en: string } }
 const UNIT = {
   name: '示例商场管理有限公司', unitType: '企业', unifiedSocialCreditCode: '9144030071526726XG',
   contactPerson: '张三', contactPhone: '0755-88888888', address: '深圳市南山区示例路1号',
@@ -234,6 +234,37 @@ describe.each(dialects)('systems, D12, filing and the checker on %s', (dialect) 
       expect(await findings()).toEqual([]);
     });
 
+    it('catches a system in use since 2024 and never filed: overdue since 2025-06-30 (R14 transitional)', async () => {
+      const cam = await call(admin, 'POST', '/api/v1/cameras', { name: '老系统入口', url: 'rtsp://127.0.0.1:9/none', ...PLACE });
+      const old = await call(admin, 'POST', '/api/v1/systems', { name: '商场老系统', location: '示例路3号' });
+      await call(admin, 'PUT', `/api/v1/systems/${old.body.id}/cameras`, { cameras: [{ cameraId: cam.body.id, deviceType: 'dome' }] });
+      await sign(cam.body.id);
+      for (const [kind, to] of [['design', null], ['construction_contract', 'built'], ['inspection_report', 'inspected'], ['acceptance_report', 'accepted']] as const) {
+        await doc(old.body.id, kind);
+        if (to) expect((await call(admin, 'POST', `/api/v1/systems/${old.body.id}/transitions`, { to })).status).toBe(200);
+      }
+      const transitions = `/api/v1/systems/${old.body.id}/transitions`;
+      const noEvidence = await call(admin, 'POST', transitions, { to: 'in_use', inUseSince: '2024-06-01' });
+      expect(noEvidence.status).toBe(422);
+      expect(noEvidence.body).toMatchObject({ error: 'invalid_system', article: 'R14', field: 'note' });
+      const inUse = await call(admin, 'POST', transitions, { to: 'in_use', inUseSince: '2024-06-01', note: '2024 年验收报告' });
+      expect(inUse.status, JSON.stringify(inUse.body)).toBe(200);
+      expect(inUse.body.inUseSinceMs).toBe(Date.parse('2024-06-01T00:00+08:00'));
+      const list = await findings();
+      expect(summary(list)).toEqual(['filing_overdue R14']);
+      expect(list[0]!.objects).toEqual([{ kind: 'system', id: old.body.id }]);
+      expect(list[0]!.message.zh).toContain('2025-06-30');
+      await call(admin, 'POST', '/api/v1/filing/submissions', { systemId: old.body.id });
+      expect(await findings()).toEqual([]);
+      // Retired with its camera still set to record: held back (D12) and reported; removing the camera ends it.
+      expect((await call(admin, 'POST', transitions, { to: 'retired', note: '并入商场一期' })).status).toBe(200);
+      const retired = await findings();
+      expect(summary(retired)).toEqual(['recording_before_acceptance D12']);
+      expect(retired[0]!.message.en).toMatch(/retired/);
+      expect((await call(admin, 'DELETE', `/api/v1/cameras/${cam.body.id}`)).status).toBe(204);
+      expect(await findings()).toEqual([]);
+    });
+
     it('catches staff without vetting, confidentiality agreement or training (R16.1), one at a time', async () => {
       const created = await call(admin, 'POST', '/api/v1/users', { username: 'op2', displayName: '新操作员', unit: '保卫科', roles: ['operator'] });
       expect(created.status, JSON.stringify(created.body)).toBe(201);
@@ -274,6 +305,44 @@ describe.each(dialects)('systems, D12, filing and the checker on %s', (dialect) 
       expect(await findings()).toEqual([]);
     });
 
+    it('catches the regular check of R8.1 areas gone past its day (R8.2, penalty R27.2) until it is done', async () => {
+      const yesterday = new Date(Date.now() + 8 * 3_600_000 - 86_400_000).toISOString().slice(0, 10);
+      expect((await call(admin, 'PATCH', `/api/v1/compliance/tasks/${r8TaskId}`, { nextDueDay: yesterday })).status).toBe(200);
+      const list = await findings();
+      expect(summary(list)).toEqual(['area_check_overdue R8.2']);
+      expect(list[0]!.objects).toEqual([{ kind: 'task', id: r8TaskId }]);
+      expect((list[0]!.penalty as { article: string }).article).toBe('R27.2');
+      const done = await call(admin, 'POST', `/api/v1/duty/tasks/${r8TaskId}/completions`, { result: 'ok', findings: '未发现', forbiddenCameraFound: false });
+      expect(done.status, JSON.stringify(done.body)).toBe(201);
+      expect(await findings()).toEqual([]);
+    });
+
+    it('catches a camera whose necessity statement was cleared (R7.3, penalty R26)', async () => {
+      const necessity = (await call(admin, 'GET', `/api/v1/cameras/${cameraId}`)).body.place.necessity as string;
+      expect((await call(admin, 'PATCH', `/api/v1/cameras/${cameraId}`, { necessity: null })).status).toBe(200);
+      const list = await findings();
+      expect(summary(list)).toEqual(['necessity_statement_missing R7.3']);
+      expect((list[0]!.penalty as { article: string }).article).toBe('R26');
+      expect((await call(admin, 'PATCH', `/api/v1/cameras/${cameraId}`, { necessity })).status).toBe(200);
+      expect(await findings()).toEqual([]);
+    });
+
+    it('catches a contractor without a security and confidentiality agreement (R15.2, R19)', async () => {
+      const created = await call(admin, 'POST', '/api/v1/users', { username: 'ct1', displayName: '运维人员', unit: '某运维公司', roles: ['contractor'] });
+      expect(created.status, JSON.stringify(created.body)).toBe(201);
+      const userId = created.body.user.id as string;
+      const now = Date.now();
+      expect((await call(securityAdmin, 'PATCH', `/api/v1/users/${userId}/personnel`, { vettedMs: now - 1000, confidentialitySignedMs: now - 1000 })).status).toBe(200);
+      const trained = await call(securityAdmin, 'POST', `/api/v1/users/${userId}/trainings`, { course: '运维保密培训', completedMs: now - 1000, validUntilMs: now + 365 * 86_400_000 });
+      expect(trained.status, JSON.stringify(trained.body)).toBe(201);
+      expect(summary(await findings())).toEqual(['contractor_agreement_missing R15.2, R19']);
+      const agreement = await call(securityAdmin, 'PUT', `/api/v1/users/${userId}/agreement`, {
+        company: '某运维公司', scope: '视频监控运维', startMs: now - 1000, endMs: now + 365 * 86_400_000, documentRef: 'HT-2026-009',
+      });
+      expect(agreement.status, JSON.stringify(agreement.body)).toBe(200);
+      expect(await findings()).toEqual([]);
+    });
+
     it('refuses what the law forbids outright, with the article: a toilet (R8.1(3)), R10 without consent, D11 without masks, retention under 30 days (R17)', async () => {
       const toilet = await call(admin, 'PATCH', `/api/v1/cameras/${cameraId}`, { areaType: 'toilet' });
       expect(toilet.status).toBe(422);
@@ -296,8 +365,8 @@ describe.each(dialects)('systems, D12, filing and the checker on %s', (dialect) 
       await waitFor(async () => summary(await findings()).join() === 'filing_stale R14,filing_stale R14', { timeoutMs: 10_000, what: 'both systems stale' });
       const st = await call(inspector, 'GET', `/api/v1/systems/${systemId}/filing-status`);
       expect(st.body.changedFacts).toEqual(['retentionDays']);
-      for (const s of (await call(admin, 'GET', '/api/v1/systems')).body as { id: string }[]) {
-        expect((await call(admin, 'POST', '/api/v1/filing/submissions', { systemId: s.id })).status).toBe(201);
+      for (const s of (await call(admin, 'GET', '/api/v1/systems')).body as { id: string; lifecycle: string }[]) {
+        if (s.lifecycle !== 'retired') expect((await call(admin, 'POST', '/api/v1/filing/submissions', { systemId: s.id })).status).toBe(201);
       }
       expect(await findings()).toEqual([]);
       const json = await call(inspector, 'GET', `/api/v1/filing?format=json&system=${systemId}`);

@@ -42,6 +42,25 @@ describe('vigil system, unit and check --compliance', () => {
     expect((await vigil('system', 'cameras', 'set', id, 'not-a-pair')).code).toBe(2);
   });
 
+  it('declares the day a system already in use went into use; R14 then counts from it (2025-06-30 for older systems)', async () => {
+    const id = ((await vigil('system', 'add', '--name', '老系统', '--location', '示例路9号')).json as { id: string }).id;
+    for (const [kind, to] of [['design', null], ['construction_contract', 'built'], ['inspection_report', 'inspected'], ['acceptance_report', 'accepted']] as const) {
+      expect((await vigil('system', 'doc', id, '--kind', kind, '--title', kind, '--date', '2024-05-01')).code).toBe(0);
+      if (to) expect((await vigil('system', 'transition', id, to)).code).toBe(0);
+    }
+    const noEvidence = await vigil('system', 'transition', id, 'in_use', '--in-use-since', '2024-06-01');
+    expect(noEvidence.code).toBe(1);
+    expect(noEvidence.json).toMatchObject({ error: 'invalid_system', article: 'R14', field: 'note' });
+    const future = await vigil('system', 'transition', id, 'in_use', '--in-use-since', '2999-01-01', '--note', '未来');
+    expect(future.code).toBe(1);
+    expect(future.json).toMatchObject({ error: 'invalid_system', article: 'R14', field: 'inUseSince' });
+    const inUse = await vigil('system', 'transition', id, 'in_use', '--in-use-since', '2024-06-01', '--note', '2024 年验收报告及运行日志');
+    expect(inUse.code, inUse.stderr).toBe(0);
+    expect(inUse.json).toMatchObject({ system: { lifecycle: 'in_use', inUseSinceMs: Date.parse('2024-06-01T00:00+08:00') } });
+    const status = await vigil('filing', 'status', id);
+    expect(status.json).toMatchObject({ filing: { status: { status: 'overdue', basis: 'transitional', lastDay: '2025-06-30' } } });
+  });
+
   it('checks the unified social credit code (exit 1, R14) and keeps a valid profile', async () => {
     const common = ['--name', '示例商场', '--type', '企业', '--contact', '张三', '--phone', '0571-88888888', '--address', '杭州'];
     const bad = await vigil('unit', 'set', ...common, '--credit-code', '91330100799655058C');

@@ -19,6 +19,7 @@ interface SystemView {
   name: string;
   location: string;
   lifecycle: string;
+  inUseSinceMs: number | null;
   cameras: { cameraId: string; deviceType: string }[];
   transitions: { to: string; note: string }[];
   documents: { id: string; kind: string; title: string; parties: { name: string; role: string }[]; file: { name: string; sha256: string; sizeBytes: number } | null }[];
@@ -197,10 +198,17 @@ describe('unit and systems page in Chromium', () => {
     await page.fill('#lifecycle-note', '验收合格');
     await move('accepted');
     await expectState('accepted', '已验收 Accepted');
+    // R14: a system never in use may declare the day it went into use (here: today, CST), with its evidence.
+    expect(await page.locator('#in-use-since-field').isVisible()).toBe(true);
+    const todayCst = new Date(Date.now() + 8 * 3_600_000).toISOString().slice(0, 10);
+    await page.fill('#in-use-since', todayCst);
+    await page.fill('#lifecycle-note', '运行日志首日');
     await move('in_use');
     await expectState('in_use', '投入使用 In use');
+    expect(await page.locator('#in-use-since-field').isHidden()).toBe(true);
 
     const s = await system();
+    expect(s.inUseSinceMs).toBe(Date.parse(`${todayCst}T00:00+08:00`));
     expect(s.transitions.map((t) => t.to)).toEqual(['built', 'inspected', 'accepted', 'in_use']);
     expect(s.transitions[2]!.note).toBe('验收合格');
     expect(await page.locator('#transitions tbody tr').count()).toBe(4);

@@ -263,6 +263,8 @@ function showLifecycle(system) {
   $('lifecycle-state').textContent = `${STATES[system.lifecycle] ?? system.lifecycle} · ${cst(system.stateSinceMs)} 起 since` +
     (system.recordingAllowed ? '' : ' · 未验收，不录像 not accepted, not recording (D12)');
   const steps = catalog.lifecycle.find((s) => s.state === system.lifecycle)?.next ?? [];
+  // R14: only a system never in use may declare an earlier in-use day, on its move to in_use.
+  $('in-use-since-field').hidden = system.inUseSinceMs !== null || !steps.some((s) => s.to === 'in_use');
   const body = $('next-steps').querySelector('tbody');
   body.replaceChildren();
   for (const step of steps) {
@@ -280,8 +282,10 @@ function showLifecycle(system) {
     const move = guard(el('button', { type: 'button', textContent: `变更为 Move to ${STATES[step.to] ?? step.to}`, className: 'move' }));
     move.addEventListener('click', () => void act('lifecycle-error', async () => {
       const note = $('lifecycle-note').value.trim();
-      await postJson(`/api/v1/systems/${system.id}/transitions`, { to: step.to, ...(note ? { note } : {}) });
+      const inUseSince = step.to === 'in_use' && system.inUseSinceMs === null ? $('in-use-since').value : '';
+      await postJson(`/api/v1/systems/${system.id}/transitions`, { to: step.to, ...(note ? { note } : {}), ...(inUseSince ? { inUseSince } : {}) });
       $('lifecycle-note').value = '';
+      $('in-use-since').value = '';
       await select(system.id);
     }));
     cell(row, '').append(move);

@@ -79,8 +79,10 @@ export function registerSystemCommands(program: Command, act: Act): void {
 
   system.command('transition <id> <to>').description('move the lifecycle (refused without the required document, R11 / D12)')
     .option('--note <text>')
-    .action(act(async (out, opts, id: string, to: string, o: { note?: string }) => withCore(opts, async (core) => {
-      const s = await core.systems.transition(null, id, to, o.note === undefined ? {} : { note: o.note }, 'cli');
+    .option('--in-use-since <YYYY-MM-DD>', 'with to = in_use: the day (China Standard Time) a system brought into Vigil went into use (R14); needs --note naming the evidence')
+    .action(act(async (out, opts, id: string, to: string, o: { note?: string; inUseSince?: string }) => withCore(opts, async (core) => {
+      const input = { ...(o.note === undefined ? {} : { note: o.note }), ...(o.inUseSince === undefined ? {} : { inUseSince: o.inUseSince }) };
+      const s = await core.systems.transition(null, id, to, input, 'cli');
       out.result({ system: s }, describe(s));
       return 0;
     })));

@@ -186,7 +186,7 @@ describe.each(dialects)('installation record through CameraService on %s', (dial
     await service.setMasks(c.id, [{ points: SQUARE }, { points: SQUARE }]);
     const records = await service.installationRecords();
     expect(records.find((r) => r.cameraId === c.id)).toEqual({
-      cameraId: c.id, site: '人民商场', placeCategory: 'crowd_venue', areaType: 'mall', position: '', angle: '', necessityStatement: '防盗',
+      cameraId: c.id, cameraName: 'Facts', site: '人民商场', placeCategory: 'crowd_venue', areaType: 'mall', position: '', angle: '', necessityStatement: '防盗',
       installingParty: '物业', assessment: ASSESSMENT, facesResidence: true, nearMilitaryOrClassified: false, privacyMaskCount: 2,
     });
     const plain = (await service.list()).find((x) => x.name === 'Plain')!;

@@ -39,8 +39,13 @@ export function placeColumns(input: PlaceInput & InstallationInput, current: rep
   if (input.consentDocumentRef !== undefined) change.consent_ref = input.consentDocumentRef;
   if (input.angle !== undefined) change.angle = input.angle;
   if (input.assessment !== undefined) change.assessment = input.assessment === null ? null : JSON.stringify(input.assessment);
-  const pick = <K extends 'site' | 'position' | 'angle'>(k: K) => (change[k] !== undefined ? change[k] : (current?.[k] ?? null));
-  const review = screenPlace({ name, site: pick('site'), position: pick('position'), angle: pick('angle') });
+  const pick = <K extends 'site' | 'position' | 'angle' | 'necessity' | 'assessment'>(k: K) => (change[k] !== undefined ? change[k] : (current?.[k] ?? null));
+  // The same texts the checker screens (domain screenInstallation), so the review list and the findings agree.
+  const assessment = storedAssessment(pick('assessment'));
+  const review = screenPlace({
+    name, site: pick('site'), position: pick('position'), angle: pick('angle'), necessity: pick('necessity'),
+    'assessment.purpose': assessment?.purpose, 'assessment.necessity': assessment?.necessity,
+  });
   change.review = review.length > 0 ? JSON.stringify(review) : null;
   // A review was of the texts as they were: any change to what is screened re-opens it (R8.1).
   const cleared = storedReview(current?.review_cleared ?? null);
@@ -49,6 +54,10 @@ export function placeColumns(input: PlaceInput & InstallationInput, current: rep
     if (cleared.name !== name || JSON.stringify(cleared.texts) !== JSON.stringify(texts)) change.review_cleared = null;
   }
   return change;
+}
+
+function storedAssessment(json: string | null): PreInstallationAssessment | undefined {
+  return json ? (JSON.parse(json) as PreInstallationAssessment) : undefined;
 }
 
 function storedReview(json: string | null): StoredPlaceReview | null {
@@ -108,10 +117,12 @@ export function activationRecord(
   return { ...installationOf(cameraId, p, maskCount), areaType: p.area_type };
 }
 
-function installationOf(cameraId: string, p: PlaceColumns, maskCount: number): InstallationRecord {
-  const assessment = p.assessment ? (JSON.parse(p.assessment) as PreInstallationAssessment) : undefined;
+function installationOf(cameraId: string, p: PlaceColumns, maskCount: number, cameraName?: string): InstallationRecord {
+  const assessment = storedAssessment(p.assessment);
+  const cleared = storedReview(p.review_cleared);
   return {
     cameraId,
+    ...(cameraName === undefined ? {} : { cameraName }),
     site: p.site ?? '',
     placeCategory: (p.place_category && isPlaceCategoryCode(p.place_category) ? p.place_category : 'non_public_place') as InstallationRecord['placeCategory'],
     areaType: p.area_type ?? '',
@@ -124,7 +135,7 @@ function installationOf(cameraId: string, p: PlaceColumns, maskCount: number): I
     nearMilitaryOrClassified: p.near_classified === 1,
     ...(p.consent_ref ? { consentDocumentRef: p.consent_ref } : {}),
     privacyMaskCount: maskCount,
-    ...(p.review_cleared ? { reviewedTexts: storedReview(p.review_cleared)!.texts } : {}),
+    ...(cleared ? { reviewedTexts: cleared.texts, reviewedName: cleared.name } : {}),
   };
 }
 
@@ -135,7 +146,7 @@ function installationOf(cameraId: string, p: PlaceColumns, maskCount: number): I
 export function installationRecordOf(record: repo.CameraRecord): InstallationRecord | undefined {
   const place = record.place;
   if (!place?.area_type || !place.place_category || !isPlaceCategoryCode(place.place_category)) return undefined;
-  return installationOf(record.camera.id, place, masksOf(record).length);
+  return installationOf(record.camera.id, place, masksOf(record).length, record.camera.name);
 }
 
 export function toSignage(row: repo.SignageMeta): Signage {

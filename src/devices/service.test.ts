@@ -2,7 +2,14 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { v7 as uuidv7 } from 'uuid';
 import { createTestDatabase, dialects, type TestDatabase } from '../../test/support/databases.js';
+import { checkCompliance, type InstallationRecord } from '../domain/index.js';
 import { CameraService, credentialKey, DeviceError, type CameraChangeEvent } from './index.js';
+
+/** The articles of the checker's R8.1 text flags (place_text_flagged) for one record. */
+function textFlags(record: InstallationRecord): string[] {
+  const findings = checkCompliance({ nowMs: Date.now(), cameras: [], installations: [record], signage: [], systems: [], users: [] });
+  return findings.filter((f) => f.rule === 'place_text_flagged').map((f) => f.article);
+}
 
 const T0 = 1_800_000_000_000;
 /** The R10 / D11 / S fields of a place recorded without them. */
@@ -187,8 +194,15 @@ describe.each(dialects)('CameraService on %s', (dialect) => {
     const flagged = await service.update(camera.id, { name: '员工更衣室门口', position: '朝东' });
     expect(flagged.place?.review).toEqual([{ term: '更衣室', article: 'R8.1(3)', field: 'name' }]);
     expect(flagged.place?.position).toBe('朝东');
+    // The checker sees the same name (R8.1): a flag until renamed or reviewed.
+    const named = (await service.installationRecords()).find((r) => r.cameraId === camera.id)!;
+    expect(named.cameraName).toBe('员工更衣室门口');
+    expect(textFlags(named)).toEqual(['R8.1(3)']);
     const cleared = await service.update(camera.id, { name: '东门 East Gate' });
     expect(cleared.place?.review).toEqual([]);
+    // The necessity statement is screened as the checker screens it.
+    const necessity = await service.update(camera.id, { necessity: '防范宿舍区盗窃' });
+    expect(necessity.place?.review).toEqual([{ term: '宿舍', article: 'R8.1(2)', field: 'necessity' }]);
     await service.remove(camera.id);
     await expect(service.get(camera.id)).rejects.toMatchObject({ code: 'camera_not_found' });
   });
@@ -201,12 +215,16 @@ describe.each(dialects)('CameraService on %s', (dialect) => {
     expect(place.reviewCleared).toEqual({ terms: ['卫生间'], note: '门外走廊，镜头朝向大厅，拍不到门内', by, atMs: expect.any(Number) });
     const [record] = (await service.installationRecords()).filter((r) => r.cameraId === camera.id);
     expect(record?.reviewedTexts).toContain('二楼卫生间门外，朝向大厅');
+    expect(record).toMatchObject({ cameraName: '走廊 Corridor', reviewedName: '走廊 Corridor' });
+    expect(textFlags(record!)).toEqual([]);
     // Unrelated changes keep it; a change to a screened text (or the name) re-opens it.
     expect((await service.update(camera.id, { installingParty: '某安防公司' })).place?.reviewCleared).not.toBeNull();
     expect((await service.update(camera.id, { position: '二楼卫生间内' })).place?.reviewCleared).toBeNull();
     const again = await service.clearPlaceReview(camera.id, { note: '复核' }, by);
     expect(again.reviewCleared?.note).toBe('复核');
     expect((await service.update(camera.id, { name: '走廊二 Corridor 2' })).place?.reviewCleared).toBeNull();
+    const renamed = (await service.installationRecords()).find((r) => r.cameraId === camera.id)!;
+    expect(textFlags(renamed)).toEqual(['R8.1(3)']);
     const clean = await service.update(camera.id, { position: '二楼大厅' });
     expect(clean.place?.review).toEqual([]);
     await expect(service.clearPlaceReview(camera.id, { note: '无' }, by)).rejects.toMatchObject({ code: 'nothing_to_review' });

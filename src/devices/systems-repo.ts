@@ -80,22 +80,33 @@ export async function setSystemCameras(
   systemId: string,
   rows: SystemCameraRow[],
   check: (system: SystemRow) => void,
-): Promise<MembershipConflict | 'not_found' | SystemCameraRow[]> {
+): Promise<MembershipConflict | 'not_found' | { rows: SystemCameraRow[]; fromRetired: { cameraId: string; systemId: string }[] }> {
   return db.transaction().execute(async (trx) => {
     const locked = await trx.updateTable('systems').set((eb) => ({ updated_ms: eb.ref('updated_ms') })).where('id', '=', systemId).executeTakeFirst();
     if (Number(locked.numUpdatedRows) === 0) return 'not_found' as const;
     check((await getSystem(trx, systemId))!);
     const ids = rows.map((r) => r.camera_id);
+    let fromRetired: { cameraId: string; systemId: string }[] = [];
     if (ids.length > 0) {
       const existing = new Set((await trx.selectFrom('cameras').select('id').where('id', 'in', ids).execute()).map((r) => r.id));
-      const elsewhere = (await trx.selectFrom('system_cameras').select(['camera_id', 'system_id']).where('camera_id', 'in', ids).where('system_id', '!=', systemId).execute())
-        .map((r) => ({ cameraId: r.camera_id, systemId: r.system_id }));
+      const members = await trx
+        .selectFrom('system_cameras')
+        .innerJoin('systems', 'systems.id', 'system_cameras.system_id')
+        .select(['system_cameras.camera_id', 'system_cameras.system_id', 'systems.lifecycle'])
+        .where('system_cameras.camera_id', 'in', ids)
+        .where('system_cameras.system_id', '!=', systemId)
+        .execute();
+      // A retired system is final and records nothing: its cameras may be taken into a new system (the retired
+      // system's membership at retirement stays in the system log).
+      const elsewhere = members.filter((m) => m.lifecycle !== 'retired').map((r) => ({ cameraId: r.camera_id, systemId: r.system_id }));
+      fromRetired = members.filter((m) => m.lifecycle === 'retired').map((r) => ({ cameraId: r.camera_id, systemId: r.system_id }));
       const missing = ids.filter((id) => !existing.has(id));
       if (missing.length || elsewhere.length) return { missing, elsewhere };
+      if (fromRetired.length > 0) await trx.deleteFrom('system_cameras').where('camera_id', 'in', fromRetired.map((m) => m.cameraId)).execute();
     }
     await trx.deleteFrom('system_cameras').where('system_id', '=', systemId).execute();
     if (rows.length > 0) await trx.insertInto('system_cameras').values(rows).execute();
-    return trx.selectFrom('system_cameras').selectAll().where('system_id', '=', systemId).orderBy('camera_id').execute();
+    return { rows: await trx.selectFrom('system_cameras').selectAll().where('system_id', '=', systemId).orderBy('camera_id').execute(), fromRetired };
   });
 }
 

@@ -133,6 +133,13 @@ describe.each(dialects)('systems on %s', (dialect) => {
     expect((await viewable.get(cam.id)).id).toBe(cam.id);
     await systems.transition(null, s.id, 'retired');
     expect((await source.streamsToIngest()).streams.map((x) => x.cameraId)).toEqual([legacy.id]);
+    // A retired system's camera may go into a new system (the retired one is final and records nothing); the
+    // membership at retirement stays in the system log.
+    const successor = await systems.create(null, { name: 's2', location: 'l' });
+    expect((await systems.setCameras(null, successor.id, [{ cameraId: cam.id, deviceType: 'bullet' }])).cameras).toEqual([{ cameraId: cam.id, deviceType: 'bullet' }]);
+    expect((await systems.get(s.id)).cameras).toEqual([]);
+    expect((await systems.membership()).get(cam.id)?.systemId).toBe(successor.id);
+    await expect(systems.setCameras(null, s.id, [])).rejects.toMatchObject({ code: 'system_retired' });
     off();
   });
 });

@@ -12,6 +12,7 @@ import type { SystemActor, SystemEventRecorder } from '../access/index.js';
 import type { Db } from '../db/index.js';
 import {
   checkTransition,
+  declaredInUseSince,
   inUseSinceAfter,
   isDeviceType,
   isSystemDocumentKind,
@@ -182,7 +183,11 @@ export class SystemService {
   }
 
   /** A lifecycle move; refused with the article when the lifecycle forbids it or a required document is missing. */
-  async transition(actor: Actor, id: string, to: string, input: { note?: string } = {}, via?: string): Promise<VideoSystem> {
+  /**
+   * `inUseSince` (a CST day) declares when a system brought into Vigil already went into use (R14's basis; see
+   * declaredInUseSince); otherwise the first move to in_use is the day it went into use.
+   */
+  async transition(actor: Actor, id: string, to: string, input: { note?: string; inUseSince?: string } = {}, via?: string): Promise<VideoSystem> {
     if (!(SYSTEM_LIFECYCLE as readonly string[]).includes(to)) {
       throw new SystemError('invalid_system', `unknown lifecycle state "${String(to).slice(0, 40)}"; one of ${SYSTEM_LIFECYCLE.join(', ')}`, 'to');
     }
@@ -197,16 +202,20 @@ export class SystemService {
         documents: documents.filter((d) => isSystemDocumentKind(d.kind)).map((d) => ({ kind: d.kind as SystemDocumentKind, addedMs: d.added_ms })),
       });
       if (!check.ok) throw new SystemError(check.error, check.message, check.error === 'system_document_missing' ? 'documents' : 'to', check.article);
+      let inUseSinceMs = inUseSinceAfter({ to: target, atMs: now, previousInUseSinceMs: system.in_use_since_ms });
+      if (input.inUseSince !== undefined) {
+        const declared = declaredInUseSince({ to: target, day: input.inUseSince, note, previousInUseSinceMs: system.in_use_since_ms, nowMs: now });
+        if (!declared.ok) throw new SystemError(declared.error, declared.message, declared.field, declared.article);
+        inUseSinceMs = declared.inUseSinceMs;
+      }
       return {
-        system: {
-          lifecycle: target, state_since_ms: now, updated_ms: now,
-          in_use_since_ms: inUseSinceAfter({ to: target, atMs: now, previousInUseSinceMs: system.in_use_since_ms }),
-        },
+        system: { lifecycle: target, state_since_ms: now, updated_ms: now, in_use_since_ms: inUseSinceMs },
         transition: { id: uuidv7(), system_id: system.id, from_state: from, to_state: target, at_ms: now, actor: actorName(actor), note },
       };
     });
     if (!row) throw notFound(id);
-    await this.#log(actor, 'system.transitioned', row.id, { from, to: target, note }, via);
+    const declared = input.inUseSince === undefined ? {} : { inUseSince: input.inUseSince };
+    await this.#log(actor, 'system.transitioned', row.id, { from, to: target, note, ...declared }, via);
     this.#emit({ type: 'transitioned', systemId: row.id });
     return this.#view(row);
   }
@@ -228,12 +237,14 @@ export class SystemService {
       if (system.lifecycle === 'retired') throw retired(system.id);
     });
     if (result === 'not_found') throw notFound(id);
-    if (!Array.isArray(result)) {
+    if ('missing' in result) {
       if (result.missing.length) throw new SystemError('invalid_system', `no camera ${result.missing.join(', ')}`, 'cameras');
       const [first] = result.elsewhere;
       throw new SystemError('camera_in_other_system', `camera ${first!.cameraId} already belongs to system ${first!.systemId}; remove it there first`, 'cameras');
     }
-    await this.#log(actor, 'system.cameras_set', id, { cameras: result.map((r) => ({ cameraId: r.camera_id, deviceType: r.device_type })) }, via);
+    const cameras = result.rows.map((r) => ({ cameraId: r.camera_id, deviceType: r.device_type }));
+    const fromRetired = result.fromRetired.length > 0 ? { fromRetiredSystems: result.fromRetired } : {};
+    await this.#log(actor, 'system.cameras_set', id, { cameras, ...fromRetired }, via);
     this.#emit({ type: 'cameras', systemId: id });
     return this.get(id);
   }

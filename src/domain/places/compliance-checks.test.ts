@@ -59,6 +59,7 @@ describe('checkCompliance', () => {
     ['camera on a privacy spot', (s) => install(s, { areaType: 'privacy_spot' }), 'camera_in_forbidden_place', 'R8.1(4)', 'critical', 'R27.1'],
     ['unknown area', (s) => install(s, { areaType: 'moon_base' }), 'area_type_unknown', 'R8.1', 'minor', null],
     ['text mentions a toilet', (s) => install(s, { position: '二楼卫生间门外' }), 'place_text_flagged', 'R8.1(3)', 'minor', 'R27.1'],
+    ['camera named after a changing room', (s) => install(s, { cameraName: '员工更衣室门口' }), 'place_text_flagged', 'R8.1(3)', 'minor', 'R27.1'],
     ['R10 consent missing', (s) => install(s, { nearMilitaryOrClassified: true }), 'classified_consent_missing', 'R10', 'critical', 'R28'],
     ['D11 masks missing', (s) => install(s, { facesResidence: true }), 'privacy_masks_missing', 'D11', 'major', null],
     ['no installation record', (s) => void (s.installations = s.installations.slice(1)), 'installation_record_missing', 'R7.3', 'major', 'R26'],
@@ -105,6 +106,20 @@ describe('checkCompliance', () => {
     expect(checkCompliance(snapshot).map((f) => f.rule)).toEqual(['place_text_flagged']);
     install(snapshot, { position: '二楼卫生间门外', reviewedTexts: [] });
     expect(checkCompliance(snapshot).map((f) => f.rule)).toEqual(['place_text_flagged']);
+    // The camera's name is part of what was read: a rename re-opens the review.
+    install(snapshot, { position: '二楼卫生间门外', cameraName: '二楼走廊', reviewedTexts: screenedTextsOf(flagged), reviewedName: '二楼走廊' });
+    expect(checkCompliance(snapshot)).toEqual([]);
+    install(snapshot, { position: '二楼卫生间门外', cameraName: '二楼走廊东', reviewedTexts: screenedTextsOf(flagged), reviewedName: '二楼走廊' });
+    expect(checkCompliance(snapshot).map((f) => f.rule)).toEqual(['place_text_flagged']);
+  });
+
+  it('tells a camera left enabled in a retired system apart from one recording before acceptance (D12)', () => {
+    const snapshot = compliant();
+    snapshot.systems[0]!.lifecycle = 'retired';
+    const findings = checkCompliance(snapshot).filter((f) => f.rule === 'recording_before_acceptance');
+    expect(findings).toHaveLength(2);
+    expect(findings[0]!.message.en).toMatch(/retired/);
+    expect(findings[0]!.fix.en).toMatch(/Disable the camera, or take it into an accepted system/);
   });
 
   it('reports a camera in no system only in an R7 place, never as recording before acceptance', () => {

@@ -252,8 +252,15 @@ export const checkRecording: ComplianceCheck = {
           severity: 'critical',
           objects: [camera(cam.id), { kind: 'system', id: cam.systemId }],
           penalty: null,
-          message: { zh: `系统未通过验收（${lifecycle ?? '未登记'}）即录像`, en: `Recording before the system passed acceptance (${lifecycle ?? 'no system'})` },
-          fix: { zh: '停止录像，完成检验和验收后再投入使用', en: 'Stop recording; complete inspection and acceptance first (R11)' },
+          ...(lifecycle === 'retired'
+            ? {
+              message: { zh: '系统已停用，其摄像机仍设为录像（按 D12 不予录像）', en: 'The system is retired but its camera is still set to record (held back under D12)' },
+              fix: { zh: '停用该摄像机，或将其纳入一个已验收的系统', en: 'Disable the camera, or take it into an accepted system' },
+            }
+            : {
+              message: { zh: `系统未通过验收（${lifecycle ?? '未登记'}）即录像`, en: `Recording before the system passed acceptance (${lifecycle ?? 'no system'})` },
+              fix: { zh: '停止录像，完成检验和验收后再投入使用', en: 'Stop recording; complete inspection and acceptance first (R11)' },
+            }),
         });
       }
       if (cam.retentionDays < MIN_RETENTION_DAYS) {

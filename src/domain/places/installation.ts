@@ -14,6 +14,8 @@ export interface PreInstallationAssessment {
 
 export interface InstallationRecord {
   cameraId: string;
+  /** The camera's name, screened with the texts (a name like “二楼更衣室” says where the camera is, R8.1). */
+  cameraName?: string;
   site: string;
   placeCategory: PlaceCategoryCode;
   /** An area-type code of places.ts. */
@@ -37,6 +39,8 @@ export interface InstallationRecord {
    * not a forbidden place. The clearance holds only while the texts are exactly these.
    */
   reviewedTexts?: readonly string[];
+  /** The camera's name as the reviewer read it, with `reviewedTexts`. */
+  reviewedName?: string;
 }
 
 function isBlank(text: string | undefined): boolean {
@@ -92,14 +96,15 @@ export function screenedTextsOf(record: InstallationRecord): string[] {
   return [record.site, record.position, record.angle, record.necessityStatement, record.assessment?.purpose ?? '', record.assessment?.necessity ?? ''];
 }
 
-/** R8.1: screens every free-text field of the record for mentions of forbidden areas (for review). */
+/** R8.1: screens the camera's name and every free-text field of the record for mentions of forbidden areas (for review). */
 export function screenInstallation(record: InstallationRecord): ScreenResult {
-  return screenTexts(screenedTextsOf(record));
+  return screenTexts([record.cameraName ?? '', ...screenedTextsOf(record)]);
 }
 
-/** Whether a person cleared the record's screening hits and the texts are still the ones they read. */
+/** Whether a person cleared the record's screening hits and the name and texts are still the ones they read. */
 export function screeningReviewed(record: InstallationRecord): boolean {
   const reviewed = record.reviewedTexts;
   const now = screenedTextsOf(record);
-  return reviewed !== undefined && reviewed.length === now.length && reviewed.every((t, i) => t === now[i]);
+  return reviewed !== undefined && (record.reviewedName ?? '') === (record.cameraName ?? '') &&
+    reviewed.length === now.length && reviewed.every((t, i) => t === now[i]);
 }

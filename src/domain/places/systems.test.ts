@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   checkTransition,
+  declaredInUseSince,
   DEVICE_TYPES,
   inUseSinceAfter,
   isDeviceType,
@@ -82,6 +83,30 @@ describe('system lifecycle transitions (R11, D12)', () => {
     expect(inUseSinceAfter({ to: 'in_use', atMs: 10, previousInUseSinceMs: null })).toBe(10);
     expect(inUseSinceAfter({ to: 'in_use', atMs: 20, previousInUseSinceMs: 10 })).toBe(10);
     expect(inUseSinceAfter({ to: 'accepted', atMs: 20, previousInUseSinceMs: null })).toBeNull();
+  });
+
+  describe('a declared in-use day (R14, systems in use before Vigil)', () => {
+    const NOW = Date.parse('2026-12-03T10:00+08:00');
+    const declare = (over: Partial<Parameters<typeof declaredInUseSince>[0]> = {}) =>
+      declaredInUseSince({ to: 'in_use', day: '2024-06-01', note: '2024 年验收报告', previousInUseSinceMs: null, nowMs: NOW, ...over });
+
+    it('is 00:00 China Standard Time of that day, whatever the server zone', () => {
+      expect(declare()).toEqual({ ok: true, inUseSinceMs: Date.parse('2024-06-01T00:00+08:00') });
+      expect(declare({ day: '2026-12-03' })).toEqual({ ok: true, inUseSinceMs: Date.parse('2026-12-03T00:00+08:00') });
+    });
+
+    it.each<[string, Partial<Parameters<typeof declaredInUseSince>[0]>, 'inUseSince' | 'note', RegExp]>([
+      ['another target state', { to: 'accepted' }, 'inUseSince', /only on the move to in_use/],
+      ['a system already in use keeps its day', { previousInUseSinceMs: Date.parse('2025-05-10T09:00+08:00') }, 'inUseSince', /2025-05-10.*kept/],
+      ['tomorrow', { day: '2026-12-04' }, 'inUseSince', /future/],
+      ['not a day', { day: '2024-02-30' }, 'inUseSince', /not a calendar day/],
+      ['a time, not a day', { day: '2024-06-01T08:00' }, 'inUseSince', /not a calendar day/],
+      ['no evidence named', { note: '  ' }, 'note', /evidence/],
+    ])('refuses %s', (_name, over, field, message) => {
+      const result = declare(over);
+      expect(result).toMatchObject({ ok: false, error: 'invalid_system', field, article: 'R14' });
+      expect(result.ok ? '' : result.message).toMatch(message);
+    });
   });
 
   it('codes are closed sets', () => {

@@ -1,6 +1,7 @@
 // The lifecycle of a public-security video system (R11, D12–D14) as pure rules: which transitions are allowed, which
 // archive document each needs, and whether a system in a state may record and be viewed (D12). Pure: times are
 // parameters; the documents are handed in by devices/, which stores them.
+import { cstDayOf, cstDayStartMs, type CstDay } from './filing.js';
 import { SYSTEM_LIFECYCLE, type SystemLifecycle } from './findings.js';
 import type { Label } from './places.js';
 
@@ -159,4 +160,40 @@ export function checkTransition(input: {
 export function inUseSinceAfter(transition: { to: SystemLifecycle; atMs: number; previousInUseSinceMs: number | null }): number | null {
   if (transition.previousInUseSinceMs !== null) return transition.previousInUseSinceMs;
   return transition.to === 'in_use' ? transition.atMs : null;
+}
+
+export type DeclaredInUseSince =
+  | { ok: true; inUseSinceMs: number }
+  | { ok: false; error: 'invalid_system'; field: 'inUseSince' | 'note'; article: 'R14'; message: string };
+
+/**
+ * R14 counts the filing deadline from the day a system went into use, and gives systems already in use before
+ * 2025-04-01 until 2025-06-30. A system brought into Vigil after it went into use declares that day (a CST calendar
+ * day) on its first move to in_use, with a note naming the evidence; it becomes the basis of every R14 deadline.
+ * Refused: a later move (the first day is evidence and is kept), another target state, a day in the future, or no
+ * note.
+ */
+export function declaredInUseSince(input: {
+  to: SystemLifecycle;
+  day: CstDay;
+  note: string;
+  previousInUseSinceMs: number | null;
+  nowMs: number;
+}): DeclaredInUseSince {
+  const refuse = (field: 'inUseSince' | 'note', message: string): DeclaredInUseSince => ({ ok: false, error: 'invalid_system', field, article: 'R14', message });
+  if (input.to !== 'in_use') return refuse('inUseSince', `R14: inUseSince is declared only on the move to in_use, not to ${input.to}`);
+  if (input.previousInUseSinceMs !== null) {
+    return refuse('inUseSince', `R14: the system went into use on ${cstDayOf(input.previousInUseSinceMs)}; that day is the basis of its filing deadlines and is kept`);
+  }
+  let startMs: number;
+  try {
+    startMs = cstDayStartMs(input.day);
+  } catch {
+    return refuse('inUseSince', `R14: inUseSince "${String(input.day).slice(0, 20)}" is not a calendar day (YYYY-MM-DD, China Standard Time)`);
+  }
+  if (startMs > input.nowMs) return refuse('inUseSince', `R14: inUseSince ${input.day} is in the future; a system cannot have gone into use on a day still to come`);
+  if (input.note.trim() === '') {
+    return refuse('note', 'R14: a declared in-use day needs a note naming its evidence (e.g. the acceptance report or the first operating log)');
+  }
+  return { ok: true, inUseSinceMs: startMs };
 }

@@ -31,7 +31,12 @@ const NewDocument = Type.Object({
     base64: Type.String({ description: 'the file, base64; at most 10 MiB decoded' }),
   }, { additionalProperties: false })),
 }, { additionalProperties: false });
-const Transition = Type.Object({ to: Type.String({ maxLength: 20 }), note: Type.Optional(Type.String({ maxLength: 500 })) }, { additionalProperties: false });
+const Transition = Type.Object({
+  to: Type.String({ maxLength: 20 }),
+  note: Type.Optional(Type.String({ maxLength: 500 })),
+  // R14: the CST day a system brought into Vigil already went into use (first move to in_use only, with a note).
+  inUseSince: Type.Optional(Type.String({ maxLength: 20 })),
+}, { additionalProperties: false });
 const Members = Type.Object({
   cameras: Type.Array(Type.Object({ cameraId: Type.String({ maxLength: 64 }), deviceType: Type.String({ maxLength: 40 }) }, { additionalProperties: false }), { maxItems: 10_000 }),
 }, { additionalProperties: false });
@@ -78,7 +83,10 @@ export const systemRoutes: FastifyPluginAsyncTypebox<SystemRoutesOptions> = asyn
   });
 
   app.post('/api/v1/systems/:id/transitions', { config: { access: 'compliance.manage' }, schema: { params: Id, body: Transition, response: responses } }, async (req) =>
-    systems.transition(actorOf(req.subject), req.params.id, req.body.to, req.body.note === undefined ? {} : { note: req.body.note }));
+    systems.transition(actorOf(req.subject), req.params.id, req.body.to, {
+      ...(req.body.note === undefined ? {} : { note: req.body.note }),
+      ...(req.body.inUseSince === undefined ? {} : { inUseSince: req.body.inUseSince }),
+    }));
 
   app.put('/api/v1/systems/:id/cameras', { config: { access: 'compliance.manage' }, schema: { params: Id, body: Members, response: responses } }, async (req) =>
     systems.setCameras(actorOf(req.subject), req.params.id, req.body.cameras));
