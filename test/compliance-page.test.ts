@@ -17,11 +17,15 @@ describe('compliance page in Chromium', () => {
   let admin: ApiSession;
   let dataDir: string;
   let systemId: string;
+  let passwords: Map<string, string>;
 
   beforeAll(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'vigil-compliance-page-'));
     writeTestConfig(dataDir);
-    const passwords = await provisionAccounts(dataDir, [{ username: 'admin1', displayName: '测试系统管理员', roles: ['system_admin'], personnel: true }]);
+    passwords = await provisionAccounts(dataDir, [
+      { username: 'admin1', displayName: '测试系统管理员', roles: ['system_admin'], personnel: true },
+      { username: 'inspector1', displayName: '测试民警', roles: ['inspector'] },
+    ]);
     vigil = await startServe(dataDir);
     admin = await ApiSession.login(vigil.url, 'admin1', passwords.get('admin1')!);
     const json = async (method: string, path: string, body: unknown) => {
@@ -92,5 +96,24 @@ describe('compliance page in Chromium', () => {
     expect(text).toContain('914403001922038216');
     expect(text).toContain('深圳市龙岗区示例路1号 一层');
     expect(await page.locator('a[href="/api/v1/filing?format=pdf"]').count()).toBe(1);
+  });
+
+  it('gives an inspector the report and a link to each system, with no lifecycle control (R24: reads, does not run)', async () => {
+    const inspector = await ApiSession.login(vigil.url, 'inspector1', passwords.get('inspector1')!);
+    const context = await browser.newContext();
+    const [name, ...value] = inspector.cookie.split('=');
+    await context.addCookies([{ name: name!, value: value.join('='), url: vigil.url }]);
+    const police = await context.newPage();
+    try {
+      await police.goto(`${vigil.url}/compliance.html`);
+      const row = police.locator('#systems tbody tr', { hasText: '商场一期' });
+      await row.waitFor();
+      await police.locator('#findings tbody tr').first().waitFor();
+      expect(await row.locator('a').getAttribute('href')).toBe(`systems.html?system=${systemId}`);
+      expect(await row.locator('select, button').count()).toBe(0);
+      expect(await police.locator('#findings-summary').textContent()).toContain('共 1 项问题');
+    } finally {
+      await context.close();
+    }
   });
 });

@@ -9,10 +9,10 @@ const STATES = {
   designed: '设计 Designed', built: '施工完成 Built', inspected: '已检验 Inspected', accepted: '已验收 Accepted',
   in_use: '投入使用 In use', changed: '变更中 Changed', retired: '停用 Retired',
 };
-const NEXT = {
-  designed: ['built', 'retired'], built: ['inspected', 'retired'], inspected: ['accepted', 'built', 'retired'],
-  accepted: ['in_use', 'retired'], in_use: ['changed', 'retired'], changed: ['in_use', 'retired'], retired: [],
-};
+// Set from GET /api/v1/auth/me and GET /api/v1/systems/catalog: the moves come from the server's lifecycle rules,
+// and only accounts with compliance.manage get a Move control (an inspector reads, R24).
+let canManage = false;
+let catalog = { lifecycle: [] };
 const FILING = { not_due: '未到期 Not due', due: '待备案 Due', overdue: '逾期 Overdue', filed: '已备案 Filed', stale: '需变更 Change due' };
 
 function showError(error) {
@@ -70,9 +70,14 @@ async function loadSystems() {
       (error) => { filing.textContent = describeError(error); },
     );
     const action = cell(row, '');
-    if (NEXT[s.lifecycle].length) {
+    const details = document.createElement('a');
+    details.href = `systems.html?system=${encodeURIComponent(s.id)}`;
+    details.textContent = '详情 Details';
+    action.append(details, ' ');
+    const next = (catalog.lifecycle.find((step) => step.state === s.lifecycle)?.next ?? []).map((step) => step.to);
+    if (canManage && next.length) {
       const select = document.createElement('select');
-      for (const to of NEXT[s.lifecycle]) {
+      for (const to of next) {
         const option = document.createElement('option');
         option.value = to;
         option.textContent = STATES[to];
@@ -130,8 +135,9 @@ getJson('/api/v1/auth/me').then(
   (me) => {
     setCsrfToken(me.csrfToken);
     $('who').textContent = `${me.displayName ?? me.username ?? ''}`;
+    canManage = (me.permissions ?? []).includes('compliance.manage');
     $('refresh').addEventListener('click', () => void refresh());
-    return refresh();
+    return getJson('/api/v1/systems/catalog').then((c) => { catalog = c; }).then(refresh);
   },
   (error) => {
     showError(error);
