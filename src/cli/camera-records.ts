@@ -1,9 +1,11 @@
-// `vigil camera signage add|list|remove` (R13) and `vigil camera masks set|show` (R13, D11), and the installation
-// flags of `camera add|update` (R10, D11, S). Thin over CameraService; every change goes to the system log.
+// `vigil camera signage add|list|remove` (R13), `vigil camera masks set|show` (R13, D11), `vigil camera review` (a
+// person's review of the R8.1 screening hits of a camera's place texts), and the installation flags of
+// `camera add|update` (R10, D11, S). Thin over CameraService; every change goes to the system log.
 import { readFileSync, statSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { Core } from '../app/index.js';
 import { SIGNAGE_PHOTO_MAX_BYTES } from '../devices/index.js';
+import { cliActor } from './actor.js';
 import { withCore, type Act } from './context.js';
 import { UsageError } from './output.js';
 
@@ -91,6 +93,21 @@ function readBounded(file: string, max: number, what: string): Buffer {
 }
 
 export function registerCameraRecordCommands(camera: Command, act: Act): void {
+  // R8.1: a person confirms that flagged free text (e.g. "卫生间门外") does not describe a forbidden place; the
+  // checker's place_text_flagged is cleared until any screened text changes. As POST /api/v1/cameras/:id/place/review.
+  camera
+    .command('review <cameraId>')
+    .description('record the review of a camera’s R8.1 screening hits: why the flagged place text is not a forbidden place (VIGIL_TOKEN: signs it, needs compliance.manage)')
+    .requiredOption('--note <text>', 'why the flagged text is not a forbidden place (1–500 characters)')
+    .action(act(async (out, opts, cameraId: string, o: { note: string }) => withCore(opts, async (core) => {
+      const { actor, identified } = await cliActor(core, 'compliance.manage');
+      const place = await core.cameras.clearPlaceReview(cameraId, { note: o.note }, { username: actor.username, name: actor.displayName, unit: actor.unit || null });
+      const terms = place.reviewCleared?.terms ?? [];
+      await core.audit.recordEvent({ actor: identified ? actor : null, event: 'camera.place_review_cleared', target: cameraId.toLowerCase(), details: { terms, note: o.note, via: 'cli' }, clientAddr: null });
+      out.result({ cameraId: cameraId.toLowerCase(), place }, `reviewed ${terms.join(', ')}: ${place.reviewCleared?.note ?? ''}`);
+      return 0;
+    })));
+
   const signage = camera.command('signage').description('signage records of a camera (R13) / 监控提示标识');
 
   signage

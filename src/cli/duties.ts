@@ -1,10 +1,11 @@
 // `vigil duty due` (reminders: tasks overdue or due within N days, D17 / R8.2; exit 3 when any is overdue) and
 // `vigil report self-assessment` (the periodic self-assessment report, D17, as JSON or HTML; --issue stores it).
-// Thin wrappers over compliance/'s DutiesService.
+// `vigil duty task …` and `vigil duty log …` are in duty-records.ts. Thin wrappers over compliance/'s DutiesService.
 import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { DUE_WITHIN_MAX_DAYS, periodOf, renderSelfAssessmentHtml, type DutiesService } from '../compliance/index.js';
 import { withCore, type Act, type CommonOptions } from './context.js';
+import { registerDutyRecordCommands } from './duty-records.js';
 import { exitCodes, UsageError } from './output.js';
 
 export type WithDuties = <T>(opts: CommonOptions, fn: (duties: DutiesService) => Promise<T>) => Promise<T>;
@@ -12,7 +13,7 @@ export type WithDuties = <T>(opts: CommonOptions, fn: (duties: DutiesService) =>
 const coreDuties: WithDuties = (opts, fn) => withCore(opts, (core) => fn(core.duties));
 
 export function registerDutyCommands(program: Command, act: Act, withDuties: WithDuties = coreDuties): void {
-  const duty = program.command('duty').description('operations duties (D17, R8.2): reminders of duty tasks');
+  const duty = program.command('duty').description('operations duties (D17, R8.2): duty tasks, their reminders and the duty log');
   duty
     .command('due')
     .description('tasks overdue or due within --within days (CST days; exit 3 when any is overdue)')
@@ -30,6 +31,7 @@ export function registerDutyCommands(program: Command, act: Act, withDuties: Wit
         return overdue.length > 0 ? exitCodes.problems : exitCodes.ok;
       });
     }));
+  registerDutyRecordCommands(duty, act);
 
   const report = program.command('report').description('reports generated from live data');
   report

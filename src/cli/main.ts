@@ -8,6 +8,7 @@ import { registerComplianceCommands } from './compliance.js';
 import { registerSystemCommands } from './system.js';
 import { withCore, type Act, type CommonOptions } from './context.js';
 import { registerDutyCommands } from './duties.js';
+import { registerInspectionCommands } from './inspections.js';
 import { registerKeyCommands } from './key.js';
 import { registerMigrateCommand } from './migrate.js';
 import { createOutput, exitCodes, UsageError } from './output.js';
@@ -48,6 +49,7 @@ export async function main(argv: string[]): Promise<number> {
   registerAuditCommands(program, act);
   registerVerifyCommand(program, act);
   registerDutyCommands(program, act);
+  registerInspectionCommands(program, act);
   registerRetentionCommands(program, act);
   registerKeyCommands(program, act);
   registerAccessCommands(program, act, (opts, fn) => withCore(opts, (core) => fn(core.access)));
