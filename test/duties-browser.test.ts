@@ -14,6 +14,7 @@ let vigil: ServingVigil;
 let browser: Browser;
 let operator: ApiSession;
 let inspector: ApiSession;
+let admin: ApiSession;
 
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'vigil-duty-web-'));
@@ -21,10 +22,12 @@ beforeAll(async () => {
   const pw = await provisionAccounts(dataDir, [
     { username: 'w_op', displayName: '值班员', roles: ['operator'] },
     { username: 'w_insp', displayName: '王警官', unit: '某某派出所', roles: ['inspector'] },
+    { username: 'w_admin', displayName: '系统管理员', roles: ['system_admin'], personnel: true },
   ]);
   vigil = await startServe(dataDir);
   operator = await ApiSession.login(vigil.url, 'w_op', pw.get('w_op')!);
   inspector = await ApiSession.login(vigil.url, 'w_insp', pw.get('w_insp')!);
+  admin = await ApiSession.login(vigil.url, 'w_admin', pw.get('w_admin')!);
   browser = await launchBrowser();
 });
 afterAll(async () => {
@@ -86,5 +89,35 @@ describe('console pages', () => {
     expect(await page.locator('#list b').count()).toBe(0);
     expect(await page.locator('#error').isHidden()).toBe(true);
     await context.close();
+  });
+
+  it('the unit issues a self-assessment report (D17); an inspector lists and opens it but cannot issue', async () => {
+    const asAdmin = await browser.newContext();
+    const [name, value] = admin.cookie.split('=') as [string, string];
+    await asAdmin.addCookies([{ name, value, url: vigil.url }]);
+    const page = await asAdmin.newPage();
+    await page.goto(`${vigil.url}/duties.html`);
+    await page.waitForSelector('#assessment-issue:not([hidden])');
+    await page.click('#assessment-issue');
+    await page.waitForSelector('#assessment-issued:not([hidden])');
+    const id = /Issued: ([0-9a-f-]{36})/.exec(await page.locator('#assessment-issued').innerText())?.[1];
+    expect(id).toBeTruthy();
+    await page.waitForFunction(() => (document.querySelector('#assessments')?.children.length ?? 0) === 1);
+    expect(await page.locator('#assessments td').nth(2).innerText()).toBe('系统管理员');
+    await asAdmin.close();
+
+    const asInspector = await browser.newContext();
+    const [iname, ivalue] = inspector.cookie.split('=') as [string, string];
+    await asInspector.addCookies([{ name: iname, value: ivalue, url: vigil.url }]);
+    const police = await asInspector.newPage();
+    await police.goto(`${vigil.url}/duties.html`);
+    await police.waitForFunction(() => (document.querySelector('#assessments')?.children.length ?? 0) === 1);
+    expect(await police.locator('#assessment-issue').isHidden()).toBe(true);
+    const href = await police.locator('#assessments a').getAttribute('href');
+    expect(href).toBe(`/api/v1/compliance/self-assessments/${id}?format=html`);
+    const report = await inspector.fetch(href!);
+    expect(report.status).toBe(200);
+    expect(await report.text()).toContain('自查');
+    await asInspector.close();
   });
 });

@@ -30,6 +30,16 @@ async function loadTasks() {
     el('td', {}, perms.has('duty.record') ? el('button', { type: 'button', onclick: () => startCompletion(t) }, '登记完成 Done') : ''))));
 }
 
+const cstDay = (ms) => new Date(ms + 8 * 3_600_000).toISOString().slice(0, 10);
+
+/** Issued self-assessment reports (append-only), newest first, each opening as its printable HTML. */
+async function loadAssessments() {
+  const issued = await getJson('/api/v1/compliance/self-assessments?limit=50');
+  $('assessments').replaceChildren(...issued.map((r) => el('tr', {},
+    el('td', {}, cstTime(r.issuedMs)), el('td', {}, `${cstDay(r.fromMs)} — ${cstDay(r.toMs - 1)}`), el('td', {}, r.issuedBy),
+    el('td', {}, el('a', { href: `/api/v1/compliance/self-assessments/${encodeURIComponent(r.id)}?format=html`, target: '_blank', rel: 'noopener' }, '查看 Open')))));
+}
+
 function startCompletion(task) {
   completing = task;
   $('complete-title').textContent = task.title;
@@ -78,7 +88,15 @@ async function main() {
   $('assessment-form').addEventListener('submit', guard(error, async () => {
     window.open(`/api/v1/compliance/self-assessment?from=${$('as-from').value}&to=${$('as-to').value}&format=html`, '_blank', 'noopener');
   }));
-  await guard(error, () => Promise.all([loadLog(), loadTasks()]))();
+  // Issuing keeps the report as it stands today (D17 evidence) and writes the system log; compliance.manage only.
+  $('assessment-issue').hidden = !perms.has('compliance.manage');
+  $('assessment-issue').addEventListener('click', guard(error, async () => {
+    const issued = await postJson('/api/v1/compliance/self-assessments', { from: $('as-from').value, to: $('as-to').value });
+    $('assessment-issued').textContent = `已签发 Issued: ${issued.id}（${issued.report.findings.length} 项问题 finding(s)）`;
+    $('assessment-issued').hidden = false;
+    await loadAssessments();
+  }));
+  await guard(error, () => Promise.all([loadLog(), loadTasks(), perms.has('compliance.read') ? loadAssessments() : null]))();
 }
 
 main().catch(() => undefined);
