@@ -60,6 +60,9 @@ describe('checkCompliance', () => {
     ['unknown area', (s) => install(s, { areaType: 'moon_base' }), 'area_type_unknown', 'R8.1', 'minor', null],
     ['text mentions a toilet', (s) => install(s, { position: '二楼卫生间门外' }), 'place_text_flagged', 'R8.1(3)', 'minor', 'R27.1'],
     ['camera named after a changing room', (s) => install(s, { cameraName: '员工更衣室门口' }), 'place_text_flagged', 'R8.1(3)', 'minor', 'R27.1'],
+    ['a mall recorded as a non-public place (R33)', (s) => install(s, { placeCategory: 'non_public_place' }), 'place_category_understated', 'R7.2(1)', 'major', null],
+    ['a mall recorded as an R9 place', (s) => install(s, { placeCategory: 'other_public_place' }), 'place_category_understated', 'R7.2(1)', 'major', null],
+    ['a bank hall recorded as a non-public place', (s) => install(s, { placeCategory: 'non_public_place', areaType: 'bank' }), 'place_category_understated', 'R9', 'minor', null],
     ['R10 consent missing', (s) => install(s, { nearMilitaryOrClassified: true }), 'classified_consent_missing', 'R10', 'critical', 'R28'],
     ['D11 masks missing', (s) => install(s, { facesResidence: true }), 'privacy_masks_missing', 'D11', 'major', null],
     ['no installation record', (s) => void (s.installations = s.installations.slice(1)), 'installation_record_missing', 'R7.3', 'major', 'R26'],
@@ -111,6 +114,14 @@ describe('checkCompliance', () => {
     expect(checkCompliance(snapshot)).toEqual([]);
     install(snapshot, { position: '二楼卫生间门外', cameraName: '二楼走廊东', reviewedTexts: screenedTextsOf(flagged), reviewedName: '二楼走廊' });
     expect(checkCompliance(snapshot).map((f) => f.rule)).toEqual(['place_text_flagged']);
+  });
+
+  it('accepts a place category stricter than the area type’s own (more duties, not fewer)', () => {
+    const snapshot = compliant();
+    install(snapshot, { areaType: 'corridor' }); // a hospital's corridor: R9 area type in an R7.2(1) place
+    expect(checkCompliance(snapshot)).toEqual([]);
+    install(snapshot, { areaType: 'bank' });
+    expect(checkCompliance(snapshot)).toEqual([]);
   });
 
   it('tells a camera left enabled in a retired system apart from one recording before acceptance (D12)', () => {

@@ -14,7 +14,7 @@ import {
   screeningReviewed,
   type InstallationRecord,
 } from './installation.js';
-import { checkArea, PLACE_CATEGORIES, type PlaceRuleSet } from './places.js';
+import { checkArea, findAreaType, PLACE_CATEGORIES, type PlaceRuleSet } from './places.js';
 
 /** R17: video is kept at least 30 days. */
 export const MIN_RETENTION_DAYS = 30;
@@ -92,6 +92,43 @@ export const checkForbiddenPlaces: ComplianceCheck = {
         fix: {
           zh: '人工复核：确认摄像机不在该区域内部且不能拍摄其内部，或将其拆除',
           en: 'Review: confirm the camera is not inside that area and cannot see into it, or remove it',
+        },
+      }];
+    });
+  },
+};
+
+/** How many duties a rule set carries (R9.2 exempts R9 places from R11/R14/R15/R16.2/R17; R33 places from nearly all). */
+const RULE_SET_WEIGHT: Readonly<Record<PlaceRuleSet, number>> = { R7: 3, R9: 2, R33: 1 };
+
+/**
+ * R7 / R9: the place category decides which duties bind a camera, so an area type the Regulation lists under a
+ * stricter category (a mall is R7.2(1)) recorded under a lighter one (R9 or R33) would silently drop duties such as
+ * filing and 30-day retention. Only the lighter direction is reported: a bank in a crowd venue's rules carries more
+ * duties, not fewer, and generic areas (corridor, entrance) may sit inside a stricter place.
+ */
+export const checkPlaceCategory: ComplianceCheck = {
+  rules: ['place_category_understated'],
+  run(snapshot) {
+    return snapshot.installations.flatMap((record): Finding[] => {
+      const area = findAreaType(record.areaType);
+      if (!area || area.forbidden) return [];
+      const natural = PLACE_CATEGORIES[area.placeCategory];
+      const recorded = PLACE_CATEGORIES[record.placeCategory];
+      if (RULE_SET_WEIGHT[recorded.ruleSet] >= RULE_SET_WEIGHT[natural.ruleSet]) return [];
+      return [{
+        rule: 'place_category_understated',
+        article: natural.article,
+        severity: natural.ruleSet === 'R7' ? 'major' : 'minor',
+        objects: [camera(record.cameraId)],
+        penalty: null,
+        message: {
+          zh: `区域类型“${area.label.zh}”属于 ${natural.article} 场所，却登记为 ${recorded.article} 场所，将免除本应承担的义务`,
+          en: `Area type "${area.label.en}" is an ${natural.article} place but is recorded as ${recorded.article}, which would drop duties that bind it`,
+        },
+        fix: {
+          zh: '按实际场所更正场所类别；若确为内部或其他区域，选择与之相符的区域类型',
+          en: 'Correct the place category; if the spot really is internal or elsewhere, choose the area type that describes it',
         },
       }];
     });
@@ -343,6 +380,7 @@ export const checkPersonnel: ComplianceCheck = {
 /** Every check, in report order within a severity. */
 export const COMPLIANCE_CHECKS: readonly ComplianceCheck[] = [
   checkForbiddenPlaces,
+  checkPlaceCategory,
   checkNeighbours,
   checkNecessity,
   checkSignage,
