@@ -12,7 +12,7 @@ import WebSocket from 'ws';
 import { parseFragment, parseInit } from '../src/media/index.js';
 import { startSimCameras, type SimCameras } from '../tools/sim-camera/index.js';
 import { ApiSession, provisionAccounts, TEST_PASSWORD, TEST_REASON, withReason } from './support/accounts.js';
-import { launchBrowser } from './support/browser.js';
+import { launchBrowser, signIn } from './support/browser.js';
 import { runVigil, startServe, waitFor, writeTestConfig, type ServingVigil } from './support/vigil-process.js';
 
 /** Live processes (not zombies) whose parent is `ppid` and whose command line has `word`. */
@@ -179,8 +179,7 @@ describe('web page in Chromium', () => {
   it('shows each camera as original and complete after a verify run asked for on the integrity page (R15)', async () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     // Signed in as the auditor (password and TOTP settled through the API, as at first sign-in).
-    const [name, value] = auditor.cookie.split('=') as [string, string];
-    await page.context().addCookies([{ name, value, url: vigil.url }]);
+    await signIn(page.context(), auditor);
     await page.goto(`${vigil.url}/integrity.html`);
     await page.waitForSelector(`#cameras tr[data-camera-id="${h264Id}"]`);
     expect(await page.textContent(`#cameras tr[data-camera-id="${h264Id}"] td:nth-child(2)`)).toMatch(/尚未校验|Not verified|完整/);

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiSession, provisionAccounts } from './support/accounts.js';
-import { launchBrowser } from './support/browser.js';
+import { launchBrowser, signedInContext } from './support/browser.js';
 import { startServe, writeTestConfig, type ServingVigil } from './support/vigil-process.js';
 
 describe('compliance page in Chromium', () => {
@@ -44,10 +44,7 @@ describe('compliance page in Chromium', () => {
     await json('POST', `/api/v1/duty/tasks/${check.id}/completions`, { result: 'ok', findings: '未发现', forbiddenCameraFound: false });
     systemId = (await json('POST', '/api/v1/systems', { name: '商场一期', location: '深圳市龙岗区示例路1号 一层' })).id;
     browser = await launchBrowser();
-    const context = await browser.newContext();
-    const [name, ...value] = admin.cookie.split('=');
-    await context.addCookies([{ name: name!, value: value.join('='), url: vigil.url }]);
-    page = await context.newPage();
+    page = await (await signedInContext(browser, admin)).newPage();
   });
 
   afterAll(async () => {
@@ -100,9 +97,7 @@ describe('compliance page in Chromium', () => {
 
   it('gives an inspector the report and a link to each system, with no lifecycle control (R24: reads, does not run)', async () => {
     const inspector = await ApiSession.login(vigil.url, 'inspector1', passwords.get('inspector1')!);
-    const context = await browser.newContext();
-    const [name, ...value] = inspector.cookie.split('=');
-    await context.addCookies([{ name: name!, value: value.join('='), url: vigil.url }]);
+    const context = await signedInContext(browser, inspector);
     const police = await context.newPage();
     try {
       await police.goto(`${vigil.url}/compliance.html`);

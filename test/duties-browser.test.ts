@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiSession, provisionAccounts } from './support/accounts.js';
-import { launchBrowser } from './support/browser.js';
+import { launchBrowser, signedInContext } from './support/browser.js';
 import { startServe, writeTestConfig, type ServingVigil } from './support/vigil-process.js';
 
 let dataDir: string;
@@ -56,9 +56,7 @@ describe('console pages', () => {
   });
 
   it('the duty page lets a signed-in operator write the duty log', async () => {
-    const context = await browser.newContext();
-    const [name, value] = operator.cookie.split('=') as [string, string];
-    await context.addCookies([{ name, value, url: vigil.url }]);
+    const context = await signedInContext(browser, operator);
     const page = await context.newPage();
     await page.goto(`${vigil.url}/duties.html`);
     await page.waitForFunction(() => document.querySelector('#who')?.textContent !== '');
@@ -70,9 +68,7 @@ describe('console pages', () => {
   });
 
   it('an inspector records an inspection and reads the reports, seeing reporters\' markup as plain text', async () => {
-    const context = await browser.newContext();
-    const [name, value] = inspector.cookie.split('=') as [string, string];
-    await context.addCookies([{ name, value, url: vigil.url }]);
+    const context = await signedInContext(browser, inspector);
     const page = await context.newPage();
     await page.goto(`${vigil.url}/inspections.html`);
     await page.waitForSelector('#record:not([hidden])');
@@ -92,9 +88,7 @@ describe('console pages', () => {
   });
 
   it('the unit issues a self-assessment report (D17); an inspector lists and opens it but cannot issue', async () => {
-    const asAdmin = await browser.newContext();
-    const [name, value] = admin.cookie.split('=') as [string, string];
-    await asAdmin.addCookies([{ name, value, url: vigil.url }]);
+    const asAdmin = await signedInContext(browser, admin);
     const page = await asAdmin.newPage();
     await page.goto(`${vigil.url}/duties.html`);
     await page.waitForSelector('#assessment-issue:not([hidden])');
@@ -106,9 +100,7 @@ describe('console pages', () => {
     expect(await page.locator('#assessments td').nth(2).innerText()).toBe('系统管理员');
     await asAdmin.close();
 
-    const asInspector = await browser.newContext();
-    const [iname, ivalue] = inspector.cookie.split('=') as [string, string];
-    await asInspector.addCookies([{ name: iname, value: ivalue, url: vigil.url }]);
+    const asInspector = await signedInContext(browser, inspector);
     const police = await asInspector.newPage();
     await police.goto(`${vigil.url}/duties.html`);
     await police.waitForFunction(() => (document.querySelector('#assessments')?.children.length ?? 0) === 1);

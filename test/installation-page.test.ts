@@ -7,10 +7,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiSession, provisionAccounts } from './support/accounts.js';
-import { launchBrowser } from './support/browser.js';
+import { launchBrowser, signedInContext } from './support/browser.js';
 import { startServe, writeTestConfig, type ServingVigil } from './support/vigil-process.js';
 
 /** A valid 1×1 PNG; the server sniffs the type from the bytes. */
@@ -20,12 +20,7 @@ interface Place { areaType: string | null; placeCategory: string | null; site: s
 interface Sign { id: string; text: string; installedMs: number; photo: { type: string; bytes: number; sha256: string } | null }
 interface Masks { masks: { points: [number, number][]; burnExport: boolean; burnRecording: boolean }[] }
 
-async function withCookie(browser: Browser, session: ApiSession, url: string): Promise<BrowserContext> {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 1400 } });
-  const [name, ...value] = session.cookie.split('=');
-  await context.addCookies([{ name: name!, value: value.join('='), url }]);
-  return context;
-}
+const VIEWPORT = { viewport: { width: 1280, height: 1400 } };
 
 describe('installation page in Chromium', () => {
   let vigil: ServingVigil;
@@ -56,7 +51,7 @@ describe('installation page in Chromium', () => {
       if (name === '东门摄像机') cameraId = ((await res.json()) as { id: string }).id;
     }
     browser = await launchBrowser();
-    page = await (await withCookie(browser, admin, vigil.url)).newPage();
+    page = await (await signedInContext(browser, admin, VIEWPORT)).newPage();
     page.on('pageerror', (error) => pageErrors.push(error.message));
   });
 
@@ -185,7 +180,7 @@ describe('installation page in Chromium', () => {
   });
 
   it('shows an operator the page read-only: no installation details or signage (camera.locate), masks not editable', async () => {
-    const viewerPage = await (await withCookie(browser, vigil.viewer, vigil.url)).newPage();
+    const viewerPage = await (await signedInContext(browser, vigil.viewer, VIEWPORT)).newPage();
     await viewerPage.goto(`${vigil.url}/installation.html`);
     await viewerPage.locator('body[data-ready="true"]').waitFor();
     expect(await viewerPage.locator('#record-note').textContent()).toContain('camera.locate');

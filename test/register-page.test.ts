@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiSession, provisionAccounts } from './support/accounts.js';
-import { launchBrowser } from './support/browser.js';
+import { launchBrowser, signedInContext } from './support/browser.js';
 import { runVigil, startServe, writeTestConfig, type ServingVigil } from './support/vigil-process.js';
 
 const REASON_TEXT = '调查三号门失窃 <i>theft</i> at gate 3';
@@ -25,12 +25,6 @@ describe('access register page in Chromium', () => {
   let context: BrowserContext;
   let page: Page;
 
-  const contextFor = async (session: ApiSession) => {
-    const ctx = await browser.newContext();
-    const [name, ...value] = session.cookie.split('=');
-    await ctx.addCookies([{ name: name!, value: value.join('='), url: vigil.url }]);
-    return ctx;
-  };
   const rows = (p: Page) => p.locator('#access-table tbody tr[data-id]');
 
   beforeAll(async () => {
@@ -59,7 +53,7 @@ describe('access register page in Chromium', () => {
       expect(refused.status).toBe(403);
     }
     browser = await launchBrowser();
-    context = await contextFor(inspector);
+    context = await signedInContext(browser, inspector);
     page = await context.newPage();
   }, 60_000);
 
@@ -159,7 +153,7 @@ describe('access register page in Chromium', () => {
   });
 
   it('tells an operator (no audit.read) that the register is not theirs to read, and shows no data', async () => {
-    const ctx = await contextFor(operator);
+    const ctx = await signedInContext(browser, operator);
     try {
       const p = await ctx.newPage();
       await p.goto(`${vigil.url}/register.html`);

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiSession, provisionAccounts } from './support/accounts.js';
-import { launchBrowser } from './support/browser.js';
+import { launchBrowser, signedInContext } from './support/browser.js';
 import { runVigil, startServe, writeTestConfig, type ServingVigil } from './support/vigil-process.js';
 
 describe('retention page in Chromium', () => {
@@ -40,9 +40,7 @@ describe('retention page in Chromium', () => {
   });
 
   async function pageAs(username: string): Promise<Page> {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-    const [name, value] = sessions.get(username)!.cookie.split('=') as [string, string];
-    await context.addCookies([{ name, value, url: vigil.url }]);
+    const context = await signedInContext(browser, sessions.get(username)!, { viewport: { width: 1280, height: 900 } });
     const page = await context.newPage();
     page.on('dialog', (d) => void d.accept('案件已结 case closed'));
     page.on('pageerror', (e) => console.error('[page error]', e.message));

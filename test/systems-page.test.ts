@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiSession, provisionAccounts } from './support/accounts.js';
-import { launchBrowser } from './support/browser.js';
+import { launchBrowser, signIn } from './support/browser.js';
 import { startServe, writeTestConfig, type ServingVigil } from './support/vigil-process.js';
 
 interface SystemView {
@@ -46,8 +46,7 @@ describe('unit and systems page in Chromium', () => {
   const system = () => get<SystemView>(`/api/v1/systems/${systemId}`);
 
   async function signedInPage(context: BrowserContext, session: ApiSession): Promise<Page> {
-    const [name, ...value] = session.cookie.split('=');
-    await context.addCookies([{ name: name!, value: value.join('='), url: vigil.url }]);
+    await signIn(context, session);
     return context.newPage();
   }
 

@@ -2,7 +2,8 @@
 // flags are not cosmetic: without the background-networking ones Chromium keeps dialling Google services, which on
 // this closed network floods the host with refused connections; autoplay is allowed so a muted live <video> plays
 // without a user gesture.
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type BrowserContextOptions } from 'playwright-core';
+import type { ApiSession } from './accounts.js';
 
 export const chromiumExecutable = '/usr/bin/chromium';
 
@@ -21,4 +22,17 @@ export const chromiumArgs: readonly string[] = [
 /** Launches headless Chromium. The caller must `close()` it (in a `finally` / `afterAll`): no leaked browsers. */
 export async function launchBrowser(): Promise<Browser> {
   return chromium.launch({ executablePath: chromiumExecutable, args: [...chromiumArgs], headless: true });
+}
+
+/** Puts the session's cookie into a browser context: its pages are signed in as that account. */
+export async function signIn(context: BrowserContext, session: ApiSession): Promise<void> {
+  const [name, ...value] = session.cookie.split('=');
+  await context.addCookies([{ name: name!, value: value.join('='), url: session.baseUrl }]);
+}
+
+/** A new browser context signed in as `session`'s account; the caller closes it (or the browser). */
+export async function signedInContext(browser: Browser, session: ApiSession, options: BrowserContextOptions = {}): Promise<BrowserContext> {
+  const context = await browser.newContext(options);
+  await signIn(context, session);
+  return context;
 }
