@@ -232,6 +232,9 @@ export class LivePlayer {
     if (!media.started && media.buffer.buffered.length > 0) {
       media.started = true;
       this.video.play().catch((error) => {
+        // A newer load (a resync, the transcode taking over, another camera) interrupts this play() with an
+        // AbortError: not a refusal, and the new media starts itself. Only a real refusal (NotAllowedError) is shown.
+        if (error.name === 'AbortError' || this.media !== media) return;
         this.#setState('error', `浏览器阻止了自动播放 Autoplay blocked: ${error.message}`);
       });
     }
