@@ -10,6 +10,12 @@ import { createHash } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
+// bin/vigil set glibc's malloc tunables for this process only (read once, at exec); children start without them.
+if (process.env.VIGIL_OWN_GLIBC_TUNABLES === '1') {
+  delete process.env.GLIBC_TUNABLES;
+  delete process.env.VIGIL_OWN_GLIBC_TUNABLES;
+}
+
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const outDir = join(root, 'dist', 'cli');
 const stampFile = join(outDir, 'stamp.json');
