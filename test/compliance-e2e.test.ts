@@ -20,6 +20,10 @@ const UNIT = {
   contactPerson: '张三', contactPhone: '0755-88888888', address: '深圳市南山区示例路1号',
 };
 const PLACE = { areaType: 'mall', placeCategory: 'crowd_venue', site: '一层', necessity: '防范盗窃、抢劫等违法犯罪' };
+// The checker reports the store's capacity (R17) from the real disk: the recorded 300 kbit/s camera needs ~3.2 GB a
+// day, so a machine with under ~23 GB free would see storage_low_headroom at the default 7 days. One day keeps this
+// test about the rules it breaks on purpose, on any machine with a few GB free.
+const HEADROOM = { lowHeadroomDays: 1 };
 
 let sim: SimCameras;
 beforeAll(async () => {
@@ -55,9 +59,9 @@ describe.each(dialects)('systems, D12, filing and the checker on %s', (dialect) 
       const db = await createTestDatabase('postgres');
       await db.close(); // the server and the CLI open their own pools on the same database
       disposeDb = db.dispose;
-      writeTestConfig(dataDir, { database: { dialect: 'postgres', url: db.url! } });
+      writeTestConfig(dataDir, { database: { dialect: 'postgres', url: db.url! }, retention: HEADROOM });
     } else {
-      writeTestConfig(dataDir);
+      writeTestConfig(dataDir, { retention: HEADROOM });
     }
     const passwords = await provisionAccounts(dataDir, [
       { username: 'admin1', displayName: '测试系统管理员', roles: ['system_admin'], personnel: true },

@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { accessUnderTest, FakeRegisters } from '../../test/support/fake-registers.js';
 import { createTestDatabase, dialects, type TestDatabase } from '../../test/support/databases.js';
 import { CameraService, SystemService } from '../devices/index.js';
-import { cstDayStartMs } from '../domain/index.js';
+import { cstDayStartMs, type CapacityWarning } from '../domain/index.js';
 import { ComplianceService, personnelFromAccess } from './index.js';
 
 const UNIT = {
@@ -18,6 +18,7 @@ describe.each(dialects)('compliance on %s', (dialect) => {
   let t: TestDatabase & { dispose(): Promise<void> };
   let now: number;
   let retentionDays: number;
+  let storageWarnings: CapacityWarning[];
   let systems: SystemService;
   let cameras: CameraService;
   let compliance: ComplianceService;
@@ -27,6 +28,7 @@ describe.each(dialects)('compliance on %s', (dialect) => {
     t = await createTestDatabase(dialect);
     now = cstDayStartMs('2026-06-01') + 10 * 3_600_000;
     retentionDays = 30;
+    storageWarnings = [];
     const clock = () => now;
     events = new FakeRegisters(clock);
     systems = new SystemService({ db: t.db, clock, events });
@@ -35,7 +37,8 @@ describe.each(dialects)('compliance on %s', (dialect) => {
     compliance = new ComplianceService({
       db: t.db, clock, events, cameras, systems,
       // Every camera under one period the test sets (retention/'s own tests cover policies and their resolution).
-      retention: { retentionDaysByCamera: async (ids) => new Map(ids.map((id) => [id, retentionDays])) },
+      // The store's capacity warnings are what the test sets (retention/'s capacity tests cover the planner).
+      retention: { retentionDaysByCamera: async (ids) => new Map(ids.map((id) => [id, retentionDays])), capacityWarnings: async () => storageWarnings },
       installations: { installationRecords: () => cameras.installationRecords(), unchecked: [] },
       signage: { signageRecords: () => cameras.signageRecords(), unchecked: [] },
       personnel: personnelFromAccess(access), pdf: null,
@@ -136,5 +139,20 @@ describe.each(dialects)('compliance on %s', (dialect) => {
     now += 60_000;
     retentionDays = 7;
     expect((await compliance.findings()).findings.map((f) => f.rule)).toEqual(['retention_below_minimum', 'filing_stale']);
+  });
+
+  it('the report carries the store’s capacity (R17): 30 days that do not fit are critical', async () => {
+    await compliance.setUnit(null, UNIT);
+    const { systemId } = await inUseSystem();
+    await compliance.submit(null, systemId);
+    expect((await compliance.findings()).findings).toEqual([]);
+    storageWarnings = [
+      { kind: 'floor_at_risk', severity: 'critical', article: 'R17', message: 'x', bytesForFloor: 300 * 1024 ** 3, usableBytes: 100 * 1024 ** 3 },
+      { kind: 'low_headroom', severity: 'warning', article: 'R17', message: 'x', headroomDays: 2.5 },
+    ];
+    const report = await compliance.findings();
+    expect(report.findings.map((f) => `${f.rule} ${f.severity}`)).toEqual(['storage_floor_at_risk critical', 'storage_low_headroom minor']);
+    expect(report.findings[0]).toMatchObject({ article: 'R17', objects: [{ kind: 'store', id: 'local' }] });
+    expect(report.findings[0]!.message.en).toContain('about 10.0 days of all cameras');
   });
 });

@@ -1,11 +1,13 @@
 // What compliance/ needs from other modules, as small interfaces wired by app/ (conventions §9). Each names who
 // provides it now and who will.
 import type { SystemActor, SystemEventRecorder } from '../access/index.js';
-import type { ComplianceSnapshot, DeviceType, InstallationRecord, SignageRecord, SystemLifecycle, UserFacts } from '../domain/index.js';
+import type { CapacityWarning, ComplianceSnapshot, DeviceType, InstallationRecord, SignageRecord, SystemLifecycle, UserFacts } from '../domain/index.js';
 
-/** R17: each camera's retention period (retention/ RetentionService). */
+/** R17: each camera's retention period, and whether the store can keep it (retention/ RetentionService). */
 export interface RetentionFacts {
   retentionDaysByCamera(cameraIds: string[]): Promise<Map<string, number>>;
+  /** The capacity planner's warnings for the segment store, from measured bitrates (floor_at_risk is critical). */
+  capacityWarnings(): Promise<CapacityWarning[]>;
 }
 
 /** Installation records with the R10 / D11 / S fields (devices/ CameraService.installationRecords). */

@@ -1,6 +1,7 @@
 // The snapshot adapter: assembles the checker's ComplianceSnapshot (domain/) from live data — cameras (recording =
 // enabled), installation records and signage (devices/, through ports), systems with
-// their lifecycle, in-use date, filing and first change since filing, and every account's personnel facts — and
+// their lifecycle, in-use date, filing and first change since filing, every account's personnel facts and the segment
+// store's capacity warnings (retention/) — and
 // runs checkCompliance over it. Rules whose data no source keeps yet are left out and named in `unchecked`.
 import { checkCompliance, type ComplianceSnapshot, type Finding, type UserFacts } from '../domain/index.js';
 import type { FilingService } from './filing.js';
@@ -40,7 +41,10 @@ export async function buildSnapshot(deps: SnapshotDeps): Promise<ComplianceSnaps
     deps.personnel.users(nowMs),
     deps.operations.complianceFacts(nowMs),
   ]);
-  const retention = await deps.retention.retentionDaysByCamera(cameras.map((c) => c.id));
+  const [retention, storageWarnings] = await Promise.all([
+    deps.retention.retentionDaysByCamera(cameras.map((c) => c.id)),
+    deps.retention.capacityWarnings(),
+  ]);
   const systemOf = new Map(systems.flatMap((s) => s.cameras.map((c) => [c.cameraId, s.id] as const)));
   const statuses = await Promise.all(systems.map((s) => deps.filing.status(s.id)));
   return {
@@ -66,6 +70,8 @@ export async function buildSnapshot(deps: SnapshotDeps): Promise<ComplianceSnaps
     }),
     users,
     ...operations,
+    // One local segment store today (retention/ capacity report names it 'local').
+    storage: { store: 'local', warnings: storageWarnings },
   };
 }
 

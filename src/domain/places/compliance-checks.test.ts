@@ -75,6 +75,9 @@ describe('checkCompliance', () => {
     ['unfiled since before 2025-04-01', (s) => void (s.systems = [{ id: 'sys-1', lifecycle: 'in_use', inUseSinceMs: cst('2023-01-01T00:00') }]), 'filing_overdue', 'R14', 'major', 'R29'],
     ['changed after filing', (s) => void (s.systems[0]!.lastChangeMs = cst('2025-08-25T00:00')), 'filing_stale', 'R14', 'minor', 'R29'],
     ['change filing overdue', (s) => void (s.systems[0]!.lastChangeMs = cst('2025-07-01T00:00')), 'filing_overdue', 'R14', 'major', 'R29'],
+    ['30 days of every camera do not fit the store', (s) => void (s.storage = { store: 'local', warnings: [{ kind: 'floor_at_risk', severity: 'critical', article: 'R17', message: '', bytesForFloor: 2e12, usableBytes: 1e12 }] }), 'storage_floor_at_risk', 'R17', 'critical', null],
+    ['the longer periods do not fit the store', (s) => void (s.storage = { store: 'local', warnings: [{ kind: 'retention_exceeds_capacity', severity: 'warning', article: 'R17', message: '', bytesForRetention: 2e12, usableBytes: 1e12 }] }), 'storage_retention_exceeds_capacity', 'R17', 'major', null],
+    ['free space for two days', (s) => void (s.storage = { store: 'local', warnings: [{ kind: 'low_headroom', severity: 'warning', article: 'R17', message: '', headroomDays: 2 }] }), 'storage_low_headroom', 'R17', 'minor', null],
     ['retention 29 days', (s) => void (s.cameras[0]!.retentionDays = 29), 'retention_below_minimum', 'R17', 'major', null],
     ['recording before acceptance', (s) => void (s.systems[0]!.lifecycle = 'inspected'), 'recording_before_acceptance', 'D12', 'critical', null],
     ['camera in no system (R7 place)', (s) => void (s.cameras[1]!.systemId = null), 'camera_without_system', 'R11', 'major', null],
@@ -114,6 +117,12 @@ describe('checkCompliance', () => {
     expect(checkCompliance(snapshot)).toEqual([]);
     install(snapshot, { position: '二楼卫生间门外', cameraName: '二楼走廊东', reviewedTexts: screenedTextsOf(flagged), reviewedName: '二楼走廊' });
     expect(checkCompliance(snapshot).map((f) => f.rule)).toEqual(['place_text_flagged']);
+  });
+
+  it('does not report a camera without a valid measured bitrate as a finding (the retention page shows it)', () => {
+    const snapshot = compliant();
+    snapshot.storage = { store: 'local', warnings: [{ kind: 'invalid_measurement', severity: 'warning', article: 'R17', message: '', cameraId: 'cam-1' }] };
+    expect(checkCompliance(snapshot)).toEqual([]);
   });
 
   it('accepts a place category stricter than the area type’s own (more duties, not fewer)', () => {

@@ -316,6 +316,69 @@ export const checkRecording: ComplianceCheck = {
   },
 };
 
+const GIB = 1024 ** 3;
+const gib = (bytes: number): string => (bytes / GIB).toFixed(1);
+
+/**
+ * R17 (D22(3)): whether the segment store can keep what the law and the policies ask, from the capacity planner's
+ * warnings (domain/capacity.ts, measured bitrates): 30 days of every camera must fit, or the store fills under the
+ * floor and recording stops; the policies' longer periods should fit; free space should absorb some days.
+ */
+export const checkStorage: ComplianceCheck = {
+  rules: ['storage_floor_at_risk', 'storage_retention_exceeds_capacity', 'storage_low_headroom'],
+  run(snapshot) {
+    if (!snapshot.storage) return [];
+    const objects = [{ kind: 'store' as const, id: snapshot.storage.store }];
+    return snapshot.storage.warnings.flatMap((warning): Finding[] => {
+      switch (warning.kind) {
+        case 'floor_at_risk': {
+          const days = warning.bytesForFloor > 0 ? (warning.usableBytes / warning.bytesForFloor) * MIN_RETENTION_DAYS : 0;
+          return [{
+            rule: 'storage_floor_at_risk',
+            article: 'R17',
+            severity: 'critical',
+            objects,
+            penalty: null,
+            message: {
+              zh: `存储只能容纳全部摄像机约 ${days.toFixed(1)} 日的视频，不足 30 日（需 ${gib(warning.bytesForFloor)} GiB，可用 ${gib(warning.usableBytes)} GiB）`,
+              en: `The store holds about ${days.toFixed(1)} days of all cameras, less than 30 (needs ${gib(warning.bytesForFloor)} GiB, has ${gib(warning.usableBytes)} GiB)`,
+            },
+            fix: { zh: '扩充存储或将部分摄像机迁移到其他存储，在存满之前完成', en: 'Add storage or move cameras to another store before this one fills' },
+          }];
+        }
+        case 'retention_exceeds_capacity':
+          return [{
+            rule: 'storage_retention_exceeds_capacity',
+            article: 'R17',
+            severity: 'major',
+            objects,
+            penalty: null,
+            message: {
+              zh: `各摄像机的保存期限共需 ${gib(warning.bytesForRetention)} GiB，存储可用 ${gib(warning.usableBytes)} GiB：30 日可以保证，更长的期限不能`,
+              en: `The retention periods need ${gib(warning.bytesForRetention)} GiB, the store has ${gib(warning.usableBytes)} GiB: 30 days fit, the longer periods do not`,
+            },
+            fix: { zh: '扩充存储，或核实更长保存期限的依据', en: 'Add storage, or review the basis of the longer periods' },
+          }];
+        case 'low_headroom':
+          return [{
+            rule: 'storage_low_headroom',
+            article: 'R17',
+            severity: 'minor',
+            objects,
+            penalty: null,
+            message: {
+              zh: `剩余空间仅够约 ${warning.headroomDays.toFixed(1)} 日的录像`,
+              en: `Free space absorbs about ${warning.headroomDays.toFixed(1)} days of recording`,
+            },
+            fix: { zh: '确认到期视频按期删除，必要时扩充存储', en: 'Check that footage past its period is deleted on time; add storage if needed' },
+          }];
+        default:
+          return []; // a camera without a valid measured bitrate: shown on the retention page, not a finding
+      }
+    });
+  },
+};
+
 /**
  * R16.1 入职审查、保密教育、岗位培训 of staff who handle video (the same three the access gate demands before any video,
  * so a finding here names an account the gate is already refusing); R15.2 / R19 agreements of contractors.
@@ -386,6 +449,7 @@ export const COMPLIANCE_CHECKS: readonly ComplianceCheck[] = [
   checkSignage,
   checkFiling,
   checkRecording,
+  checkStorage,
   checkPersonnel,
   // D17, R8.2, R24, R16.3: the operations duties (duty-checks.ts).
   ...DUTY_CHECKS,

@@ -1,5 +1,6 @@
 // The compliance checker's vocabulary: the snapshot it reads, the finding it writes, and their deterministic order.
 // The checks themselves and checkCompliance live in compliance-checks.ts. Pure: `nowMs` is in the snapshot.
+import type { CapacityWarning } from '../capacity.js';
 import type { AccessRegisterFacts, ComplaintFacts, RectificationFacts, TaskFacts } from './duties.js';
 import type { InstallationRecord } from './installation.js';
 import { describeFines, PENALTIES, type Fine, type PenaltyArticle } from './penalties.js';
@@ -69,10 +70,12 @@ export interface ComplianceSnapshot {
   complaints?: readonly ComplaintFacts[];
   /** R16.3: the access register's verification and the entries that lack a reason, name or unit. */
   accessRegister?: AccessRegisterFacts;
+  /** R17: the capacity planner's warnings for the segment store (absent: not collected, the storage check skips). */
+  storage?: { store: string; warnings: readonly CapacityWarning[] };
 }
 
 export type Severity = 'critical' | 'major' | 'minor';
-export type FindingObjectKind = 'camera' | 'system' | 'user' | 'task' | 'inspection_finding' | 'complaint' | 'access_register';
+export type FindingObjectKind = 'camera' | 'system' | 'user' | 'task' | 'inspection_finding' | 'complaint' | 'access_register' | 'store';
 
 export interface FindingPenalty {
   article: PenaltyArticle;
