@@ -14,7 +14,7 @@ import {
   screeningReviewed,
   type InstallationRecord,
 } from './installation.js';
-import { checkArea, findAreaType, PLACE_CATEGORIES, type PlaceRuleSet } from './places.js';
+import { checkArea, findAreaType, PLACE_CATEGORIES, type Label, type PlaceRuleSet } from './places.js';
 
 /** R17: video is kept at least 30 days. */
 export const MIN_RETENTION_DAYS = 30;
@@ -389,51 +389,29 @@ export const checkPersonnel: ComplianceCheck = {
     const valid = (untilMs: number | undefined): boolean => untilMs !== undefined && untilMs > snapshot.nowMs;
     const done = (atMs: number | undefined): boolean => atMs !== undefined && atMs <= snapshot.nowMs;
     return snapshot.users.flatMap((user): Finding[] => {
+      const missing = (rule: string, article: string, message: Label, fix: Label): Finding => ({
+        rule, article, severity: 'major', objects: [{ kind: 'user', id: user.id }], penalty: penaltyOf('R31'), message, fix,
+      });
       const findings: Finding[] = [];
-      const objects = [{ kind: 'user' as const, id: user.id }];
       if (user.handlesVideo && !done(user.vettedMs)) {
-        findings.push({
-          rule: 'vetting_missing',
-          article: 'R16.1',
-          severity: 'major',
-          objects,
-          penalty: penaltyOf('R31'),
-          message: { zh: '监看或管理人员没有入职审查记录', en: 'Monitoring or admin staff without a recorded background vetting' },
-          fix: { zh: '完成入职审查并登记；在此之前拒绝其访问视频', en: 'Vet the person and record it; video access stays refused until then' },
-        });
+        findings.push(missing('vetting_missing', 'R16.1',
+          { zh: '监看或管理人员没有入职审查记录', en: 'Monitoring or admin staff without a recorded background vetting' },
+          { zh: '完成入职审查并登记；在此之前拒绝其访问视频', en: 'Vet the person and record it; video access stays refused until then' }));
       }
       if (user.handlesVideo && !done(user.confidentialitySignedMs)) {
-        findings.push({
-          rule: 'confidentiality_agreement_missing',
-          article: 'R16.1',
-          severity: 'major',
-          objects,
-          penalty: penaltyOf('R31'),
-          message: { zh: '监看或管理人员没有签署保密承诺', en: 'Monitoring or admin staff without a signed confidentiality agreement' },
-          fix: { zh: '签署保密承诺并登记；在此之前拒绝其访问视频', en: 'Have it signed and record it; video access stays refused until then' },
-        });
+        findings.push(missing('confidentiality_agreement_missing', 'R16.1',
+          { zh: '监看或管理人员没有签署保密承诺', en: 'Monitoring or admin staff without a signed confidentiality agreement' },
+          { zh: '签署保密承诺并登记；在此之前拒绝其访问视频', en: 'Have it signed and record it; video access stays refused until then' }));
       }
       if (user.handlesVideo && !valid(user.trainingValidUntilMs)) {
-        findings.push({
-          rule: 'training_missing',
-          article: 'R16.1',
-          severity: 'major',
-          objects,
-          penalty: penaltyOf('R31'),
-          message: { zh: '监看或管理人员没有有效的保密教育和培训记录', en: 'Monitoring or admin staff without valid confidentiality training' },
-          fix: { zh: '完成培训并登记；在此之前拒绝其访问视频', en: 'Train and record it; refuse video access until then' },
-        });
+        findings.push(missing('training_missing', 'R16.1',
+          { zh: '监看或管理人员没有有效的保密教育和培训记录', en: 'Monitoring or admin staff without valid confidentiality training' },
+          { zh: '完成培训并登记；在此之前拒绝其访问视频', en: 'Train and record it; refuse video access until then' }));
       }
       if (user.contractor && !valid(user.agreementValidUntilMs)) {
-        findings.push({
-          rule: 'contractor_agreement_missing',
-          article: 'R15.2, R19',
-          severity: 'major',
-          objects,
-          penalty: penaltyOf('R31'),
-          message: { zh: '受托单位人员没有有效的安全保密协议', en: 'Contractor without a valid security and confidentiality agreement' },
-          fix: { zh: '签订或续签协议并登记；在此之前停用账户', en: 'Sign or renew the agreement and record it; disable the account until then' },
-        });
+        findings.push(missing('contractor_agreement_missing', 'R15.2, R19',
+          { zh: '受托单位人员没有有效的安全保密协议', en: 'Contractor without a valid security and confidentiality agreement' },
+          { zh: '签订或续签协议并登记；在此之前停用账户', en: 'Sign or renew the agreement and record it; disable the account until then' }));
       }
       return findings;
     });
