@@ -45,6 +45,8 @@ function writeAtomically(path, data) {
 async function buildBundle() {
   const esbuild = await import('esbuild');
   const startedMs = Date.now();
+  // build() starts esbuild's service process and keeps it for later builds; there are none, so stop it in every case,
+  // or it stays a child of this command for its whole life (a `vigil serve` kept a 50 MB process beside it).
   const result = await esbuild.build({
     entryPoints: { main: join(root, 'src/cli/main.ts') },
     bundle: true,
@@ -60,7 +62,7 @@ async function buildBundle() {
     metafile: true,
     logLevel: 'silent',
     absWorkingDir: root,
-  });
+  }).finally(() => esbuild.stop());
   // Content-addressed directory, written aside and renamed into place whole: the stamp (renamed last) always names a
   // complete build made from the inputs it lists, and a concurrent `vigil` never loads half of one.
   const hash = createHash('sha256');

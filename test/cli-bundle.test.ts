@@ -1,7 +1,7 @@
 // bin/vigil.mjs runs the CLI from an esbuild bundle it keeps in dist/cli/, rebuilt whenever a source it was built from
 // changes, so a `vigil` never runs stale code. Checked on a copy of the package (its own src/, dist/ and stamp), so the
 // real checkout's bundle is not touched.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { appendFileSync, cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -55,4 +55,40 @@ describe('the vigil command runs from a bundle of its sources', () => {
     expect(stamp().bundle).not.toBe(built.bundle);
     expect(builds()).toHaveLength(2); // the old build stays a minute for commands that started before
   });
+
+  it('leaves no esbuild process behind a command that builds and keeps running', async () => {
+    appendFileSync(join(copy, 'src/cli/main.ts'), '\n// edited again: the next command builds\n');
+    const dataDir = join(copy, 'data');
+    const serve = spawn(process.execPath, [join(copy, 'bin/vigil.mjs'), 'serve', '--json', '--data-dir', dataDir, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        let out = '';
+        serve.stdout.on('data', (c: Buffer) => {
+          out += c.toString();
+          if (out.includes('"url"')) resolve();
+        });
+        serve.on('exit', (code) => reject(new Error(`serve exited with ${code}`)));
+      });
+      expect(childCommands(serve.pid!)).not.toContain('esbuild');
+    } finally {
+      serve.kill('SIGTERM');
+      await new Promise((resolve) => serve.once('exit', resolve));
+    }
+  });
 });
+
+/** The command names of a process's direct children, from /proc. */
+function childCommands(pid: number): string[] {
+  const names: string[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const close = stat.lastIndexOf(')');
+      if (Number(stat.slice(close + 2).split(' ')[1]) === pid) names.push(stat.slice(stat.indexOf('(') + 1, close));
+    } catch {
+      // The process ended between listing and reading.
+    }
+  }
+  return names;
+}
