@@ -5,7 +5,7 @@
 // checks stay: R16.1 and R19 are not lifted by R9.2 (R15.2 is, but R19 binds every contractor alike).
 import { DUTY_CHECKS } from './duty-checks.js';
 import { filingStatus } from './filing.js';
-import { compareFindings, penaltyOf, type ComplianceSnapshot, type Finding, type SystemLifecycle } from './findings.js';
+import { compareFindings, penaltyOf, type ComplianceSnapshot, type Finding, type Severity, type SystemLifecycle } from './findings.js';
 import {
   classifiedConsentMissing,
   necessityStatementMissing,
@@ -329,49 +329,31 @@ export const checkStorage: ComplianceCheck = {
   run(snapshot) {
     if (!snapshot.storage) return [];
     const objects = [{ kind: 'store' as const, id: snapshot.storage.store }];
+    const finding = (rule: string, severity: Severity, message: Label, fix: Label): Finding[] => [{
+      rule, article: 'R17', severity, objects, penalty: null, message, fix,
+    }];
     return snapshot.storage.warnings.flatMap((warning): Finding[] => {
       switch (warning.kind) {
         case 'floor_at_risk': {
           const days = warning.bytesForFloor > 0 ? (warning.usableBytes / warning.bytesForFloor) * MIN_RETENTION_DAYS : 0;
-          return [{
-            rule: 'storage_floor_at_risk',
-            article: 'R17',
-            severity: 'critical',
-            objects,
-            penalty: null,
-            message: {
+          return finding('storage_floor_at_risk', 'critical',
+            {
               zh: `存储只能容纳全部摄像机约 ${days.toFixed(1)} 日的视频，不足 30 日（需 ${gib(warning.bytesForFloor)} GiB，可用 ${gib(warning.usableBytes)} GiB）`,
               en: `The store holds about ${days.toFixed(1)} days of all cameras, less than 30 (needs ${gib(warning.bytesForFloor)} GiB, has ${gib(warning.usableBytes)} GiB)`,
             },
-            fix: { zh: '扩充存储或将部分摄像机迁移到其他存储，在存满之前完成', en: 'Add storage or move cameras to another store before this one fills' },
-          }];
+            { zh: '扩充存储或将部分摄像机迁移到其他存储，在存满之前完成', en: 'Add storage or move cameras to another store before this one fills' });
         }
         case 'retention_exceeds_capacity':
-          return [{
-            rule: 'storage_retention_exceeds_capacity',
-            article: 'R17',
-            severity: 'major',
-            objects,
-            penalty: null,
-            message: {
+          return finding('storage_retention_exceeds_capacity', 'major',
+            {
               zh: `各摄像机的保存期限共需 ${gib(warning.bytesForRetention)} GiB，存储可用 ${gib(warning.usableBytes)} GiB：30 日可以保证，更长的期限不能`,
               en: `The retention periods need ${gib(warning.bytesForRetention)} GiB, the store has ${gib(warning.usableBytes)} GiB: 30 days fit, the longer periods do not`,
             },
-            fix: { zh: '扩充存储，或核实更长保存期限的依据', en: 'Add storage, or review the basis of the longer periods' },
-          }];
+            { zh: '扩充存储，或核实更长保存期限的依据', en: 'Add storage, or review the basis of the longer periods' });
         case 'low_headroom':
-          return [{
-            rule: 'storage_low_headroom',
-            article: 'R17',
-            severity: 'minor',
-            objects,
-            penalty: null,
-            message: {
-              zh: `剩余空间仅够约 ${warning.headroomDays.toFixed(1)} 日的录像`,
-              en: `Free space absorbs about ${warning.headroomDays.toFixed(1)} days of recording`,
-            },
-            fix: { zh: '确认到期视频按期删除，必要时扩充存储', en: 'Check that footage past its period is deleted on time; add storage if needed' },
-          }];
+          return finding('storage_low_headroom', 'minor',
+            { zh: `剩余空间仅够约 ${warning.headroomDays.toFixed(1)} 日的录像`, en: `Free space absorbs about ${warning.headroomDays.toFixed(1)} days of recording` },
+            { zh: '确认到期视频按期删除，必要时扩充存储', en: 'Check that footage past its period is deleted on time; add storage if needed' });
         default:
           return []; // a camera without a valid measured bitrate: shown on the retention page, not a finding
       }
