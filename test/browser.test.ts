@@ -3,7 +3,7 @@
 // H.265 camera (no hvc1 in this Chromium) is recorded as H.265 and played live through the server's H.264 transcode,
 // with a bilingual note saying so; the transcode's ffmpeg stops once the page has gone. The page is used as a person
 // would: sign in (as the test viewer, an operator), state the reason for viewing (R16.3), then watch.
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -13,23 +13,8 @@ import { parseFragment, parseInit } from '../src/media/index.js';
 import { startSimCameras, type SimCameras } from '../tools/sim-camera/index.js';
 import { ApiSession, provisionAccounts, TEST_PASSWORD, TEST_REASON, withReason } from './support/accounts.js';
 import { launchBrowser, signIn } from './support/browser.js';
+import { childrenWith } from './support/processes.js';
 import { runVigil, startServe, waitFor, writeTestConfig, type ServingVigil } from './support/vigil-process.js';
-
-/** Live processes (not zombies) whose parent is `ppid` and whose command line has `word`. */
-function childrenWith(ppid: number, word: string): number[] {
-  const found: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const [state, parent] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (Number(parent) === ppid && state !== 'Z' && readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(word)) found.push(Number(entry));
-    } catch {
-      // gone while we looked
-    }
-  }
-  return found;
-}
 
 describe('web page in Chromium', () => {
   let sim: SimCameras;

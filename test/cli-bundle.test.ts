@@ -6,6 +6,7 @@ import { appendFileSync, cpSync, existsSync, mkdtempSync, readdirSync, readFileS
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { childrenWith } from './support/processes.js';
 import { repoRoot } from './support/vigil-process.js';
 
 const copy = mkdtempSync(join(tmpdir(), 'vigil-bundle-'));
@@ -69,7 +70,7 @@ describe('the vigil command runs from a bundle of its sources', () => {
         });
         serve.on('exit', (code) => reject(new Error(`serve exited with ${code}`)));
       });
-      expect(childCommands(serve.pid!)).not.toContain('esbuild');
+      expect(childrenWith(serve.pid!, 'esbuild')).toEqual([]);
     } finally {
       serve.kill('SIGTERM');
       await new Promise((resolve) => serve.once('exit', resolve));
@@ -77,18 +78,3 @@ describe('the vigil command runs from a bundle of its sources', () => {
   });
 });
 
-/** The command names of a process's direct children, from /proc. */
-function childCommands(pid: number): string[] {
-  const names: string[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const close = stat.lastIndexOf(')');
-      if (Number(stat.slice(close + 2).split(' ')[1]) === pid) names.push(stat.slice(stat.indexOf('(') + 1, close));
-    } catch {
-      // The process ended between listing and reading.
-    }
-  }
-  return names;
-}
