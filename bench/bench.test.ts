@@ -69,6 +69,16 @@ describe('npm run bench -- --quick', () => {
     expect(killed.kills).toBe(2); // 1 cycle × 2 streams
     expect(killed.storageMismatches).toBe(0);
 
+    // The floors (bench/README.md, byte-path-floor): bare and the Node floor always run; the native floor needs `cc`.
+    const floor = read('byte-path-floor').results[0];
+    for (const phase of ['bare', 'node']) {
+      expect(floor[phase].error, `${phase} floor phase`).toBeUndefined();
+      expect(floor[phase].ffmpegCpuSeconds).toBeGreaterThan(0);
+    }
+    expect(floor.node.recorderCpuSeconds).toBeGreaterThan(0);
+    if (floor.native.error === undefined) expect(floor.estimatedRatio.native).toBeGreaterThan(0);
+    else expect(floor.native.error).toMatch(/cc|compiler/);
+
     const fuzz = read('fuzz').results;
     expect(fuzz.fuzz.failures).toEqual([]);
     expect(fuzz.parser.stream64k.mbPerSecond).toBeGreaterThan(0);

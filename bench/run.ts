@@ -5,6 +5,7 @@
 // and any setting as VIGIL_BENCH_<NAME> (e.g. VIGIL_BENCH_STREAMS=8,16). Flags win over the environment.
 import { resolve } from 'node:path';
 import { auditRegister } from './audit-register.js';
+import { bytePathFloor } from './byte-path-floor.js';
 import { benchDir, formatTable, writeResult, type BenchOptions, type BenchResult } from './lib/common.js';
 import { encryption } from './encryption.js';
 import { fuzz } from './fuzz.js';
@@ -26,6 +27,7 @@ const BENCHMARKS: Record<string, (options: BenchOptions) => Promise<BenchResult>
   'integrity-verify': integrityVerify,
   encryption,
   kill9,
+  'byte-path-floor': bytePathFloor,
 };
 
 const USAGE = `usage: npm run bench -- [--quick] [--only ${Object.keys(BENCHMARKS).join('|')}[,…]] [--out DIR] [--SETTING VALUE …]
@@ -37,7 +39,8 @@ settings: --streams 8,16,32 --warmup 10 --duration 60 --order bare-first|vigil-f
           --gate-requests 3000 --clip-seconds 20                                      (gate-overhead)
           --verify-files 256 --file-mib 8 --mutations 1000                            (integrity-verify)
           --streams 8 --warmup 10 --duration 40 --rounds 4 --reads 1000                (encryption)
-          --kill-cycles 20                                                            (kill9)`;
+          --kill-cycles 20                                                            (kill9)
+          --floor-streams 8 --floor-rounds 2 --floor-warmup 8 --floor-duration 30      (byte-path-floor)`;
 
 function parseArgs(argv: string[]): { quick: boolean; only: string[] | null; outDir: string; settings: Record<string, string> } {
   const settings: Record<string, string> = {};
