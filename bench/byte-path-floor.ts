@@ -121,7 +121,7 @@ async function measurePhase(
     const streamSeconds = names.length * windowSeconds;
     const recorderCpu = phase === 'bare' ? f1 - f0 : r1 - r0;
     return {
-      recorderCpuSeconds: round(phase === 'bare' ? 0 : recorderCpu, 3),
+      recorderCpuSeconds: round(r1 - r0, 3), // bare: no recorder process, so 0
       ffmpegCpuSeconds: round(f1 - f0, 3),
       windowSeconds: round(windowSeconds, 2),
       msPerStreamSecond: round((1000 * recorderCpu) / streamSeconds, 2),
