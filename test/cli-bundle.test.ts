@@ -24,7 +24,7 @@ const builds = (): string[] => readdirSync(join(copy, 'dist/cli')).filter((f) =>
 
 describe('the vigil command runs from a bundle of its sources', () => {
   it('builds on first use, reuses it while the sources are unchanged, rebuilds after an edit', () => {
-    for (const part of ['bin', 'src', 'web', 'package.json', 'tsconfig.json']) cpSync(join(repoRoot, part), join(copy, part), { recursive: true, preserveTimestamps: true });
+    for (const part of ['bin', 'src', 'web', 'native', 'package.json', 'tsconfig.json']) cpSync(join(repoRoot, part), join(copy, part), { recursive: true, preserveTimestamps: true });
     symlinkSync(join(repoRoot, 'node_modules'), join(copy, 'node_modules'));
 
     const first = vigil('--help');

@@ -1,9 +1,7 @@
 // `vigil serve`: start order config → core (db migrated, store) → reconciliation → recorder → HTTP; stop in reverse.
 // A failed start throws (no half-started server), and stop() closes every run with cause `shutdown`.
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
 import type { Config } from '../config/index.js';
 import { AcceptedIngestSource, ViewableCameras } from '../devices/index.js';
 import { buildHttpApp, type HealthReport } from '../http/index.js';
@@ -15,6 +13,7 @@ import type { LocalSegmentStore } from '../storage/index.js';
 import { Recorder, reconcileStore } from '../recording/index.js';
 import { markServing } from './master-key.js';
 import { openCore, type Core } from './core.js';
+import { packageRoot } from './package-root.js';
 import type { Logger } from './logger.js';
 import { createMetrics } from './metrics.js';
 
@@ -28,13 +27,6 @@ export interface RunningVigil {
   close(): Promise<void>;
 }
 
-/** The package root (web/ beside package.json): from src/app/ when run from sources, from dist/cli/… when bundled. */
-function packageRoot(): string {
-  for (let dir = dirname(fileURLToPath(import.meta.url)); ; dir = dirname(dir)) {
-    if (existsSync(join(dir, 'package.json'))) return dir;
-    if (dirname(dir) === dir) throw new Error('vigil: no package.json above the server module');
-  }
-}
 const repoRoot = packageRoot();
 
 export async function startVigil(config: Config, log: Logger): Promise<RunningVigil> {
@@ -58,6 +50,9 @@ export async function startVigil(config: Config, log: Logger): Promise<RunningVi
     const completed = await core.retention.recover();
     if (completed) log.warn({ completed }, 'completed retention deletions interrupted by an unclean stop');
 
+    const { path: appendPath, fallbackReason } = core.appendPath;
+    if (fallbackReason) log.warn({ appendPath: appendPath.name, reason: fallbackReason }, 'native append path unavailable: segment bytes are written by the JavaScript path (more CPU per camera)');
+    else log.info({ appendPath: appendPath.name }, 'segment append path');
     recorder = new Recorder({
       // D12: cameras of systems not yet accepted are not recorded; a transition re-plans the recorder.
       source: new AcceptedIngestSource(core.cameras, core.systems),

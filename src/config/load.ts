@@ -51,10 +51,19 @@ function fromEnv(env: NodeJS.ProcessEnv, problems: string[]): Json {
   if (Object.keys(http).length) out.http = http;
   if (env.VIGIL_DB_URL) out.database = { dialect: 'postgres', url: env.VIGIL_DB_URL };
   if (env.VIGIL_STORE_DIR) out.storeDir = env.VIGIL_STORE_DIR;
+  if (env.VIGIL_APPEND_PATH) out.storage = { appendPath: env.VIGIL_APPEND_PATH };
   if (env.VIGIL_LOG_LEVEL) out.log = { level: env.VIGIL_LOG_LEVEL };
   if (env.VIGIL_FFMPEG) out.ingest = { ffmpegPath: env.VIGIL_FFMPEG };
   if (env.VIGIL_CHECKPOINT_EXPORT) out.integrity = { exportFile: env.VIGIL_CHECKPOINT_EXPORT };
   return out;
+}
+
+/** `"a", "b" or "c"` for a union of string literals (TypeBox's own message, "Expected union value", names none). */
+function literalChoices(schema: unknown): string | null {
+  const anyOf = (schema as { anyOf?: { const?: unknown }[] }).anyOf;
+  if (!anyOf?.every((s) => typeof s.const === 'string')) return null;
+  const names = anyOf.map((s) => JSON.stringify(s.const));
+  return names.length > 1 ? `${names.slice(0, -1).join(', ')} or ${names[names.length - 1]}` : names.join('');
 }
 
 function readConfigFile(path: string, problems: string[]): Json {
@@ -103,10 +112,13 @@ export function loadConfig(opts: LoadOptions = {}): Config {
   for (const e of Value.Errors(ConfigSchema, withDefaults)) {
     const path = e.path.replace(/^\//, '').replace(/\//g, '.') || '(root)';
     const shown = e.value === undefined ? '' : ` (got ${JSON.stringify(e.value)})`;
+    const choices = literalChoices(e.schema);
     problems.push(
       /additional|unexpected property/i.test(e.message)
         ? `${path}: unknown setting`
-        : `${path}: ${e.message}${shown}`,
+        : choices
+          ? `${path}: must be one of ${choices}${shown}`
+          : `${path}: ${e.message}${shown}`,
     );
   }
   if (problems.length) throw new ConfigError([...new Set(problems)]);

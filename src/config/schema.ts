@@ -31,6 +31,13 @@ export const ConfigSchema = Type.Object(
          * stay readable either way. docs/encryption.md.
          */
         encryption: Type.Boolean({ default: true }),
+        /**
+         * How segment bytes are written: `native` (native/vigil_native.c, built with the machine's C compiler on first
+         * use: seal, write, fdatasync and SHA-256 off the main thread, for much less CPU), `js` (node:crypto and fs on
+         * the main thread), or `auto`: native when it can be built, else js with a warning. Files are the same byte
+         * for byte either way (docs/storage.md, "The append path").
+         */
+        appendPath: Type.Union([Type.Literal('auto'), Type.Literal('native'), Type.Literal('js')], { default: 'auto' }),
       },
       { additionalProperties: false, default: {} },
     ),

@@ -8,6 +8,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, dialects, type TestDatabase } from '../../test/support/databases.js';
 import { Fmp4StreamParser, type Fragment, type InitSegment } from '../media/index.js';
 import { type LocalSegmentStore, segmentRelPath } from '../storage/index.js';
+import { appendPathNamed, appendPathNames } from '../../test/support/append-paths.js';
 import { plaintextBoxesIn, testStore } from '../../test/support/segment-keys.js';
 import { checkStorage, decodeFragmentIndex, reconcileStore, RecordingRepo, StreamRecorder } from './index.js';
 
@@ -35,10 +36,11 @@ beforeAll(() => {
 
 afterAll(() => rmSync(workDir, { recursive: true, force: true }));
 
-// Plaintext and encrypted stores (architecture §7): every invariant must hold for both.
-const cases = dialects.flatMap((dialect) => [false, true].map((encrypted) => ({ dialect, encrypted })));
+// Plaintext and encrypted stores (architecture §7), written by either append path (storage/append-path.ts): every
+// invariant must hold for all of them.
+const cases = dialects.flatMap((dialect) => [false, true].flatMap((encrypted) => appendPathNames.map((path) => ({ dialect, encrypted, path }))));
 
-describe.each(cases)('StreamRecorder on $dialect, encrypted: $encrypted', ({ dialect, encrypted }) => {
+describe.each(cases)('StreamRecorder on $dialect, encrypted: $encrypted, $path append path', ({ dialect, encrypted, path }) => {
   let t: TestDatabase & { dispose(): Promise<void> };
   let store: LocalSegmentStore;
   let repo: RecordingRepo;
@@ -49,7 +51,7 @@ describe.each(cases)('StreamRecorder on $dialect, encrypted: $encrypted', ({ dia
 
   async function setup() {
     t = await createTestDatabase(dialect);
-    store = testStore(mkdtempSync(join(workDir, 'store-')), t.db, encrypted);
+    store = testStore(mkdtempSync(join(workDir, 'store-')), t.db, encrypted, await appendPathNamed(path));
     await store.init();
     repo = new RecordingRepo(t.db);
     nowMs = t0;

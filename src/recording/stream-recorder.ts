@@ -6,7 +6,6 @@
 // Faults: a write error (ENOSPC, EIO) truncates the torn tail, commits the whole fragments, ends the run with cause
 // `store_full` and stops writing with a critical alert; a probe resumes recording when space returns (invariant 5).
 // Nothing recorded is ever deleted here to make room (R17, D22(3)).
-import { createHash, type Hash } from 'node:crypto';
 import { fragmentParts, fragmentSize, type Fragment, type InitSegment } from '../media/index.js';
 import { dayOf, type LocalSegmentStore, type SegmentFileWriter } from '../storage/index.js';
 import { encodeFragmentIndex, type FragmentIndexEntry } from './fragment-index.js';
@@ -61,7 +60,6 @@ interface OpenSegment {
   startMs: number;
   mediaStart: number;
   nextTicks: number;
-  hash: Hash;
   entries: FragmentIndexEntry[];
   frames: number;
   keyframes: number;
@@ -258,17 +256,16 @@ export class StreamRecorder {
     const writer = await this.deps.store.createWriter({ cameraId: this.stream.cameraId, runId: run.id, seq, startMs });
     const seg: OpenSegment = {
       writer, seq, init, startMs, mediaStart: f.baseMediaDecodeTime, nextTicks: f.baseMediaDecodeTime,
-      hash: createHash('sha256'), entries: [], frames: 0, keyframes: 0, goodLength: 0,
+      entries: [], frames: 0, keyframes: 0, goodLength: 0,
     };
     this.segment = seg;
     this.initChanged = false;
     try {
-      await writer.write(init.data);
+      await writer.write(init.data); // into the file's SHA-256 too: the writer hashes what it appends
     } catch (err) {
       await this.onWriteFault(err);
       return;
     }
-    seg.hash.update(init.data);
     seg.goodLength = init.data.length;
   }
 
@@ -278,18 +275,16 @@ export class StreamRecorder {
       this.counters.lost++;
       return;
     }
-    // The fragment's chunks as they came from the pipe: one writev and one fdatasync, no joined copy (chunked.ts).
+    // The fragment's chunks as they came from the pipe: one append (write, fdatasync, SHA-256), no joined copy.
     const parts = fragmentParts(f);
     const size = fragmentSize(f);
     try {
-      await seg.writer.writev(parts);
-      if (this.deps.options.syncEveryFragment) await seg.writer.sync();
+      await seg.writer.writev(parts, { sync: this.deps.options.syncEveryFragment });
     } catch (err) {
       this.counters.lost++;
       await this.onWriteFault(err);
       return;
     }
-    for (const part of parts) seg.hash.update(part);
     seg.goodLength += size;
     seg.entries.push({ sizeBytes: size, durationTicks: f.durationTicks, sampleCount: f.sampleCount, keyframe: f.keyframe });
     seg.frames += f.sampleCount;
@@ -395,7 +390,7 @@ export class StreamRecorder {
         codec: seg.init.codec,
         width: seg.init.width,
         height: seg.init.height,
-        sha256: seg.hash.digest(),
+        sha256: seg.writer.digest(),
         fragment_index: encodeFragmentIndex(seg.entries),
         status: 'ok',
         created_ms: this.deps.now(),

@@ -6,3 +6,5 @@ export { dayOf, parseSegmentRelPath, resolveInside, segmentRelPath, StoragePathE
 export { keyIdString, masterKeyOf, MasterKeyring, SegmentKeys, unwrapKey, wrapKey, type DataKey, type MasterKey } from './keys.js';
 export { SegmentKeyRepo } from './repo.js';
 export { CHUNK_BYTES, HEADER_BYTES, isEncryptedHeader, SegmentCryptoError, type SegmentCryptoErrorCode } from './segment-crypto.js';
+export { jsAppendPath, nativeAppendPath, type AppendPath, type AppendPathName } from './append-path.js';
+export { NativeBuildError, resolveAppendPath, type AppendPathChoice, type ResolvedAppendPath } from './native-build.js';

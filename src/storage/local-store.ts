@@ -13,6 +13,7 @@ import { dirname } from 'node:path';
 import { hashPlain, openEncrypted, readAt, readPlainRange, type OpenedEncryptedFile } from './encrypted-file.js';
 import type { DataKey, SegmentKeys } from './keys.js';
 import { resolveInside, segmentRelPath, type SegmentFileRef } from './paths.js';
+import { jsAppendPath, type AppendPath, type AppendPathName } from './append-path.js';
 import { aadBase, buildHeader, isEncryptedHeader, sealTrailer, SegmentCryptoError } from './segment-crypto.js';
 import { fsyncDir, SegmentFileWriter } from './segment-writer.js';
 
@@ -27,6 +28,8 @@ export interface LocalSegmentStoreOptions {
   keys?: SegmentKeys | null;
   /** Encrypt new segment files (config `storage.encryption`, default on); needs `keys`. Default: whether keys are given. */
   encryptNew?: boolean;
+  /** How new segment files are written (config `storage.appendPath`; native-build.ts resolves it). Default: JavaScript. */
+  appendPath?: AppendPath;
 }
 
 /** A file's identity (the AAD and the key row): its final path, also for its `.partial`. */
@@ -39,6 +42,7 @@ const OPEN_CACHE_MAX = 256;
 export class LocalSegmentStore {
   private readonly keys: SegmentKeys | null;
   private readonly encryptNew: boolean;
+  private readonly appendPath: AppendPath;
   /** Opened encrypted files (data key and layout) by rel, for the reads of one HLS session; keyed on size and mtime. */
   private readonly opened = new Map<string, { size: number; mtimeMs: number; file: OpenedEncryptedFile }>();
 
@@ -48,12 +52,18 @@ export class LocalSegmentStore {
   ) {
     this.keys = options.keys ?? null;
     this.encryptNew = options.encryptNew ?? this.keys !== null;
+    this.appendPath = options.appendPath ?? jsAppendPath;
     if (this.encryptNew && !this.keys) throw new Error('encrypting segment files needs the data keys (a master key)');
   }
 
   /** Whether new segment files are written encrypted. */
   get encrypting(): boolean {
     return this.encryptNew;
+  }
+
+  /** Which append path writes new segment files. */
+  get appendPathName(): AppendPathName {
+    return this.appendPath.name;
   }
 
   async init(): Promise<void> {
@@ -78,16 +88,17 @@ export class LocalSegmentStore {
     const partialPath = `${finalPath}.partial`;
     await mkdir(dirname(finalPath), { recursive: true, mode: 0o750 });
     const handle = await open(partialPath, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o640);
-    if (!this.encryptNew || !this.keys) return new SegmentFileWriter(handle, partialPath, finalPath);
+    if (!this.encryptNew || !this.keys) return new SegmentFileWriter(handle, partialPath, finalPath, null, undefined, this.appendPath);
     let dataKey: DataKey;
     try {
       dataKey = await this.keys.create(rel);
       const header = buildHeader(dataKey.keyId);
       await handle.write(header, 0, header.length, 0);
       const enc = { key: dataKey.key, base: aadBase(header, rel), headerBytes: header.length };
-      return new SegmentFileWriter(handle, partialPath, finalPath, enc, async () => {
+      const destroyKey = async () => {
         await this.keys!.destroy(rel);
-      });
+      };
+      return new SegmentFileWriter(handle, partialPath, finalPath, enc, destroyKey, this.appendPath);
     } catch (err) {
       // No file is left without its key, nor a key without its file (e.g. ENOSPC writing the header).
       await handle.close().catch(() => undefined);

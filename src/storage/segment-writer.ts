@@ -2,7 +2,8 @@
 import { constants } from 'node:fs';
 import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { layoutOf, sealRecords, sealTrailer } from './segment-crypto.js';
+import { jsAppendPath, writeAllAt, type AppendHash, type AppendPath, type AppendPathName } from './append-path.js';
+import { layoutOf, sealTrailer } from './segment-crypto.js';
 
 export async function fsyncDir(dir: string): Promise<void> {
   const handle = await open(dir, constants.O_RDONLY | constants.O_DIRECTORY);
@@ -13,7 +14,11 @@ export async function fsyncDir(dir: string): Promise<void> {
   }
 }
 
-/** An open `.partial` segment file. Writes append; `commit()` makes it durable under its final name. */
+/**
+ * An open `.partial` segment file. Appends go through the append path (append-path.ts: JavaScript or native) and
+ * into the file's SHA-256 once written, so the digest is of exactly the plaintext appended — computed while writing,
+ * never by re-reading (architecture §4). `commit()` makes the file durable under its final name.
+ */
 export class SegmentFileWriter {
   private lengthBytes = 0;
   private closed = false;
@@ -21,6 +26,9 @@ export class SegmentFileWriter {
   private fileLength = 0;
   private readonly records: number[] = [];
   private sealed = false;
+  private readonly hash: AppendHash;
+  /** Plaintext bytes in `hash`: equal to `lengthBytes` unless a truncate cut into appended bytes. */
+  private hashedBytes = 0;
 
   constructor(
     private readonly handle: FileHandle,
@@ -28,8 +36,10 @@ export class SegmentFileWriter {
     readonly finalPath: string,
     private readonly enc: { key: Buffer; base: Buffer; headerBytes: number } | null = null,
     private readonly onDiscard: () => Promise<void> = async () => undefined,
+    private readonly path: AppendPath = jsAppendPath,
   ) {
     if (enc) this.fileLength = enc.headerBytes;
+    this.hash = path.newHash();
   }
 
   /** Whether this file is written encrypted. */
@@ -37,54 +47,44 @@ export class SegmentFileWriter {
     return this.enc !== null;
   }
 
+  /** Which append path writes it ('js' or 'native'). */
+  get appendPath(): AppendPathName {
+    return this.path.name;
+  }
+
   get sizeBytes(): number {
     return this.lengthBytes;
   }
 
   /** Appends all of `data` or throws (e.g. ENOSPC); on a throw the file may hold a torn tail past `sizeBytes`. */
-  async write(data: Uint8Array): Promise<void> {
-    if (this.enc) return this.writev([data]);
-    let done = 0;
-    while (done < data.length) {
-      const { bytesWritten } = await this.handle.write(data, done, data.length - done, this.lengthBytes + done);
-      done += bytesWritten;
-    }
-    this.lengthBytes += data.length;
+  async write(data: Uint8Array, options: { sync?: boolean } = {}): Promise<void> {
+    return this.writev([data], options);
   }
 
   /**
-   * Appends `parts` in order, in as few writev calls as the kernel allows (one, normally), or throws like `write`.
-   * A fragment arrives as several pipe chunks: this writes it without joining them first.
+   * Appends `parts` in order (a fragment arrives as several pipe chunks: they are not joined first), fdatasyncs if
+   * `sync`, or throws like `write`. Encrypted: ⌈size / 64 KiB⌉ records. The state (length, records, hash) advances
+   * only after the whole append succeeded, so a failed one leaves a torn tail past it for `truncate`.
    */
-  async writev(parts: readonly Uint8Array[]): Promise<void> {
-    if (!this.enc) {
-      this.lengthBytes += await this.rawWritev(parts, this.lengthBytes);
-      return;
-    }
-    // One fragment → ⌈size / 64 KiB⌉ records, sealed from the pipe chunks without joining them, written in one writev.
-    // The state advances only after the whole write succeeded, so a failed write leaves a torn tail past fileLength.
+  async writev(parts: readonly Uint8Array[], options: { sync?: boolean } = {}): Promise<void> {
     if (this.sealed) throw new Error('segment writer was truncated: no further writes (a record index is never reused)');
-    const { out, lengths } = sealRecords(this.enc.key, this.enc.base, this.records.length, parts);
-    const written = await this.rawWritev(out, this.fileLength);
-    this.fileLength += written;
+    const enc = this.enc ? { key: this.enc.key, base: this.enc.base, firstIndex: this.records.length } : null;
+    const at = this.enc ? this.fileLength : this.lengthBytes;
+    const { fileBytes, lengths } = await this.path.append(this.handle, at, parts, enc, this.hash, options.sync ?? false);
+    const plain = parts.reduce((n, p) => n + p.length, 0);
+    this.fileLength += fileBytes;
     this.records.push(...lengths);
-    this.lengthBytes += lengths.reduce((n, x) => n + x, 0);
+    this.lengthBytes += plain;
+    this.hashedBytes += plain;
   }
 
-  private async rawWritev(parts: readonly Uint8Array[], at: number): Promise<number> {
-    let rest = parts.filter((p) => p.length > 0);
-    const total = rest.reduce((n, p) => n + p.length, 0);
-    let done = 0;
-    while (rest.length > 0) {
-      // Linux writes at most IOV_MAX (1024) buffers per call; a short write continues where it stopped.
-      const { bytesWritten } = await this.handle.writev(rest.slice(0, 1024), at + done);
-      done += bytesWritten;
-      rest = dropFront(rest, bytesWritten);
-    }
-    return total;
+  /** SHA-256 of the plaintext appended (once: the hash is finished by it). */
+  digest(): Buffer {
+    if (this.hashedBytes !== this.lengthBytes) throw new Error('segment writer was truncated into appended bytes: its digest would not match the file');
+    return this.hash.digest();
   }
 
-  /** fdatasync: the bytes written so far survive a power cut. */
+/** fdatasync: the bytes written so far survive a power cut. */
   async sync(): Promise<void> {
     await this.handle.datasync();
   }
@@ -94,6 +94,7 @@ export class SegmentFileWriter {
     if (!this.enc) {
       await this.handle.truncate(lengthBytes);
       this.lengthBytes = lengthBytes;
+      this.fileLength = lengthBytes;
       return;
     }
     // Plaintext length → record boundary (fragments always end on one).
@@ -109,7 +110,7 @@ export class SegmentFileWriter {
 
   /** fsync, close, rename `.partial` → final, fsync the directory (invariant 1). Encrypted: the trailer goes first. */
   async commit(): Promise<void> {
-    if (this.enc) this.fileLength += await this.rawWritev(sealTrailer(this.enc.key, this.enc.base, this.records, this.fileLength), this.fileLength);
+    if (this.enc) this.fileLength += await writeAllAt(this.handle, sealTrailer(this.enc.key, this.enc.base, this.records, this.fileLength), this.fileLength);
     await this.handle.sync();
     await this.close();
     await rename(this.partialPath, this.finalPath);
@@ -131,13 +132,3 @@ export class SegmentFileWriter {
     await this.handle.close();
   }
 }
-
-/** `parts` without their first `bytes` bytes. */
-function dropFront(parts: readonly Uint8Array[], bytes: number): Uint8Array[] {
-  let k = 0;
-  while (k < parts.length && bytes >= parts[k]!.length) bytes -= parts[k++]!.length;
-  const out = parts.slice(k);
-  if (out.length > 0 && bytes > 0) out[0] = out[0]!.subarray(bytes);
-  return out;
-}
-

@@ -4,15 +4,21 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { loadMasterKeyring } from '../../src/app/index.js';
 import { openDatabase, type Db } from '../../src/db/index.js';
-import { LocalSegmentStore, masterKeyOf, MasterKeyring, SegmentKeyRepo, SegmentKeys, type MasterKey } from '../../src/storage/index.js';
+import { LocalSegmentStore, masterKeyOf, MasterKeyring, SegmentKeyRepo, SegmentKeys, type AppendPath, type MasterKey } from '../../src/storage/index.js';
+import { nativeAppendPathForTests } from './append-paths.js';
+
+const nativePath = await nativeAppendPathForTests();
 
 export function testSegmentKeys(db: Db, master: MasterKey = masterKeyOf(randomBytes(32))): SegmentKeys {
   return new SegmentKeys(new SegmentKeyRepo(db), new MasterKeyring(master));
 }
 
-/** A store writing encrypted files when `encrypted`, plaintext files otherwise. */
-export function testStore(root: string, db: Db, encrypted: boolean): LocalSegmentStore {
-  return new LocalSegmentStore(root, encrypted ? { keys: testSegmentKeys(db) } : {});
+/**
+ * A store writing encrypted files when `encrypted`, plaintext files otherwise, through `appendPath` (default: the
+ * native one, as `vigil serve` runs on a machine with a compiler).
+ */
+export function testStore(root: string, db: Db, encrypted: boolean, appendPath: AppendPath = nativePath): LocalSegmentStore {
+  return new LocalSegmentStore(root, { ...(encrypted ? { keys: testSegmentKeys(db) } : {}), appendPath });
 }
 
 /**
