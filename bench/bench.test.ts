@@ -56,7 +56,7 @@ describe('npm run bench -- --quick', () => {
     expect(rec.vigil.fragments.written).toBeGreaterThan(0);
     expect(rec.cpuRatio).toBeGreaterThan(0);
     expect(rec.inPhaseRatio).toBeGreaterThan(1); // Vigil's tree includes its ffmpeg children, and more
-    expect(rec.vigil.appendPath).toBe('native'); // the default (auto) on a machine with a compiler
+    expect(rec.vigil.bytePath).toBe('native'); // the default (auto) on a machine with a compiler
 
     const live = read('live-latency').results;
     expect(live.succeeded).toBe(live.connections);

@@ -87,8 +87,8 @@ interface VigilPhase extends PhaseBase {
   };
   segmentsWritten: number;
   reconnects: number;
-  /** The segment append path Vigil wrote with (storage.appendPath; from /metrics). */
-  appendPath: string;
+  /** The byte path Vigil recorded with (recording.bytePath; from /metrics). */
+  bytePath: string;
   fps: { min: number; mean: number };
   bitrateBps: { min: number; mean: number; max: number };
   streamStates: Record<string, number>;
@@ -305,7 +305,7 @@ export async function runVigil(
       },
       segmentsWritten: sum(get(after, 'vigil_stream_segments_written')),
       reconnects: sum(get(after, 'vigil_stream_reconnects')),
-      appendPath: after.find((x) => x.name === 'vigil_store_append_path' && x.value === 1)?.labels.path ?? 'unknown',
+      bytePath: after.find((x) => x.name === 'vigil_recording_byte_path' && x.value === 1)?.labels.path ?? 'unknown',
       fps: { min: round(Math.min(...fps), 2), mean: round(fps.reduce((a, b) => a + b, 0) / fps.length, 2) },
       bitrateBps: stats3(bitrate),
       streamStates: states,
@@ -407,7 +407,7 @@ export async function recordingCost(options: BenchOptions): Promise<BenchResult>
     });
     summary.push({
       metric: `N=${r.streams} CPU vigil / its own ffmpeg children (in phase)`,
-      value: `${r.inPhaseRatio ?? '–'}${v ? ` (${v.appendPath} append path)` : ''}`,
+      value: `${r.inPhaseRatio ?? '–'}${v ? ` (${v.bytePath} byte path)` : ''}`,
     });
     const mem = (m: { meanBytes: number; maxBytes: number } | undefined) => (m ? `${fmtBytes(m.meanBytes)} (${fmtBytes(m.maxBytes)})` : '–');
     summary.push({

@@ -428,12 +428,215 @@ static napi_value append(napi_env env, napi_callback_info info) {
   return promise;
 }
 
+// ---- The ingest pipe reader: ffmpeg's stdout read on a native thread, handed to JavaScript a fragment at a time ----
+//
+// Node's pipe stream delivers ffmpeg's output as ~8 reads of <= 64 KiB per fragment per camera, each a Buffer, an
+// event and a pass of the fMP4 parser, and those buffers drive V8's garbage collector (bench/README.md). This reader
+// blocks in read() on its own thread (one per ffmpeg; it sleeps while the camera sends nothing) into a 1 MiB pipe,
+// and hands JavaScript the bytes in chunks that end where a top-level `moov` or `mdat` box ends: one chunk for the
+// init segment, one per fragment. It only batches: the chunks, joined, are exactly the bytes read, in order (so the
+// JavaScript parser still sees and judges every byte, and a malformed stream fails there as before). A box header it
+// cannot believe (size < 8, or > 256 MiB) switches it to passing every read on as it comes.
+
+#include <fcntl.h>
+#include <pthread.h>
+
+#define READ_BYTES (1 << 20)
+#define MAX_BOX_BYTES (256u << 20)
+#define HOARD_BYTES (4u << 20) // complete boxes without a moov/mdat among them are handed on beyond this
+
+typedef struct {
+  unsigned char *data; // malloc'd, ownership passes to JavaScript (an external Buffer), or NULL for the end
+  size_t length;
+  int end_errno; // the end: 0 = EOF, else read()'s errno
+} reader_item;
+
+typedef struct {
+  int fd;
+  napi_threadsafe_function tsfn;
+  int closing; // Node is tearing the function down (exiting): no further call, and no release, may be made
+} reader_state;
+
+static void free_block(napi_env env, void *data, void *hint) {
+  (void)env, (void)hint;
+  free(data);
+}
+
+// On the JavaScript thread: callback(chunk, null) for bytes, callback(null, code | null) at the end.
+static void reader_call_js(napi_env env, napi_value callback, void *context, void *data) {
+  (void)context;
+  reader_item *item = data;
+  if (env != NULL && callback != NULL) {
+    napi_value argv[2], undefined;
+    napi_get_undefined(env, &undefined);
+    napi_get_null(env, &argv[0]);
+    napi_get_null(env, &argv[1]);
+    if (item->data) {
+      if (napi_create_external_buffer(env, item->length, item->data, free_block, NULL, &argv[0]) == napi_ok) {
+        item->data = NULL; // the Buffer owns it now
+      } else if (napi_create_buffer_copy(env, item->length, item->data, NULL, &argv[0]) != napi_ok) {
+        napi_get_null(env, &argv[0]);
+      }
+    } else if (item->end_errno) {
+      napi_create_string_utf8(env, errno_name(item->end_errno), NAPI_AUTO_LENGTH, &argv[1]);
+    }
+    napi_call_function(env, undefined, callback, 2, argv, NULL);
+  }
+  free(item->data);
+  free(item);
+}
+
+static int reader_send(reader_state *r, unsigned char *data, size_t length, int end_errno) {
+  reader_item *item = malloc(sizeof *item);
+  if (!item) {
+    free(data);
+    return 0;
+  }
+  item->data = data, item->length = length, item->end_errno = end_errno;
+  if (napi_call_threadsafe_function(r->tsfn, item, napi_tsfn_blocking) != napi_ok) { // napi_closing: Node is exiting
+    r->closing = 1;
+    free(item->data);
+    free(item);
+    return 0;
+  }
+  return 1;
+}
+
+static uint32_t get_u32(const unsigned char *p) {
+  return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static void *reader_main(void *arg) {
+  reader_state *r = arg;
+  size_t cap = READ_BYTES, len = 0, scan = 0;
+  unsigned char *buf = malloc(cap);
+  int passthrough = 0, end_errno = 0, alive = buf != NULL;
+  if (!buf) end_errno = ENOMEM;
+  while (alive) {
+    if (len == cap) { // a box larger than the buffer: grow to hold it (bounded by MAX_BOX_BYTES + READ_BYTES)
+      unsigned char *bigger = realloc(buf, cap * 2);
+      if (!bigger) {
+        end_errno = ENOMEM;
+        break;
+      }
+      buf = bigger, cap *= 2;
+    }
+    ssize_t n = read(r->fd, buf + len, cap - len);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      end_errno = n < 0 ? errno : 0;
+      break;
+    }
+    len += (size_t)n;
+    size_t cut = 0;
+    while (!passthrough && len - scan >= 8) {
+      uint64_t size = get_u32(buf + scan);
+      if (size == 1) {
+        if (len - scan < 16) break;
+        size = (uint64_t)get_u32(buf + scan + 8) << 32 | get_u32(buf + scan + 12);
+      }
+      if (size < 8 || size > MAX_BOX_BYTES) {
+        passthrough = 1; // not a box stream we can follow: every byte goes on as read, for the parser to judge
+        break;
+      }
+      if (size > len - scan) break;
+      const unsigned char *type = buf + scan + 4;
+      scan += (size_t)size;
+      if (memcmp(type, "mdat", 4) == 0 || memcmp(type, "moov", 4) == 0) cut = scan;
+    }
+    if (passthrough) cut = len;
+    else if (cut == 0 && scan >= HOARD_BYTES) cut = scan;
+    if (cut == 0) continue;
+    // Hand the buffer over (no copy of the fragment); the bytes after the cut (the start of the next box) move to a
+    // fresh one.
+    size_t rest = len - cut;
+    unsigned char *next = malloc(cap);
+    if (!next) {
+      end_errno = ENOMEM;
+      break;
+    }
+    memcpy(next, buf + cut, rest);
+    unsigned char *out = realloc(buf, cut); // shrink in place: a fragment keeps only its own bytes
+    alive = reader_send(r, out ? out : buf, cut, 0);
+    buf = next, len = rest, scan = passthrough ? 0 : scan - cut;
+  }
+  if (alive && len > 0) { // what is left at the end (a cut-off box) goes on too: the parser reports it
+    alive = reader_send(r, buf, len, 0);
+    buf = NULL;
+  }
+  free(buf);
+  if (alive) reader_send(r, NULL, 0, end_errno);
+  close(r->fd);
+  if (!r->closing) napi_release_threadsafe_function(r->tsfn, napi_tsfn_release);
+  free(r);
+  return NULL;
+}
+
+// pipe(): [readFd, writeFd]. The read end stays blocking (its reader thread blocks in read()); both are close-on-exec
+// (spawn dup2()s the write end onto the child's stdout, which clears it there). A 1 MiB pipe holds a whole fragment.
+static napi_value make_pipe(napi_env env, napi_callback_info info) {
+  (void)info;
+  int fds[2];
+  if (pipe2(fds, O_CLOEXEC) < 0) {
+    napi_throw_error(env, errno_name(errno), strerror(errno));
+    return NULL;
+  }
+  fcntl(fds[1], F_SETPIPE_SZ, READ_BYTES); // may be refused (pipe-max-size): the default 64 KiB still works
+  napi_value out, a, b;
+  CHECK(napi_create_array_with_length(env, 2, &out));
+  CHECK(napi_create_int32(env, fds[0], &a));
+  CHECK(napi_create_int32(env, fds[1], &b));
+  CHECK(napi_set_element(env, out, 0, a));
+  CHECK(napi_set_element(env, out, 1, b));
+  return out;
+}
+
+// readerStart(readFd, callback): reads readFd on a new thread until EOF, calling callback(chunk, null) for the bytes
+// and callback(null, errnoCode | null) once at the end; the fd is then closed. It does not keep Node's loop alive.
+static napi_value reader_start(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  int32_t fd;
+  napi_valuetype t;
+  if (argc != 2 || napi_get_value_int32(env, argv[0], &fd) != napi_ok || fd < 0 || napi_typeof(env, argv[1], &t) != napi_ok ||
+      t != napi_function) {
+    return throw_type(env, "readerStart(fd: int, callback: (chunk, endCode) => void)");
+  }
+  reader_state *r = calloc(1, sizeof *r);
+  if (!r) return throw_type(env, "out of memory");
+  r->fd = fd;
+  napi_value name;
+  napi_create_string_utf8(env, "vigil.pipeReader", NAPI_AUTO_LENGTH, &name);
+  if (napi_create_threadsafe_function(env, argv[1], NULL, name, 0, 1, NULL, NULL, NULL, reader_call_js, &r->tsfn) != napi_ok) {
+    free(r);
+    return throw_last(env);
+  }
+  napi_unref_threadsafe_function(env, r->tsfn);
+  pthread_attr_t attr;
+  pthread_attr_init(&attr);
+  pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+  pthread_attr_setstacksize(&attr, 256 * 1024);
+  pthread_t thread;
+  int e = pthread_create(&thread, &attr, reader_main, r);
+  pthread_attr_destroy(&attr);
+  if (e != 0) {
+    napi_release_threadsafe_function(r->tsfn, napi_tsfn_abort);
+    free(r);
+    napi_throw_error(env, errno_name(e), strerror(e));
+    return NULL;
+  }
+  return NULL;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"append", NULL, append, NULL, NULL, NULL, napi_enumerable, NULL},
       {"sha256Create", NULL, sha256_create, NULL, NULL, NULL, napi_enumerable, NULL},
       {"sha256Update", NULL, sha256_update, NULL, NULL, NULL, napi_enumerable, NULL},
       {"sha256Digest", NULL, sha256_digest, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"pipe", NULL, make_pipe, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"readerStart", NULL, reader_start, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof *props, props);
   return exports;

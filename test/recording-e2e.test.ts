@@ -329,9 +329,9 @@ describe.each(['sqlite', 'postgres'] as const)('recording, playback, export and 
     expect(metrics).toMatch(/vigil_stream_fragments_written\{[^}]*kind="main"[^}]*\} [1-9]/);
     expect(metrics).toMatch(/vigil_stream_fragments_lost\{[^}]*kind="main"[^}]*\} 0/);
     expect(metrics).toMatch(/vigil_store_free_bytes \d+/);
-    // storage.appendPath auto: on a machine with a compiler (the project's scripts install gcc) it is the native one.
-    expect(metrics).toMatch(/vigil_store_append_path\{path="native"\} 1/);
-    expect(metrics).toMatch(/vigil_store_append_path\{path="js"\} 0/);
+    // recording.bytePath auto: on a machine with a compiler (the project's scripts install gcc) it is the native one.
+    expect(metrics).toMatch(/vigil_recording_byte_path\{path="native"\} 1/);
+    expect(metrics).toMatch(/vigil_recording_byte_path\{path="js"\} 0/);
     expect(metrics).toMatch(/vigil_process_cpu_seconds_total [\d.]+/);
     const openapi = (await (await api('/docs/json')).json()) as { openapi: string; paths: Record<string, unknown> };
     expect(openapi.openapi).toMatch(/^3\./);

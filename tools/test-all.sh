@@ -13,9 +13,9 @@ VIGIL_TEST_PG_URL="$(bash tools/ensure-postgres.sh)"
 export VIGIL_TEST_PG_URL
 echo "test-all: PostgreSQL at ${VIGIL_TEST_PG_URL%%@*}@… (password hidden)" | sed 's#://[^:@]*:[^@]*@#://***@#'
 
-# Every `vigil` the tests start writes segments through the native append path, or refuses to start: a missing
+# Every `vigil` the tests start records through the native byte path, or refuses to start: a missing
 # compiler or header fails the run instead of quietly testing the JavaScript path alone (both are tested by name).
-export VIGIL_APPEND_PATH=native
+export VIGIL_BYTE_PATH=native
 
 npm run -s typecheck
 npm run -s lint

@@ -12,7 +12,7 @@ import { ComplianceService, personnelFromAccess, type OperationsFacts } from '..
 import { CameraService, SystemService } from '../devices/index.js';
 import { renderPdf } from '../media/index.js';
 import { RecordingRepo } from '../recording/index.js';
-import { LocalSegmentStore, resolveAppendPath, SegmentKeyRepo, SegmentKeys, type ResolvedAppendPath } from '../storage/index.js';
+import { LocalSegmentStore, resolveBytePath, SegmentKeyRepo, SegmentKeys, type ResolvedBytePath } from '../storage/index.js';
 import { loadAuditKey } from './audit-key.js';
 import { loadCredentialKey } from './credential-key.js';
 import { loadMasterKeyring } from './master-key.js';
@@ -29,8 +29,8 @@ export interface Core {
   cameras: CameraService;
   recordings: RecordingRepo;
   store: LocalSegmentStore;
-  /** How the store writes segment bytes, and why not natively when it does not (config `storage.appendPath`). */
-  appendPath: ResolvedAppendPath;
+  /** The recorder's byte path (pipe reader, append path), and why not native when it is not (`recording.bytePath`). */
+  bytePath: ResolvedBytePath;
   /** The access register and the system log (R16.3). */
   audit: AuditRegisters;
   /** Accounts, sessions, roles, grants, personnel records and the access gate (R16). */
@@ -71,8 +71,8 @@ export async function openCore(config: Config, onListenerError?: (err: unknown) 
     // an existing key is still loaded so earlier encrypted footage stays readable and deletable (crypto-shredding).
     const keyring = loadMasterKeyring(config.dataDir, { create: config.storage.encryption });
     const segmentKeys = keyring ? new SegmentKeys(new SegmentKeyRepo(database.db), keyring) : null;
-    const appendPath = await resolveAppendPath(config.storage.appendPath, packageRoot());
-    const store = new LocalSegmentStore(storeDirOf(config), { keys: segmentKeys, encryptNew: config.storage.encryption, appendPath: appendPath.path });
+    const bytePath = await resolveBytePath(config.recording.bytePath, packageRoot());
+    const store = new LocalSegmentStore(storeDirOf(config), { keys: segmentKeys, encryptNew: config.storage.encryption, appendPath: bytePath.path });
     await store.init();
     // One installation key signs both the audit and the segment checkpoints (domain-separated; docs/integrity.md).
     const signingKey = loadAuditKey(config.dataDir);
@@ -120,7 +120,7 @@ export async function openCore(config: Config, onListenerError?: (err: unknown) 
       database, cameras, systems, access, retention, events: audit, operations: duties, ...(onListenerError ? { onError: onListenerError } : {}),
     });
     settleCompliance = settle;
-    return { config, database, cameras, recordings, store, appendPath, audit, access, integrity, complaints, duties, systems, compliance, retention, close };
+    return { config, database, cameras, recordings, store, bytePath, audit, access, integrity, complaints, duties, systems, compliance, retention, close };
   } catch (err) {
     await database.close();
     throw err;

@@ -37,9 +37,9 @@ export function createMetrics(deps: { recorder: Recorder; hub: LiveHub; transcod
   const skipped = new Gauge({ name: 'vigil_live_fragments_skipped', help: 'Fragments skipped for slow live viewers', labelNames: ['stream_id'], registers: [registry] });
   const transcodes = new Gauge({ name: 'vigil_live_transcodes', help: 'Live streams being transcoded to H.264 now (each runs one ffmpeg)', registers: [registry] });
   const transcodesMax = new Gauge({ name: 'vigil_live_transcodes_max', help: 'Limit on concurrent live transcodes (live.maxTranscodes)', registers: [registry] });
-  // Which append path writes segment bytes (docs/storage.md): a `js` here, where `auto` was meant to be native, is a
-  // machine without a compiler, and costs CPU per camera.
-  const appendPath = new Gauge({ name: 'vigil_store_append_path', help: 'The segment append path in use (1 for it): native or js', labelNames: ['path'], registers: [registry] });
+  // Which byte path records (recording.bytePath, docs/storage.md): a `js` here, where `auto` was meant to be native,
+  // is a machine without a compiler, and costs CPU per camera.
+  const appendPath = new Gauge({ name: 'vigil_recording_byte_path', help: 'The recorder byte path in use (1 for it): native or js', labelNames: ['path'], registers: [registry] });
   for (const path of ['native', 'js'] as const) appendPath.set({ path }, deps.store.appendPathName === path ? 1 : 0);
   const free = new Gauge({ name: 'vigil_store_free_bytes', help: 'Free bytes on the segment store', registers: [registry] });
   const total = new Gauge({ name: 'vigil_store_total_bytes', help: 'Size of the segment store file system', registers: [registry] });

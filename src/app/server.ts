@@ -50,9 +50,9 @@ export async function startVigil(config: Config, log: Logger): Promise<RunningVi
     const completed = await core.retention.recover();
     if (completed) log.warn({ completed }, 'completed retention deletions interrupted by an unclean stop');
 
-    const { path: appendPath, fallbackReason } = core.appendPath;
-    if (fallbackReason) log.warn({ appendPath: appendPath.name, reason: fallbackReason }, 'native append path unavailable: segment bytes are written by the JavaScript path (more CPU per camera)');
-    else log.info({ appendPath: appendPath.name }, 'segment append path');
+    const { path: appendPath, pipeReader, fallbackReason } = core.bytePath;
+    if (fallbackReason) log.warn({ bytePath: appendPath.name, reason: fallbackReason }, 'native byte path unavailable: recording through the JavaScript path (more CPU per camera)');
+    else log.info({ bytePath: appendPath.name }, 'recording byte path');
     recorder = new Recorder({
       // D12: cameras of systems not yet accepted are not recorded; a transition re-plans the recorder.
       source: new AcceptedIngestSource(core.cameras, core.systems),
@@ -62,7 +62,7 @@ export async function startVigil(config: Config, log: Logger): Promise<RunningVi
       log,
       now: Date.now,
       recording: config.recording,
-      ingest: { ...config.ingest, fragmentMs: config.recording.fragmentMs },
+      ingest: { ...config.ingest, fragmentMs: config.recording.fragmentMs, ...(pipeReader ? { nativeStdout: pipeReader } : {}) },
     });
     await recorder.start();
     const rec = recorder;

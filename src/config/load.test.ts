@@ -42,11 +42,11 @@ describe('loadConfig', () => {
     expect(off.live).toEqual({ maxTranscodes: 0, transcodeIdleMs: 10_000 });
     const pg = loadConfig({ dataDir: dir, env: { VIGIL_DB_URL: 'postgres://u@127.0.0.1/x' } });
     expect(pg.database).toEqual({ dialect: 'postgres', url: 'postgres://u@127.0.0.1/x' });
-    // storage.appendPath: auto by default; the env beats the file, and keeps the file's other storage settings.
-    expect(loadConfig({ dataDir: dir, env: {} }).storage).toEqual({ encryption: true, appendPath: 'auto' });
-    writeFileSync(join(dir, 'storage.json'), JSON.stringify({ storage: { encryption: false, appendPath: 'native' } }));
-    const js = loadConfig({ dataDir: dir, env: { VIGIL_APPEND_PATH: 'js' }, configFile: join(dir, 'storage.json') });
-    expect(js.storage).toEqual({ encryption: false, appendPath: 'js' });
+    // recording.bytePath: auto by default; the env beats the file, and keeps the file's other recording settings.
+    expect(loadConfig({ dataDir: dir, env: {} }).recording.bytePath).toBe('auto');
+    writeFileSync(join(dir, 'bytes.json'), JSON.stringify({ recording: { syncEveryFragment: false, bytePath: 'native' } }));
+    const js = loadConfig({ dataDir: dir, env: { VIGIL_BYTE_PATH: 'js' }, configFile: join(dir, 'bytes.json') });
+    expect(js.recording).toMatchObject({ syncEveryFragment: false, bytePath: 'js' });
   });
 
   it.each([
@@ -56,7 +56,7 @@ describe('loadConfig', () => {
     [{}, { recording: { fragmentMs: 'fast' } }, /recording\.fragmentMs/],
     [{}, { colour: 'blue' }, /colour: unknown setting/],
     [{}, { database: { dialect: 'oracle' } }, /database\.dialect: must be one of "sqlite" or "postgres" \(got "oracle"\)/],
-    [{ VIGIL_APPEND_PATH: 'fast' }, undefined, /storage\.appendPath: must be one of "auto", "native" or "js" \(got "fast"\)/],
+    [{ VIGIL_BYTE_PATH: 'fast' }, undefined, /recording\.bytePath: must be one of "auto", "native" or "js" \(got "fast"\)/],
     [{}, { database: { dialect: 'postgres' } }, /database\.url: required/],
     [{}, { log: { level: 'loud' } }, /log\.level/],
     [{}, { live: { maxTranscodes: -1 } }, /live\.maxTranscodes/],

@@ -51,7 +51,7 @@ function fromEnv(env: NodeJS.ProcessEnv, problems: string[]): Json {
   if (Object.keys(http).length) out.http = http;
   if (env.VIGIL_DB_URL) out.database = { dialect: 'postgres', url: env.VIGIL_DB_URL };
   if (env.VIGIL_STORE_DIR) out.storeDir = env.VIGIL_STORE_DIR;
-  if (env.VIGIL_APPEND_PATH) out.storage = { appendPath: env.VIGIL_APPEND_PATH };
+  if (env.VIGIL_BYTE_PATH) out.recording = { bytePath: env.VIGIL_BYTE_PATH };
   if (env.VIGIL_LOG_LEVEL) out.log = { level: env.VIGIL_LOG_LEVEL };
   if (env.VIGIL_FFMPEG) out.ingest = { ffmpegPath: env.VIGIL_FFMPEG };
   if (env.VIGIL_CHECKPOINT_EXPORT) out.integrity = { exportFile: env.VIGIL_CHECKPOINT_EXPORT };

@@ -31,13 +31,6 @@ export const ConfigSchema = Type.Object(
          * stay readable either way. docs/encryption.md.
          */
         encryption: Type.Boolean({ default: true }),
-        /**
-         * How segment bytes are written: `native` (native/vigil_native.c, built with the machine's C compiler on first
-         * use: seal, write, fdatasync and SHA-256 off the main thread, for much less CPU), `js` (node:crypto and fs on
-         * the main thread), or `auto`: native when it can be built, else js with a warning. Files are the same byte
-         * for byte either way (docs/storage.md, "The append path").
-         */
-        appendPath: Type.Union([Type.Literal('auto'), Type.Literal('native'), Type.Literal('js')], { default: 'auto' }),
       },
       { additionalProperties: false, default: {} },
     ),
@@ -53,6 +46,14 @@ export const ConfigSchema = Type.Object(
         minFreeBytes: Type.Integer({ minimum: 0, default: 64 * 1024 * 1024 }),
         /** How often a stopped (store-full) recorder looks for space again. */
         storeRetryMs: Type.Integer({ minimum: 100, maximum: 600_000, default: 5_000 }),
+        /**
+         * The recorder's byte path (docs/storage.md, "The byte path"): `native` reads ffmpeg's pipe on a native thread
+         * and seals, writes, fdatasyncs and hashes each fragment in a threadpool job (native/vigil_native.c, built with
+         * the machine's C compiler on first use), for much less CPU per camera; `js` does both with Node's streams,
+         * node:crypto and fs on the main thread; `auto`: native when it can be built, else js with a warning. Files are
+         * the same byte for byte either way.
+         */
+        bytePath: Type.Union([Type.Literal('auto'), Type.Literal('native'), Type.Literal('js')], { default: 'auto' }),
       },
       { additionalProperties: false, default: {} },
     ),

@@ -8,6 +8,7 @@ import {
   type IngestReason,
   type IngestState,
   type IngestStats,
+  type NativeStdout,
   maskImagePam,
 } from '../media/index.js';
 import type { PrivacyMask } from '../domain/index.js';
@@ -52,6 +53,8 @@ export interface IngestSettings {
   stallMs: number;
   fastRetryMs: number;
   fastRetryWindowMs: number;
+  /** Read ffmpeg's stdout natively (recording.bytePath); default: Node's pipe stream. */
+  nativeStdout?: NativeStdout;
 }
 
 export interface RecorderDeps {
@@ -185,6 +188,7 @@ export class Recorder {
         fastRetryMs: deps.ingest.fastRetryMs,
         fastRetryWindowMs: deps.ingest.fastRetryWindowMs,
         backoff: { minMs: deps.ingest.backoffMinMs, maxMs: deps.ingest.backoffMaxMs },
+        ...(deps.ingest.nativeStdout ? { nativeStdout: deps.ingest.nativeStdout } : {}),
       },
       {
         onInit: (init) => {

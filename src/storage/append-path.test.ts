@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appendPathNamed, appendPathNames, nativeAppendPathForTests } from '../../test/support/append-paths.js';
 import { aadBase, buildHeader, HEADER_BYTES } from './segment-crypto.js';
 import { jsAppendPath, type AppendPath } from './append-path.js';
-import { NativeBuildError, nativeLibraryPath, resolveAppendPath } from './native-build.js';
+import { NativeBuildError, nativeLibraryPath, resolveBytePath } from './native-build.js';
 import { SegmentFileWriter } from './segment-writer.js';
 
 let dir: string;
@@ -127,12 +127,12 @@ describe('the native append path against the JavaScript one', () => {
   });
 });
 
-describe('resolveAppendPath', () => {
+describe('resolveBytePath', () => {
   it('builds once per source and Node version, then loads the cached library', async () => {
     const lib = nativeLibraryPath(process.cwd());
     expect(lib).toMatch(/dist\/native\/vigil_native-[0-9a-f]{16}\.node$/);
     expect(readFileSync(lib).subarray(1, 4).toString('latin1')).toBe('ELF');
-    const again = await resolveAppendPath('auto', process.cwd());
+    const again = await resolveBytePath('auto', process.cwd());
     expect(again).toMatchObject({ fallbackReason: null });
     expect(again.path.name).toBe('native');
   });
@@ -140,19 +140,19 @@ describe('resolveAppendPath', () => {
   it('auto falls back to the JavaScript path and says why; native refuses to', async () => {
     const root = join(dir, 'no-source');
     mkdirSync(join(root, 'native'), { recursive: true });
-    const auto = await resolveAppendPath('auto', root);
+    const auto = await resolveBytePath('auto', root);
     expect(auto.path.name).toBe('js');
     expect(auto.fallbackReason).toMatch(/cannot read native\/vigil_native\.c/);
-    await expect(resolveAppendPath('native', root)).rejects.toThrow(NativeBuildError);
-    await expect(resolveAppendPath('native', root)).rejects.toThrow(/storage\.appendPath is "native" but/);
-    expect((await resolveAppendPath('js', root)).path.name).toBe('js');
+    await expect(resolveBytePath('native', root)).rejects.toThrow(NativeBuildError);
+    await expect(resolveBytePath('native', root)).rejects.toThrow(/recording\.bytePath is "native" but/);
+    expect((await resolveBytePath('js', root)).path.name).toBe('js');
   });
 
   it('reports a compiler error in words, and keeps no broken library', async () => {
     const root = join(dir, 'broken-source');
     mkdirSync(join(root, 'native'), { recursive: true });
     writeFileSync(join(root, 'native', 'vigil_native.c'), 'this is not C;\n');
-    const auto = await resolveAppendPath('auto', root);
+    const auto = await resolveBytePath('auto', root);
     expect(auto.path.name).toBe('js');
     expect(auto.fallbackReason).toMatch(/^cc failed: .*error/s);
     expect(() => readFileSync(nativeLibraryPath(root))).toThrow(/ENOENT/);

@@ -1,5 +1,5 @@
 // How a segment file's bytes get onto the disk: the one hot path of recording (every camera byte passes here once).
-// Two implementations of the same contract, chosen at start (config `storage.appendPath`, docs/storage.md):
+// Two implementations of the same contract, chosen at start (config `recording.bytePath`, docs/storage.md):
 //
 //   js      node:crypto and FileHandle.writev/datasync on the main thread: runs everywhere.
 //   native  native/vigil_native.c: seal, pwritev, fdatasync and SHA-256 in one libuv threadpool job per append. Same

@@ -7,4 +7,4 @@ export { keyIdString, masterKeyOf, MasterKeyring, SegmentKeys, unwrapKey, wrapKe
 export { SegmentKeyRepo } from './repo.js';
 export { CHUNK_BYTES, HEADER_BYTES, isEncryptedHeader, SegmentCryptoError, type SegmentCryptoErrorCode } from './segment-crypto.js';
 export { jsAppendPath, nativeAppendPath, type AppendPath, type AppendPathName } from './append-path.js';
-export { NativeBuildError, resolveAppendPath, type AppendPathChoice, type ResolvedAppendPath } from './native-build.js';
+export { NativeBuildError, resolveBytePath, type BytePathChoice, type NativePipeReader, type ResolvedBytePath } from './native-build.js';

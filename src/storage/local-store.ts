@@ -28,7 +28,7 @@ export interface LocalSegmentStoreOptions {
   keys?: SegmentKeys | null;
   /** Encrypt new segment files (config `storage.encryption`, default on); needs `keys`. Default: whether keys are given. */
   encryptNew?: boolean;
-  /** How new segment files are written (config `storage.appendPath`; native-build.ts resolves it). Default: JavaScript. */
+  /** How new segment files are written (config `recording.bytePath`; native-build.ts resolves it). Default: JavaScript. */
   appendPath?: AppendPath;
 }
 

@@ -1,13 +1,14 @@
-// Builds and loads native/vigil_native.c, the native append path (append-path.ts), on first use — like bin/vigil.mjs
+// Builds and loads native/vigil_native.c — the native byte path: the append path (append-path.ts) and the ingest pipe
+// reader (media/ingest, NativeStdout) — on first use — like bin/vigil.mjs
 // builds its bundle: no install script, no build step for the user, never stale. The library is compiled with the
 // machine's C compiler (`cc`, from Debian's gcc: tools/install-system-deps.sh) against the running Node's own headers
 // (node_api.h and its bundled OpenSSL's; for Debian's own nodejs, libnode-dev's and libssl-dev's), and cached under `<package>/dist/native/` by a key of the source, the Node
 // version and the platform, so a changed source or another Node builds anew. OpenSSL's symbols come from the node
 // binary at load time. A compile takes ~1 s, once.
 //
-// Where it cannot be built or loaded (no compiler, no headers, a read-only install), `resolveAppendPath('auto')`
-// falls back to the JavaScript path and says why; `'native'` makes that an error instead (CI uses it, so the tests
-// cannot silently run the other path).
+// Where it cannot be built or loaded (no compiler, no headers, a read-only install), `resolveBytePath('auto')` falls
+// back to the JavaScript path and says why; `'native'` makes that an error instead (CI uses it, so the tests cannot
+// silently run the other path).
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
@@ -17,10 +18,19 @@ import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { jsAppendPath, nativeAppendPath, type AppendPath, type NativeAppendModule } from './append-path.js';
 
-export type AppendPathChoice = 'auto' | 'native' | 'js';
+export type BytePathChoice = 'auto' | 'native' | 'js';
 
-export interface ResolvedAppendPath {
+/** The native ingest pipe reader's functions (media/ingest's NativeStdout has this shape). */
+export interface NativePipeReader {
+  pipe(): [number, number];
+  readerStart(fd: number, onData: (chunk: Buffer | null, endCode: string | null) => void): void;
+}
+
+export interface ResolvedBytePath {
+  /** How segment bytes are appended. */
   path: AppendPath;
+  /** The native pipe reader for ffmpeg's stdout; null on the JavaScript path. */
+  pipeReader: NativePipeReader | null;
   /** Why the JavaScript path is used, when it is (null on the native path or when `js` was asked for). */
   fallbackReason: string | null;
 }
@@ -98,8 +108,8 @@ async function compile(root: string, out: string): Promise<string> {
 }
 
 /** Loads the built library and checks it answers (a SHA-256 of nothing). */
-function loadLibrary(path: string): NativeAppendModule {
-  const mod = createRequire(import.meta.url)(path) as NativeAppendModule;
+function loadLibrary(path: string): NativeAppendModule & NativePipeReader {
+  const mod = createRequire(import.meta.url)(path) as NativeAppendModule & NativePipeReader;
   const probe = mod.sha256Digest(mod.sha256Create()).toString('hex');
   if (probe !== 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855') {
     throw new NativeBuildError(`the native library's SHA-256 is wrong (${probe})`);
@@ -107,15 +117,15 @@ function loadLibrary(path: string): NativeAppendModule {
   return mod;
 }
 
-/** The append path for `choice` (config `storage.appendPath`): native if it can be had, else JavaScript (auto). */
-export async function resolveAppendPath(choice: AppendPathChoice, root: string): Promise<ResolvedAppendPath> {
-  if (choice === 'js') return { path: jsAppendPath, fallbackReason: null };
+/** The byte path for `choice` (config `recording.bytePath`): native if it can be had, else JavaScript (auto). */
+export async function resolveBytePath(choice: BytePathChoice, root: string): Promise<ResolvedBytePath> {
+  if (choice === 'js') return { path: jsAppendPath, pipeReader: null, fallbackReason: null };
   try {
     const mod = loadLibrary(await buildNativeLibrary(root));
-    return { path: nativeAppendPath(mod), fallbackReason: null };
+    return { path: nativeAppendPath(mod), pipeReader: { pipe: () => mod.pipe(), readerStart: (fd, onData) => mod.readerStart(fd, onData) }, fallbackReason: null };
   } catch (err) {
     const reason = err instanceof Error ? err.message : String(err);
-    if (choice === 'native') throw new NativeBuildError(`storage.appendPath is "native" but the native append path is unavailable: ${reason}`);
-    return { path: jsAppendPath, fallbackReason: reason };
+    if (choice === 'native') throw new NativeBuildError(`recording.bytePath is "native" but the native byte path is unavailable: ${reason}`);
+    return { path: jsAppendPath, pipeReader: null, fallbackReason: reason };
   }
 }

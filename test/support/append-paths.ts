@@ -1,17 +1,22 @@
-// Both append paths (src/storage/append-path.ts) for tests: the JavaScript one and the native one, built from
+// Both byte paths for tests (recording.bytePath: src/storage/append-path.ts, the pipe reader in media/ingest): the JavaScript one and the native one, built from
 // native/vigil_native.c the way `vigil` builds it. The native one is required here — the project's scripts install a
 // C compiler — so a test can never pass by silently running the other path.
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { jsAppendPath, resolveAppendPath, type AppendPath, type AppendPathName } from '../../src/storage/index.js';
+import { jsAppendPath, resolveBytePath, type AppendPath, type AppendPathName, type ResolvedBytePath } from '../../src/storage/index.js';
 
 export const packageDir = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
-let native: Promise<AppendPath> | null = null;
+let native: Promise<ResolvedBytePath> | null = null;
 
-export function nativeAppendPathForTests(): Promise<AppendPath> {
-  native ??= resolveAppendPath('native', packageDir).then((r) => r.path);
+/** The native byte path (append path and pipe reader), built once per test process. */
+export function nativeBytePathForTests(): Promise<ResolvedBytePath> {
+  native ??= resolveBytePath('native', packageDir);
   return native;
+}
+
+export async function nativeAppendPathForTests(): Promise<AppendPath> {
+  return (await nativeBytePathForTests()).path;
 }
 
 export async function appendPathNamed(name: AppendPathName): Promise<AppendPath> {

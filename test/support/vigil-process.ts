@@ -20,11 +20,11 @@ export interface VigilRunResult {
 
 /**
  * Env for a child vigil: the test's PostgreSQL URL when asked, never the parent's VIGIL_* settings — except
- * VIGIL_APPEND_PATH, which tools/test-all.sh sets to `native` so that no vigil of the suite quietly falls back.
+ * VIGIL_BYTE_PATH, which tools/test-all.sh sets to `native` so that no vigil of the suite quietly falls back.
  */
 function childEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('VIGIL_') || k === 'VIGIL_APPEND_PATH') env[k] = v;
+  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('VIGIL_') || k === 'VIGIL_BYTE_PATH') env[k] = v;
   return { ...env, ...extra };
 }
 

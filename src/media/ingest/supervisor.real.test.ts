@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimCameras, type SimCameras } from '../../../tools/sim-camera/index.js';
 import type { Fragment, InitSegment } from '../fmp4/index.js';
 import type { IngestReason, IngestState } from './state.js';
+import { nativeBytePathForTests } from '../../../test/support/append-paths.js';
 import { IngestSupervisor, type IngestSupervisorOptions, type SpawnIngest } from './supervisor.js';
 
 const AUTH = { user: 'vigil-op', password: 'p@ss:w/rd S3cr' };
@@ -41,7 +42,7 @@ interface Recorder {
   spawnTimes: number[];
 }
 
-function record(url: string, options: Partial<IngestSupervisorOptions> = {}): Recorder {
+function recordWith(url: string, options: Partial<IngestSupervisorOptions> = {}): Recorder {
   const states: Recorder['states'] = [];
   const inits: InitSegment[] = [];
   const fragments: Fragment[] = [];
@@ -95,7 +96,13 @@ async function closedPort(): Promise<number> {
   return address.port;
 }
 
-describe('IngestSupervisor (real ffmpeg, simulated cameras)', () => {
+// stdout read by Node's pipe stream, and by the native reader (recording.bytePath native): the same behaviour.
+const nativeStdout = (await nativeBytePathForTests()).pipeReader!;
+
+describe.each(['node', 'native'] as const)('IngestSupervisor (real ffmpeg, simulated cameras), stdout read by %s', (reader) => {
+  const record = (url: string, options: Partial<IngestSupervisorOptions> = {}): Recorder =>
+    recordWith(url, { ...(reader === 'native' ? { nativeStdout } : {}), ...options });
+
   it('records H.264: init of the right size, fragments, connecting → recording; stop() leaves no process', async () => {
     const r = record(sim.urlOf('cam1'));
     await waitFor('2 fragments', () => r.fragments.length >= 2, 10_000);

@@ -5,7 +5,9 @@
 // Data path: ffmpeg stdout → Fmp4StreamParser → listener.onInit / onFragment, synchronously, in stream order. The
 // supervisor keeps no queue: a slow consumer is the consumer's problem to solve (the live hub drops slow clients
 // to the next keyframe, the segment writer applies its own backpressure), so memory here stays bounded by one
-// stdout chunk plus the parser's partial box.
+// stdout chunk plus the parser's partial box. stdout is read by Node's pipe stream (≤ 64 KiB reads), or, given a
+// `nativeStdout` (recording.bytePath native), by a native thread that hands over one chunk per fragment
+// (native/vigil_native.c): the same bytes in the same order, far fewer events, buffers and parser passes.
 //
 // Credentials: with `urlVia: 'fd'` (default) the URL reaches ffmpeg through fd 3 and is not in
 // /proc/<pid>/cmdline (see args.ts). It remains in the memory of this process and of the child, readable by root
@@ -13,6 +15,7 @@
 // error message and lastError passes the redactor (redact.ts) before it leaves.
 
 import { spawn as nodeSpawn } from 'node:child_process';
+import { closeSync } from 'node:fs';
 import { Writable, type Readable } from 'node:stream';
 import { Fmp4ParseError, Fmp4StreamParser, fragmentSize, type Fmp4Item, type Fragment, type InitSegment } from '../fmp4/index.js';
 import { buildIngestArgs, buildInputScript, INPUT_SCRIPT_FD, MASK_INPUT_FD, type IngestArgsOptions } from './args.js';
@@ -44,7 +47,16 @@ export interface IngestChild {
   on(event: 'error', listener: (err: Error) => void): unknown;
 }
 
-export type SpawnIngest = (command: string, args: string[], options: { stdio: ('ignore' | 'pipe')[] }) => IngestChild;
+/** `stdio` entries: 'ignore', 'pipe', or a file descriptor the child gets as is (the native reader's pipe). */
+export type SpawnIngest = (command: string, args: string[], options: { stdio: ('ignore' | 'pipe' | number)[] }) => IngestChild;
+
+/** The native stdout reader (native/vigil_native.c `pipe`, `readerStart`): see the data path above. */
+export interface NativeStdout {
+  /** A new pipe: [read end, write end]; the write end becomes the child's stdout. */
+  pipe(): [number, number];
+  /** Reads `fd` on a native thread until EOF: `onData(chunk, null)` per chunk, then once `onData(null, errnoCode | null)`; closes `fd`. */
+  readerStart(fd: number, onData: (chunk: Buffer | null, endCode: string | null) => void): void;
+}
 
 /** Time source and timers, injected so tests can drive the watchdog and backoff deterministically. */
 export interface IngestClock {
@@ -98,6 +110,8 @@ export interface IngestSupervisorOptions extends Omit<IngestArgsOptions, 'fragme
   clock?: IngestClock;
   random?: () => number;
   createParser?: () => StreamParser;
+  /** Read stdout natively (see the data path above); default: Node's pipe stream. */
+  nativeStdout?: NativeStdout;
 }
 
 /** One ffmpeg attempt. */
@@ -206,23 +220,62 @@ export class IngestSupervisor {
     this.run = run;
     const via = this.options.urlVia ?? 'fd';
     let child: IngestChild;
+    let nativeFds: [number, number] | null = null;
     try {
-      const stdio: ('ignore' | 'pipe')[] = via === 'fd' ? ['ignore', 'pipe', 'pipe', 'pipe'] : ['ignore', 'pipe', 'pipe'];
+      const stdio: ('ignore' | 'pipe' | number)[] = via === 'fd' ? ['ignore', 'pipe', 'pipe', 'pipe'] : ['ignore', 'pipe', 'pipe'];
       if (this.options.maskImage) stdio[MASK_INPUT_FD] = 'pipe';
       if (stdio[INPUT_SCRIPT_FD] === undefined && this.options.maskImage) stdio[INPUT_SCRIPT_FD] = 'ignore';
-      child = this.spawnChild(this.options.ffmpegPath ?? 'ffmpeg', this.args, { stdio });
+      if (this.options.nativeStdout) {
+        nativeFds = this.options.nativeStdout.pipe();
+        stdio[1] = nativeFds[1];
+      }
+      try {
+        child = this.spawnChild(this.options.ffmpegPath ?? 'ffmpeg', this.args, { stdio });
+      } finally {
+        // The child has its own copy of the write end: ours must go, or the reader never sees EOF.
+        if (nativeFds) closeSync(nativeFds[1]);
+      }
     } catch (err) {
+      if (nativeFds) closeSync(nativeFds[0]);
       run.spawnError = this.redact(errorMessage(err));
       this.onClose(run, null, null);
       return;
     }
     run.child = child;
+    let stdoutEnded: Promise<void> = Promise.resolve();
+    if (nativeFds) {
+      let endStdout = noop;
+      stdoutEnded = new Promise<void>((resolve) => (endStdout = resolve));
+      this.options.nativeStdout!.readerStart(nativeFds[0], (chunk, endCode) => {
+        if (chunk) this.onStdout(run, chunk);
+        else {
+          if (endCode) this.diagnostic(`ffmpeg stdout read failed: ${endCode}`);
+          endStdout();
+        }
+      });
+    }
     child.on('error', (err) => {
       // With no pid the process never started (ENOENT, EACCES); 'close' follows and ends the run.
       if (child.pid === undefined) run.spawnError = this.redact(errorMessage(err));
       else this.diagnostic(this.redact(`ffmpeg process error: ${errorMessage(err)}`));
     });
-    child.on('close', (code, signal) => this.onClose(run, code, signal));
+    // With the native reader, 'close' can come before its last chunks (they cross threads): the run ends after both,
+    // so a fragment ffmpeg flushed on SIGTERM is still recorded (or after 2 s, should the pipe never reach EOF).
+    child.on('close', (code, signal) => {
+      if (!nativeFds) {
+        this.onClose(run, code, signal);
+        return;
+      }
+      let settled = false;
+      const settle = () => {
+        if (settled) return;
+        settled = true;
+        cancel();
+        this.onClose(run, code, signal);
+      };
+      const cancel = this.clock.setTimer(settle, 2000);
+      void stdoutEnded.then(settle);
+    });
     child.stdout?.on('data', (chunk: Buffer) => this.onStdout(run, chunk));
     child.stdout?.on('error', noop);
     child.stderr?.setEncoding('utf8');
