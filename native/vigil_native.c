@@ -432,7 +432,7 @@ static napi_value append(napi_env env, napi_callback_info info) {
 //
 // Node's pipe stream delivers ffmpeg's output as ~8 reads of <= 64 KiB per fragment per camera, each a Buffer, an
 // event and a pass of the fMP4 parser, and those buffers drive V8's garbage collector (bench/README.md). This reader
-// blocks in read() on its own thread (one per ffmpeg; it sleeps while the camera sends nothing) into a 1 MiB pipe,
+// blocks in read() on its own thread (one per ffmpeg; it sleeps while the camera sends nothing) on a 256 KiB pipe,
 // and hands JavaScript the bytes in chunks that end where a top-level `moov` or `mdat` box ends: one chunk for the
 // init segment, one per fragment. It only batches: the chunks, joined, are exactly the bytes read, in order (so the
 // JavaScript parser still sees and judges every byte, and a malformed stream fails there as before). A box header it
@@ -442,6 +442,9 @@ static napi_value append(napi_env env, napi_callback_info info) {
 #include <pthread.h>
 
 #define READ_BYTES (1 << 20)
+// Pipe capacity: half a typical 1080p fragment per read. Not more: an unprivileged user's pipes share
+// /proc/sys/fs/pipe-user-pages-soft (64 MiB), and past it Linux gives every new pipe of that user a single page.
+#define PIPE_BYTES (256 * 1024)
 #define MAX_BOX_BYTES (256u << 20)
 #define HOARD_BYTES (4u << 20) // complete boxes without a moov/mdat among them are handed on beyond this
 
@@ -573,7 +576,7 @@ static void *reader_main(void *arg) {
 }
 
 // pipe(): [readFd, writeFd]. The read end stays blocking (its reader thread blocks in read()); both are close-on-exec
-// (spawn dup2()s the write end onto the child's stdout, which clears it there). A 1 MiB pipe holds a whole fragment.
+// (spawn dup2()s the write end onto the child's stdout, which clears it there).
 static napi_value make_pipe(napi_env env, napi_callback_info info) {
   (void)info;
   int fds[2];
@@ -581,7 +584,7 @@ static napi_value make_pipe(napi_env env, napi_callback_info info) {
     napi_throw_error(env, errno_name(errno), strerror(errno));
     return NULL;
   }
-  fcntl(fds[1], F_SETPIPE_SZ, READ_BYTES); // may be refused (pipe-max-size): the default 64 KiB still works
+  fcntl(fds[1], F_SETPIPE_SZ, PIPE_BYTES); // may be refused (over the soft limit): the default 64 KiB still works
   napi_value out, a, b;
   CHECK(napi_create_array_with_length(env, 2, &out));
   CHECK(napi_create_int32(env, fds[0], &a));
