@@ -511,6 +511,7 @@ static uint32_t get_u32(const unsigned char *p) {
 
 static void *reader_main(void *arg) {
   reader_state *r = arg;
+  pthread_setname_np(pthread_self(), "vigil-reader"); // so top -H and /proc/<pid>/task show what it costs
   size_t cap = READ_BYTES, len = 0, scan = 0;
   unsigned char *buf = malloc(cap);
   int passthrough = 0, end_errno = 0, alive = buf != NULL;
@@ -550,18 +551,19 @@ static void *reader_main(void *arg) {
     if (passthrough) cut = len;
     else if (cut == 0 && scan >= HOARD_BYTES) cut = scan;
     if (cut == 0) continue;
-    // Hand the buffer over (no copy of the fragment); the bytes after the cut (the start of the next box) move to a
-    // fresh one.
-    size_t rest = len - cut;
-    unsigned char *next = malloc(cap);
-    if (!next) {
+    // The chunk leaves in a block of its own size, copied out; the read buffer stays, with the start of the next box
+    // moved to its front. Handing the read buffer itself over and taking a new 1 MiB one cost 3x the page faults
+    // (fresh memory for every fragment; measured 12,200 vs 4,100 faults in 25 s at 8 cameras, most of this thread's
+    // CPU). The blocks that remain faulted in are those V8 frees late (a chunk lives until its Buffer is collected).
+    unsigned char *out = malloc(cut);
+    if (!out) {
       end_errno = ENOMEM;
       break;
     }
-    memcpy(next, buf + cut, rest);
-    unsigned char *out = realloc(buf, cut); // shrink in place: a fragment keeps only its own bytes
-    alive = reader_send(r, out ? out : buf, cut, 0);
-    buf = next, len = rest, scan = passthrough ? 0 : scan - cut;
+    memcpy(out, buf, cut);
+    memmove(buf, buf + cut, len - cut);
+    len -= cut, scan = passthrough ? 0 : scan - cut;
+    alive = reader_send(r, out, cut, 0);
   }
   if (alive && len > 0) { // what is left at the end (a cut-off box) goes on too: the parser reports it
     alive = reader_send(r, buf, len, 0);
