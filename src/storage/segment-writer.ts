@@ -2,7 +2,7 @@
 import { constants } from 'node:fs';
 import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { jsAppendPath, writeAllAt, type AppendHash, type AppendPath, type AppendPathName } from './append-path.js';
+import { jsAppendPath, writeAllAt, type AppendHash, type AppendPath } from './append-path.js';
 import { layoutOf, sealTrailer } from './segment-crypto.js';
 
 export async function fsyncDir(dir: string): Promise<void> {
@@ -47,11 +47,6 @@ export class SegmentFileWriter {
     return this.enc !== null;
   }
 
-  /** Which append path writes it ('js' or 'native'). */
-  get appendPath(): AppendPathName {
-    return this.path.name;
-  }
-
   get sizeBytes(): number {
     return this.lengthBytes;
   }
@@ -84,7 +79,7 @@ export class SegmentFileWriter {
     return this.hash.digest();
   }
 
-/** fdatasync: the bytes written so far survive a power cut. */
+  /** fdatasync: the bytes written so far survive a power cut. */
   async sync(): Promise<void> {
     await this.handle.datasync();
   }
