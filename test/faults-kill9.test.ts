@@ -122,7 +122,8 @@ describe(`kill -9 while recording, ${CYCLES} cycles`, () => {
       }, { timeoutMs: 20_000, intervalMs: 100, what: 'both streams recording' });
       await Promise.all([checking, sleep(1500 + ((cycle * 1700) % 4000))]);
       const children = tracker.ffmpegChildrenOf(vigil.child.pid!).filter((p) => isAlive(p.pid));
-      expect(children.length).toBe(2);
+      const states = await Promise.all(cameraIds.map((id) => mainStatus(base, id)));
+      expect(children.length, `cycle ${cycle}: ffmpeg children ${JSON.stringify(children)}; streams ${JSON.stringify(states)}`).toBe(2);
       killTimes.push(Date.now());
       await vigil.kill();
       vigil = undefined;

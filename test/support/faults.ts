@@ -375,7 +375,9 @@ export class ProcessTracker {
   }
 
   sample(): void {
-    for (const p of descendantsOf(process.pid)) if (!this.seen.has(p.pid)) this.seen.set(p.pid, p);
+    // Refreshed while still ours: a child first seen between fork and exec carries its parent's name ("node"), not
+    // "ffmpeg" (a CI run under load counted one ffmpeg short so). An orphan keeps what it was last seen as.
+    for (const p of descendantsOf(process.pid)) this.seen.set(p.pid, p);
   }
 
   /** ffmpeg processes seen so far whose parent was `parentPid`. */
