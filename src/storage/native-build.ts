@@ -1,10 +1,10 @@
-// Builds and loads native/vigil_native.c — the native byte path: the append path (append-path.ts) and the ingest pipe
-// reader (media/ingest, NativeStdout) — on first use — like bin/vigil.mjs
-// builds its bundle: no install script, no build step for the user, never stale. The library is compiled with the
-// machine's C compiler (`cc`, from Debian's gcc: tools/install-system-deps.sh) against the running Node's own headers
-// (node_api.h and its bundled OpenSSL's; for Debian's own nodejs, libnode-dev's and libssl-dev's), and cached under `<package>/dist/native/` by a key of the source, the Node
-// version and the platform, so a changed source or another Node builds anew. OpenSSL's symbols come from the node
-// binary at load time. A compile takes ~1 s, once.
+// Builds and loads native/vigil_native.c, the native byte path (the append path of append-path.ts and the ingest pipe
+// reader, media/ingest's NativeStdout), on first use, as bin/vigil.mjs builds its bundle: no install script, no build
+// step for the user, never stale. The library is compiled with the machine's C compiler (`cc`, Debian's gcc:
+// tools/install-system-deps.sh) against the running Node's own headers (node_api.h and its bundled OpenSSL's; for
+// Debian's own nodejs, libnode-dev's and libssl-dev's), and cached under `<package>/dist/native/` by a key of the
+// source, the flags, the Node version and the platform, so a changed source or another Node builds anew. OpenSSL's
+// symbols come from the node binary at load time. A compile takes under a second, once.
 //
 // Where it cannot be built or loaded (no compiler, no headers, a read-only install), `resolveBytePath('auto')` falls
 // back to the JavaScript path and says why; `'native'` makes that an error instead (CI uses it, so the tests cannot
