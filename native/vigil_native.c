@@ -1,6 +1,7 @@
-// Vigil's native segment append path (docs/storage.md, "The append path"; issue 2's recording-cost goal).
+// Vigil's native byte path (docs/storage.md, "The byte path"; config recording.bytePath; issue 2's recording-cost
+// goal), in two parts: the segment append path, here, and the ingest pipe reader, further down.
 //
-// One call per fragment does, on a libuv threadpool thread, what src/storage/append-path.ts's JavaScript path does
+// Append: one call per fragment does, on a libuv threadpool thread, what src/storage/append-path.ts's JavaScript path does
 // in four steps on the main thread: seal the fragment's bytes as AES-256-GCM records in the segment-crypto.ts format
 // (or take them as they are, unencrypted), write them with pwritev at the file's end, fdatasync if asked, and only
 // then add the plaintext to the file's SHA-256. Node spent more CPU around those calls (a cipher object per record,
@@ -14,7 +15,7 @@
 // handling is exactly the JavaScript path's. Both paths write byte-identical files (src/storage/append-path.test.ts).
 //
 // Built by src/storage/native-build.ts with the machine's C compiler against Node's own headers; OpenSSL's symbols
-// resolve from the running node binary (which carries its OpenSSL), so no libssl-dev is needed.
+// resolve from the running node binary (which carries its OpenSSL, or links the system's).
 #define _GNU_SOURCE
 #define NAPI_VERSION 8
 #include <errno.h>
