@@ -169,7 +169,13 @@ describe('web page in Chromium', () => {
     await page.waitForSelector(`#cameras tr[data-camera-id="${h264Id}"]`);
     expect(await page.textContent(`#cameras tr[data-camera-id="${h264Id}"] td:nth-child(2)`)).toMatch(/尚未校验|Not verified|完整/);
     await page.click('#verify-all');
-    await page.waitForFunction((id) => /完整 Original and complete/.test(document.querySelector(`#cameras tr[data-camera-id="${id}"] td:nth-child(2)`)?.textContent ?? ''), h264Id, { timeout: 30_000 });
+    await page
+      .waitForFunction((id) => /完整 Original and complete/.test(document.querySelector(`#cameras tr[data-camera-id="${id}"] td:nth-child(2)`)?.textContent ?? ''), h264Id, { timeout: 30_000 })
+      .catch(async (err: unknown) => {
+        // Say what the page showed instead (a verify still running, or what it found), not only that time ran out.
+        const shown = await page.evaluate(() => ['running', 'cameras', 'runs', 'error'].map((id) => `#${id}: ${document.getElementById(id)?.textContent?.replace(/\s+/g, ' ').trim() ?? ''}`).join('\n'));
+        throw new Error(`${(err as Error).message}\n${shown}`);
+      });
     expect(await page.textContent('#runs tbody tr:first-child td:nth-child(4)')).toMatch(/通过 OK/);
     expect(await page.isHidden('#error')).toBe(true);
     await page.close();

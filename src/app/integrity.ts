@@ -20,6 +20,7 @@ export function integritySources(recordings: RecordingRepo, store: LocalSegmentS
     fileOf: (row) => segmentRelPath({ cameraId: row.camera_id, runId: row.run_id, seq: row.seq, startMs: row.start_ms }),
     hashFile: (rel) => store.hashFile(rel),
     systemEntry: (seq) => systemLog.systemEntry(seq),
+    hasRowNow: async (file) => (await recordings.segmentsOfRun(file.runId)).some((s) => s.seq === file.seq && s.camera_id === file.cameraId),
     async *segmentFiles(cameraId?: string): AsyncGenerator<SegmentFileInfo> {
       for await (const entry of store.walk()) {
         const p = parseSegmentRelPath(entry.rel);

@@ -113,6 +113,11 @@ export interface IntegritySources {
   /** Every finished segment file (partials are still being written and are left out), of one camera if given. */
   segmentFiles(cameraId?: string): AsyncIterable<SegmentFileInfo>;
   /**
+   * Whether the index has a row for this file now. Verify reads the rows before it lists the files, and a recorder
+   * commits the file (renamed into place) just before its row: a file that appeared in between is not unexpected.
+   */
+  hasRowNow(file: SegmentFileInfo): Promise<boolean>;
+  /**
    * The system-log entry with this sequence number (audit/, R16.3), or null: a tombstone names the entry that
    * recorded its deletion, and verify checks that the entry really records it (R17).
    */

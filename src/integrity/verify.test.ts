@@ -3,7 +3,12 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createTestDatabase, dialects, type TestDatabase } from '../../test/support/databases.js';
 import { buildSyntheticStore, CAMERAS, deleteLawfully, rng, T0, writeSegment, type SyntheticStore } from '../../test/support/integrity-store.js';
-import { GENESIS_HASH, segmentLink } from './index.js';
+import { integritySources } from '../app/index.js';
+import type { SegmentRow } from '../db/index.js';
+import type { RecordingRepo } from '../recording/index.js';
+import { GENESIS_HASH, IntegrityRepo, segmentLink, verifyIntegrity, type IntegritySources } from './index.js';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe.each(dialects)('integrity verify on %s', (dialect) => {
   let db: (TestDatabase & { dispose(): Promise<void> }) | undefined;
@@ -71,6 +76,31 @@ describe.each(dialects)('integrity verify on %s', (dialect) => {
     expect(report.filesHashed).toBe(10);
     expect(report.bytesHashed).toBeGreaterThan(5000);
     expect(progress.at(-1)).toBe(10);
+  });
+
+  it('a segment committed while verify runs is not unexpected; a file that never gets its row is', async () => {
+    const { db, s } = await setup(2);
+    const sources = integritySources(s.recordings, s.store, s.audit);
+    const cameraId = CAMERAS[0];
+    const runId = await s.recordings.openRun({ streamId: `${cameraId}-main`, cameraId, startMs: T0 + 3_600_000, startCause: 'start' });
+    // As a recorder commits (storage invariant 1): the file renamed into place, its row a little later. Here both land
+    // after verify has read the rows, just as it lists the files; the row 300 ms after the file, and one never.
+    const slowRows = { insertSegment: async (row: Parameters<RecordingRepo['insertSegment']>[0]) => (await sleep(300), s.recordings.insertSegment(row)) };
+    const noRow = { insertSegment: async () => 0 };
+    let rowLanded: Promise<number> | null = null;
+    const racing: IntegritySources = {
+      ...sources,
+      async *segmentFiles(camera) {
+        const at = T0 + 3_600_000;
+        rowLanded = writeSegment(s.store, slowRows as unknown as RecordingRepo, { cameraId, runId, seq: 0, startMs: at, data: Buffer.alloc(700, 1) });
+        await writeSegment(s.store, noRow as unknown as RecordingRepo, { cameraId, runId, seq: 1, startMs: at + 60_000, data: Buffer.alloc(700, 2) });
+        await sleep(50); // the first file is in place, its row is not
+        yield* sources.segmentFiles(camera);
+      },
+    };
+    const report = await verifyIntegrity(racing, new IntegrityRepo(db.db), s.key);
+    await rowLanded;
+    expect(report.segments.filter((v) => v.status === 'unexpected').map((v) => v.file)).toEqual([`${s.relOf({ camera_id: cameraId, run_id: runId, seq: 1, start_ms: T0 + 3_660_000 } as SegmentRow)}`]);
   });
 
   it('limits to a camera and a time range', async () => {
