@@ -12,11 +12,10 @@ import { ComplianceService, personnelFromAccess, type OperationsFacts } from '..
 import { CameraService, SystemService } from '../devices/index.js';
 import { renderPdf } from '../media/index.js';
 import { RecordingRepo } from '../recording/index.js';
-import { LocalSegmentStore, resolveBytePath, SegmentKeyRepo, SegmentKeys, type ResolvedBytePath } from '../storage/index.js';
+import { jsAppendPath, LocalSegmentStore, SegmentKeyRepo, SegmentKeys, type ResolvedBytePath } from '../storage/index.js';
 import { loadAuditKey } from './audit-key.js';
 import { loadCredentialKey } from './credential-key.js';
 import { loadMasterKeyring } from './master-key.js';
-import { packageRoot } from './package-root.js';
 import { createIntegrity } from './integrity.js';
 import type { IntegrityService } from '../integrity/index.js';
 import type { RetentionLogger, RetentionService } from '../retention/index.js';
@@ -56,7 +55,16 @@ export function databaseConfigOf(config: Config): DatabaseConfig {
     : { dialect: 'sqlite', path: join(config.dataDir, 'index.sqlite') };
 }
 
-export async function openCore(config: Config, onListenerError?: (err: unknown) => void, log?: RetentionLogger): Promise<Core> {
+/**
+ * `bytePath`: how segment bytes are written. Only `vigil serve` records, so only it resolves (and may build) the native
+ * one (server.ts); every other command opens the store with the JavaScript path and never loads the library.
+ */
+export async function openCore(
+  config: Config,
+  onListenerError?: (err: unknown) => void,
+  log?: RetentionLogger,
+  bytePath: ResolvedBytePath = { path: jsAppendPath, pipeReader: null, fallbackReason: null },
+): Promise<Core> {
   mkdirSync(config.dataDir, { recursive: true, mode: 0o750 });
   const database = openDatabase(databaseConfigOf(config));
   try {
@@ -71,7 +79,6 @@ export async function openCore(config: Config, onListenerError?: (err: unknown) 
     // an existing key is still loaded so earlier encrypted footage stays readable and deletable (crypto-shredding).
     const keyring = loadMasterKeyring(config.dataDir, { create: config.storage.encryption });
     const segmentKeys = keyring ? new SegmentKeys(new SegmentKeyRepo(database.db), keyring) : null;
-    const bytePath = await resolveBytePath(config.recording.bytePath, packageRoot());
     const store = new LocalSegmentStore(storeDirOf(config), { keys: segmentKeys, encryptNew: config.storage.encryption, appendPath: bytePath.path });
     await store.init();
     // One installation key signs both the audit and the segment checkpoints (domain-separated; docs/integrity.md).

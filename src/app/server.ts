@@ -9,7 +9,7 @@ import { masksBurnedAt } from '../domain/index.js';
 import { isDeviceError, type CameraService } from '../devices/index.js';
 import { findCjkFont, LiveHub, LiveTranscoder, maskImagePam, runSnapshot, runWatermark, type TranscodeEvent } from '../media/index.js';
 import { PlaybackError, VideoService, type ExportWatermark, type SegmentBytes } from '../playback/index.js';
-import type { LocalSegmentStore } from '../storage/index.js';
+import { resolveBytePath, type LocalSegmentStore } from '../storage/index.js';
 import { Recorder, reconcileStore } from '../recording/index.js';
 import { markServing } from './master-key.js';
 import { openCore, type Core } from './core.js';
@@ -30,7 +30,9 @@ export interface RunningVigil {
 const repoRoot = packageRoot();
 
 export async function startVigil(config: Config, log: Logger): Promise<RunningVigil> {
-  const core = await openCore(config, (err) => log.error({ err }, 'camera change listener failed'), log.child({ component: 'retention' }));
+  // The recorder's byte path (recording.bytePath): resolved, and built on first use, by serve alone.
+  const bytePath = await resolveBytePath(config.recording.bytePath, repoRoot);
+  const core = await openCore(config, (err) => log.error({ err }, 'camera change listener failed'), log.child({ component: 'retention' }), bytePath);
   let recorder: Recorder | null = null;
   let video: VideoService | null = null;
   const hub = new LiveHub();
