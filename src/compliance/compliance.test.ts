@@ -110,6 +110,29 @@ describe.each(dialects)('compliance on %s', (dialect) => {
     expect(events.eventsNamed('filing.receipt_recorded')).toHaveLength(1);
   });
 
+  it('concurrent refreshes of a changed system all succeed and keep the first change time', async () => {
+    // refresh() runs after every change and before every status read, so requests overlap; on PostgreSQL two used to
+    // read "no change row" at once and the second insert failed on the primary key (a 500 from /compliance/findings).
+    const { systemId, cameraId } = await inUseSystem();
+    await compliance.setUnit(null, UNIT);
+    await compliance.submit(null, systemId);
+    now += DAY;
+    const changedAt = now;
+    await systems.setCameras(null, systemId, [{ cameraId, deviceType: 'ptz' }]);
+    const settled = await Promise.allSettled(Array.from({ length: 12 }, (_, i) => (i % 3 === 0 ? compliance.findings() : compliance.refreshFilings())));
+    expect(settled.filter((r) => r.status === 'rejected')).toEqual([]);
+    now += DAY;
+    await Promise.all(Array.from({ length: 6 }, () => compliance.refreshFilings()));
+    expect(await compliance.filingStatus(systemId)).toMatchObject({ lastChangeMs: changedAt, changedFacts: ['cameraCountByType'] });
+    // A newer submission starts over: the next change is timed from then.
+    const again = await compliance.submit(null, systemId);
+    expect(again.record.facts.cameraCountByType).toEqual({ ptz: 1 });
+    now += DAY;
+    await systems.setCameras(null, systemId, [{ cameraId, deviceType: 'dome' }]);
+    await Promise.all(Array.from({ length: 6 }, () => compliance.refreshFilings()));
+    expect((await compliance.filingStatus(systemId)).lastChangeMs).toBe(now);
+  });
+
   it('exports the record as JSON, CSV and the Chinese HTML form', async () => {
     const { systemId } = await inUseSystem();
     await compliance.setUnit(null, UNIT);

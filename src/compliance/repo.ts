@@ -48,19 +48,24 @@ export async function getChange(db: Db, systemId: string): Promise<{ submission_
 
 /**
  * Keeps the first time a filed fact changed after submission `submissionId`: an existing row for the same submission
- * keeps its time (only the fact names are updated); a row for an older submission is replaced.
+ * keeps its time (only the fact names are updated); a row for an older submission is replaced. One upsert, not a read
+ * then an insert: refresh() runs after every change the process sees and before every status read, so two can run
+ * at once, and on PostgreSQL both reads found no row and the second insert failed on the primary key (a 500 from
+ * GET /api/v1/compliance/findings in a CI run).
  */
 export async function noteChange(db: Db, systemId: string, submissionId: string, nowMs: number, facts: string[]): Promise<number> {
-  return db.transaction().execute(async (trx) => {
-    const current = await trx.selectFrom('filing_changes').selectAll().where('system_id', '=', systemId).executeTakeFirst();
-    if (current && current.submission_id === submissionId) {
-      await trx.updateTable('filing_changes').set({ facts: JSON.stringify(facts) }).where('system_id', '=', systemId).execute();
-      return current.first_changed_ms;
-    }
-    if (current) await trx.deleteFrom('filing_changes').where('system_id', '=', systemId).execute();
-    await trx.insertInto('filing_changes').values({ system_id: systemId, submission_id: submissionId, first_changed_ms: nowMs, facts: JSON.stringify(facts) }).execute();
-    return nowMs;
-  });
+  const row = await db.insertInto('filing_changes')
+    .values({ system_id: systemId, submission_id: submissionId, first_changed_ms: nowMs, facts: JSON.stringify(facts) })
+    .onConflict((oc) => oc.column('system_id').doUpdateSet((eb) => ({
+      facts: eb.ref('excluded.facts'),
+      first_changed_ms: eb.case()
+        .when('filing_changes.submission_id', '=', eb.ref('excluded.submission_id')).then(eb.ref('filing_changes.first_changed_ms'))
+        .else(eb.ref('excluded.first_changed_ms')).end(),
+      submission_id: eb.ref('excluded.submission_id'),
+    })))
+    .returning('first_changed_ms')
+    .executeTakeFirstOrThrow();
+  return Number(row.first_changed_ms);
 }
 
 export async function clearChange(db: Db, systemId: string): Promise<void> {
