@@ -429,15 +429,38 @@ static napi_value append(napi_env env, napi_callback_info info) {
   return promise;
 }
 
-// ---- The ingest pipe reader: ffmpeg's stdout read on a native thread, handed to JavaScript a fragment at a time ----
+// ---- The ingest pipe reader: ffmpeg's stdout read on a native thread, one item at a time, and (armed) recorded ----
 //
 // Node's pipe stream delivers ffmpeg's output as ~8 reads of <= 64 KiB per fragment per camera, each a Buffer, an
 // event and a pass of the fMP4 parser, and those buffers drive V8's garbage collector (bench/README.md). This reader
 // blocks in read() on its own thread (one per ffmpeg; it sleeps while the camera sends nothing) on a 256 KiB pipe,
-// and hands JavaScript the bytes in chunks that end where a top-level `moov` or `mdat` box ends: one chunk for the
-// init segment, one per fragment. It only batches: the chunks, joined, are exactly the bytes read, in order (so the
-// JavaScript parser still sees and judges every byte, and a malformed stream fails there as before). A box header it
-// cannot believe (size < 8, or > 256 MiB) switches it to passing every read on as it comes.
+// and cuts what it reads into chunks that end where a top-level `moov` or `mdat` box ends: one chunk for the init
+// segment, one per fragment. A box header it cannot believe (size < 8, or > 256 MiB) switches it to passing every
+// read on as it comes. The chunks, joined, are exactly the bytes read, in order.
+//
+// Each chunk is numbered (seq, from 1) and either handed to JavaScript, whose parser judges it and whose recorder
+// writes it (the path every byte took before), or, while the recorder has ARMED the reader, recorded here:
+//
+//   Armed (readerArm), the reader holds the open segment file of its stream (fd, end offset, data key, next record
+//   index, the file's SHA-256) and the recorder's rules for the next fragment. A chunk that is exactly one fragment
+//   the JavaScript parser would accept with the same values (scan_fragment mirrors media/fmp4/fragment.ts
+//   parseFragment; native-recorder.test.ts holds them together on valid, random and mutated fragments), that
+//   continues the segment's media time, and that the recorder would not start a new segment with, is appended to the
+//   file right here: sealed, pwritev, fdatasync if asked, then hashed, the order of the append path above. JavaScript
+//   gets the fragment's values and the bytes written, and keeps the index, the rows and every decision.
+//   Anything else (an init, a fragment due to start the next segment, a timestamp jump, a fragment the scan does not
+//   take, a write error) disarms the reader first, and goes to JavaScript as before. The recorder arms it again when
+//   it has caught up (the seq it names must be the last one handed over, so a chunk still on its way to JavaScript
+//   is never overtaken).
+//
+//   A recorded fragment's bytes go to JavaScript only while it asks for them (live viewers: readerLive). The reader
+//   keeps the current GOP (the fragments since the last keyframe, capped as the live hub's cache) in one reused
+//   buffer, so a first viewer gets it at once. With no viewer a recorded fragment costs JavaScript one small call and
+//   no memory: no Buffer, no page faults, no garbage.
+//
+// Threads: the reader's state is under one mutex; an inline append holds it, so readerDisarm returns only when no
+// append is in progress and none will start. The state is freed when both the thread and JavaScript's handle are
+// done with it.
 
 #include <fcntl.h>
 #include <pthread.h>
@@ -447,57 +470,505 @@ static napi_value append(napi_env env, napi_callback_info info) {
 // /proc/sys/fs/pipe-user-pages-soft (64 MiB), and past it Linux gives every new pipe of that user a single page.
 #define PIPE_BYTES (256 * 1024)
 #define MAX_BOX_BYTES (256u << 20)
-#define HOARD_BYTES (4u << 20) // complete boxes without a moov/mdat among them are handed on beyond this
+#define HOARD_BYTES (4u << 20)           // complete boxes without a moov/mdat among them are handed on beyond this
+#define MAX_INLINE_BYTES (64u << 20)     // fmp4/stream.ts DEFAULT_MAX_BOX_SIZE: a larger item goes to its parser
+#define GOP_CAP_BYTES (16u << 20)        // live-hub.ts gopCacheCapBytes default
+#define GOP_MAX_FRAGMENTS 512
+#define MAX_SAFE 9007199254740991.0
 
 typedef struct {
-  unsigned char *data; // malloc'd, ownership passes to JavaScript (an external Buffer), or NULL for the end
-  size_t length;
-  int end_errno; // the end: 0 = EOF, else read()'s errno
-} reader_item;
+  uint32_t sequence;
+  uint64_t tfdt;
+  uint64_t duration;
+  uint64_t samples;
+  int keyframe;
+} frag_meta;
+
+// What the recorder hands over at arm time: its open segment and its rules for the next fragment.
+typedef struct {
+  int fd;
+  int64_t at; // file offset of the next byte (records' overhead included)
+  int encrypt;
+  unsigned char key[KEY_BYTES];
+  unsigned char *aad; // aadBase · u64 BE index · u32 BE lenField
+  size_t aad_base_bytes;
+  uint64_t next_index;
+  hash_state *hash;
+  int sync;
+  int64_t media_start, next_ticks, disc_ticks;
+  double timescale, target_ms, max_ms;
+} sink_t;
+
+// The track a fragment is read for (from the init segment, via the recorder): kept past a disarm for the GOP cache.
+typedef struct {
+  int known;
+  uint32_t track_id;
+  int has_trex;
+  uint32_t trex_duration, trex_size, trex_flags;
+} track_t;
+
+typedef struct {
+  size_t off, len;
+  uint64_t seq;
+  frag_meta meta;
+} gop_item;
 
 typedef struct {
   int fd;
   napi_threadsafe_function tsfn;
   int closing; // Node is tearing the function down (exiting): no further call, and no release, may be made
+  pthread_mutex_t lock;
+  int refs; // the thread and JavaScript's handle
+  // under lock:
+  uint64_t posted;       // seq of the last chunk handed over (recorded or not)
+  uint64_t last_written; // seq of the last chunk recorded here
+  int ended;
+  int armed;
+  sink_t sink;
+  track_t track;
+  EVP_CIPHER_CTX *cipher;
+  unsigned char *sealed;
+  size_t sealed_cap;
+  int deliver; // JavaScript wants recorded fragments' bytes (live viewers)
+  unsigned char *gop;
+  size_t gop_len, gop_cap;
+  gop_item items[GOP_MAX_FRAGMENTS];
+  int gop_count;
+  int gop_state; // 0 nothing to start from, 1 caching since a keyframe, 2 truncated (cap reached)
+  napi_ref hash_ref; // keeps the armed hash's external alive; released on the JavaScript thread
+  int release_hash;  // the reader disarmed itself: release hash_ref at the next JavaScript-thread chance
 } reader_state;
+
+enum { ITEM_CHUNK = 0, ITEM_WRITTEN = 1, ITEM_FAULT = 2, ITEM_END = 3 };
+
+typedef struct {
+  int kind;
+  unsigned char *data; // malloc'd, ownership passes to JavaScript (an external Buffer), or NULL
+  size_t length;       // bytes of the item (also when `data` stayed here)
+  uint64_t seq;
+  frag_meta meta;
+  int64_t file_bytes;
+  int err; // ITEM_FAULT: errno; ITEM_END: read()'s errno or 0
+  const char *syscall;
+  reader_state *r;
+} reader_item;
+
+// ---- scan_fragment: media/fmp4/fragment.ts parseFragment (scanMoof, scanTraf, scanTrun, sumTrun), in C ----
+// Returns 1 with the fragment's values exactly when parseFragment(data, { trackId, trex }) returns them; 0 when it
+// would throw, or for an input this scan does not take (then JavaScript parses it). Offsets are within `d`.
+
+typedef struct {
+  uint32_t type;
+  size_t start, payload, end;
+} box_t;
 
 static void free_block(napi_env env, void *data, void *hint) {
   (void)env, (void)hint;
   free(data);
 }
 
-// On the JavaScript thread: callback(chunk, null) for bytes, callback(null, code | null) at the end.
+static uint32_t get_u32(const unsigned char *p) {
+  return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static uint64_t get_u64(const unsigned char *p) {
+  return (uint64_t)get_u32(p) << 32 | get_u32(p + 4);
+}
+
+// box.ts readBox: 0 when it would throw.
+static int read_box(const unsigned char *d, size_t pos, size_t limit, box_t *b) {
+  if (limit < pos || limit - pos < 8) return 0;
+  uint64_t size = get_u32(d + pos);
+  uint32_t type = get_u32(d + pos + 4);
+  size_t header = 8;
+  if (size == 1) {
+    if (limit - pos < 16) return 0;
+    if (get_u32(d + pos + 8) > 0x1fffff) return 0;
+    size = get_u64(d + pos + 8);
+    header = 16;
+  } else if (size == 0) {
+    size = limit - pos;
+  }
+  if (size < header || size > limit - pos) return 0;
+  b->type = type, b->start = pos, b->payload = pos + header, b->end = pos + (size_t)size;
+  return 1;
+}
+
+#define FOURCC(a, b, c, d) ((uint32_t)(a) << 24 | (uint32_t)(b) << 16 | (uint32_t)(c) << 8 | (uint32_t)(d))
+#define B_MOOF FOURCC('m', 'o', 'o', 'f')
+#define B_MDAT FOURCC('m', 'd', 'a', 't')
+#define B_MFHD FOURCC('m', 'f', 'h', 'd')
+#define B_TRAF FOURCC('t', 'r', 'a', 'f')
+#define B_TFHD FOURCC('t', 'f', 'h', 'd')
+#define B_TFDT FOURCC('t', 'f', 'd', 't')
+#define B_TRUN FOURCC('t', 'r', 'u', 'n')
+
+static int is_prefix_box(uint32_t t) {
+  return t == FOURCC('s', 't', 'y', 'p') || t == FOURCC('s', 'i', 'd', 'x') || t == FOURCC('p', 'r', 'f', 't') ||
+         t == FOURCC('e', 'm', 's', 'g') || t == FOURCC('f', 'r', 'e', 'e') || t == FOURCC('s', 'k', 'i', 'p') ||
+         t == FOURCC('m', 'f', 'r', 'a');
+}
+
+typedef struct {
+  const unsigned char *d;
+  const track_t *track;
+  box_t moof, mdat;
+  int traf_index;
+  int64_t base; // -1 until the track's first traf
+  uint64_t duration, samples;
+  int have_first;
+  uint32_t first_flags;
+} scan_t;
+
+// One trun (scanTrun + the per-trun part of parseFragment). 0 when parseFragment would throw.
+static int scan_trun(scan_t *s, const box_t *b, int for_track, uint32_t def_dur, uint32_t def_size, uint32_t def_flags,
+                     int moof_relative, uint64_t *data_pos) {
+  const unsigned char *d = s->d;
+  if (b->end - b->payload < 8) return 0; // version/flags and sample_count
+  uint32_t flags = get_u32(d + b->payload) & 0xffffff;
+  uint64_t n = get_u32(d + b->payload + 4);
+  size_t pos = b->payload + 8;
+  int has_offset = 0;
+  int32_t offset = 0;
+  int has_first = 0;
+  uint32_t first = 0;
+  if (flags & 0x1) {
+    if (b->end - pos < 4) return 0;
+    has_offset = 1, offset = (int32_t)get_u32(d + pos), pos += 4;
+  }
+  if (flags & 0x4) {
+    if (b->end - pos < 4) return 0;
+    has_first = 1, first = get_u32(d + pos), pos += 4;
+  }
+  int has_dur = (flags & 0x100) != 0, has_size = (flags & 0x200) != 0, has_flags = (flags & 0x400) != 0;
+  size_t record = (has_dur ? 4 : 0) + (has_size ? 4 : 0) + (has_flags ? 4 : 0) + (flags & 0x800 ? 4 : 0);
+  if (n * record > b->end - pos) return 0;
+  if (!for_track) return 1;
+  uint64_t dur = has_dur ? 0 : n * def_dur, size = has_size ? 0 : n * def_size;
+  if (has_dur || has_size)
+    for (uint64_t i = 0, p = pos; i < n; i++, p += record) {
+      if (has_dur) dur += get_u32(d + p);
+      if (has_size) size += get_u32(d + p + (has_dur ? 4 : 0));
+    }
+  if (!s->have_first && n > 0) {
+    s->have_first = 1;
+    if (has_first) s->first_flags = first;
+    else if (has_flags) s->first_flags = get_u32(d + pos + (has_dur ? 4 : 0) + (has_size ? 4 : 0));
+    else s->first_flags = def_flags;
+  }
+  if ((double)dur > MAX_SAFE) return 0; // parseFragment: the duration must be a safe integer (and the sum cannot wrap)
+  if (moof_relative) {
+    if (has_offset) *data_pos = (uint64_t)((int64_t)s->moof.start + offset);
+    int64_t at = (int64_t)*data_pos;
+    if (n > 0 && (at < (int64_t)s->mdat.payload || (uint64_t)at + size > s->mdat.end || size > s->mdat.end)) return 0;
+    *data_pos += size;
+  }
+  s->duration += dur;
+  s->samples += n;
+  return (double)s->duration <= MAX_SAFE;
+}
+
+// One traf (scanTraf + the per-traf part of parseFragment).
+static int scan_traf(scan_t *s, const box_t *traf) {
+  const unsigned char *d = s->d;
+  box_t c, tfhd = {0}, tfdt = {0};
+  int have_tfhd = 0, have_tfdt = 0;
+  s->traf_index++;
+  // scanTraf reads every child first (the last tfhd and tfdt count), and checks every trun of every traf.
+  for (size_t pos = traf->payload; traf->end - pos >= 8; pos = c.end) {
+    if (!read_box(d, pos, traf->end, &c)) return 0;
+    if (c.type == B_TFHD) tfhd = c, have_tfhd = 1;
+    else if (c.type == B_TFDT) tfdt = c, have_tfdt = 1;
+  }
+  if (!have_tfhd) return 0;
+  if (tfhd.end - tfhd.payload < 4) return 0;
+  uint32_t flags = get_u32(d + tfhd.payload) & 0xffffff;
+  if (tfhd.end - tfhd.payload < 8) return 0;
+  uint32_t track_id = get_u32(d + tfhd.payload + 4);
+  size_t pos = tfhd.payload + 8;
+  uint32_t def[3] = {0}; // duration, size, flags
+  int has_def[3] = {0};
+  if (flags & 0x1) {
+    if (tfhd.end - pos < 8) return 0;
+    pos += 8;
+  }
+  if (flags & 0x2) {
+    if (tfhd.end - pos < 4) return 0;
+    pos += 4;
+  }
+  static const uint32_t bits[3] = {0x8, 0x10, 0x20};
+  for (int k = 0; k < 3; k++)
+    if (flags & bits[k]) {
+      if (tfhd.end - pos < 4) return 0;
+      def[k] = get_u32(d + pos), has_def[k] = 1, pos += 4;
+    }
+  uint64_t tfdt_value = 0;
+  if (have_tfdt) {
+    if (tfdt.end - tfdt.payload < 4) return 0;
+    int version = d[tfdt.payload];
+    size_t bytes = version == 1 ? 8 : 4;
+    if (tfdt.end - (tfdt.payload + 4) < bytes) return 0;
+    if (version == 1) {
+      if (get_u32(d + tfdt.payload + 4) > 0x1fffff) return 0;
+      tfdt_value = get_u64(d + tfdt.payload + 4);
+    } else {
+      tfdt_value = get_u32(d + tfdt.payload + 4);
+    }
+  }
+  int for_track = track_id == s->track->track_id;
+  const track_t *t = s->track;
+  uint32_t def_dur = has_def[0] ? def[0] : t->has_trex ? t->trex_duration : 0;
+  uint32_t def_size = has_def[1] ? def[1] : t->has_trex ? t->trex_size : 0;
+  uint32_t def_flags = has_def[2] ? def[2] : t->has_trex ? t->trex_flags : 0;
+  int moof_relative = !(flags & 0x1) && ((flags & 0x020000) || s->traf_index == 0);
+  uint64_t data_pos = s->moof.start;
+  // scanMoof checks every traf's truns before parseFragment reads any; a failure anywhere fails the whole.
+  for (size_t p = traf->payload; traf->end - p >= 8; p = c.end) {
+    read_box(d, p, traf->end, &c); // succeeded above
+    if (c.type == B_TRUN && !scan_trun(s, &c, 0, 0, 0, 0, 0, NULL)) return 0;
+  }
+  if (!for_track) return 1;
+  if (!have_tfdt) return 0;
+  if (s->base < 0) s->base = (int64_t)tfdt_value;
+  for (size_t p = traf->payload; traf->end - p >= 8; p = c.end) {
+    read_box(d, p, traf->end, &c);
+    if (c.type == B_TRUN && !scan_trun(s, &c, 1, def_dur, def_size, def_flags, moof_relative, &data_pos)) return 0;
+  }
+  return 1;
+}
+
+static int is_sync_flags(uint32_t flags) {
+  return ((flags >> 24) & 3) == 2 || ((flags >> 16) & 1) == 0;
+}
+
+static int scan_fragment(const unsigned char *d, size_t length, const track_t *track, frag_meta *m) {
+  scan_t s = {.d = d, .track = track, .traf_index = -1, .base = -1};
+  box_t b;
+  size_t pos = 0;
+  int have_moof = 0;
+  while (pos < length) {
+    if (!read_box(d, pos, length, &b)) return 0;
+    pos = b.end;
+    if (b.type == B_MOOF) {
+      s.moof = b, have_moof = 1;
+      break;
+    }
+    if (!is_prefix_box(b.type)) return 0;
+  }
+  if (!have_moof || pos >= length || !read_box(d, pos, length, &s.mdat) || s.mdat.type != B_MDAT) return 0;
+  // The moof's children: the last mfhd counts; every traf is scanned (scanMoof) in order.
+  box_t c, mfhd = {0};
+  int have_mfhd = 0;
+  for (size_t p = s.moof.payload; s.moof.end - p >= 8; p = c.end) {
+    if (!read_box(d, p, s.moof.end, &c)) return 0;
+    if (c.type == B_MFHD) mfhd = c, have_mfhd = 1;
+  }
+  // scanMoof reads every traf (scanTraf) before checking the mfhd, and parseFragment sums afterwards: the C order
+  // differs, but every check is made and any failure fails the whole, so the outcome is the same.
+  for (size_t p = s.moof.payload; s.moof.end - p >= 8; p = c.end) {
+    read_box(d, p, s.moof.end, &c);
+    if (c.type == B_TRAF && !scan_traf(&s, &c)) return 0;
+  }
+  if (!have_mfhd || mfhd.end - mfhd.payload < 8) return 0;
+  if (s.base < 0) return 0; // no traf for the track
+  if ((double)s.duration > MAX_SAFE) return 0;
+  m->sequence = get_u32(d + mfhd.payload + 4);
+  m->tfdt = (uint64_t)s.base;
+  m->duration = s.duration;
+  m->samples = s.samples;
+  m->keyframe = s.have_first && is_sync_flags(s.first_flags);
+  return 1;
+}
+
+// ---- inline append: the append path's work, on the reader thread, into the armed segment ----
+
+static void sink_clear(reader_state *r) {
+  sink_t *s = &r->sink;
+  OPENSSL_cleanse(s->key, sizeof s->key);
+  free(s->aad);
+  s->aad = NULL;
+  if (s->hash) s->hash->busy = 0;
+  s->hash = NULL;
+  r->armed = 0;
+}
+
+// Seals `n` bytes as records from s->next_index (segment-crypto.ts sealOne: the same bytes as seal_all), writes them
+// at s->at, fdatasyncs if asked, then hashes the plaintext. 0 or errno (*syscall names the call); the sink moves on
+// only after a whole success.
+static int sink_append(reader_state *r, const unsigned char *data, size_t n, int64_t *file_bytes, const char **syscall) {
+  sink_t *s = &r->sink;
+  size_t records = 0, o = 0;
+  int err = 0;
+  if (s->encrypt) {
+    records = (n + CHUNK_BYTES - 1) / CHUNK_BYTES;
+    size_t need = n + records * RECORD_OVERHEAD;
+    if (need > r->sealed_cap) {
+      unsigned char *bigger = realloc(r->sealed, need);
+      if (!bigger) return *syscall = "malloc", ENOMEM;
+      r->sealed = bigger, r->sealed_cap = need;
+    }
+    unsigned char *tail = s->aad + s->aad_base_bytes;
+    int ok = 1;
+    for (size_t k = 0; ok && k < records; k++) {
+      uint32_t len = (uint32_t)(n - k * (size_t)CHUNK_BYTES < CHUNK_BYTES ? n - k * (size_t)CHUNK_BYTES : CHUNK_BYTES);
+      uint64_t index = s->next_index + k;
+      unsigned char nonce[12] = {0};
+      put_u64(nonce + 4, index);
+      put_u32(r->sealed + o, len);
+      put_u64(tail, index);
+      put_u32(tail + 8, len);
+      int outl = 0;
+      ok = EVP_EncryptInit_ex(r->cipher, NULL, NULL, NULL, nonce) == 1 &&
+           EVP_EncryptUpdate(r->cipher, NULL, &outl, s->aad, (int)(s->aad_base_bytes + 12)) == 1 &&
+           EVP_EncryptUpdate(r->cipher, r->sealed + o + 4, &outl, data + k * (size_t)CHUNK_BYTES, (int)len) == 1 &&
+           EVP_EncryptFinal_ex(r->cipher, r->sealed + o + 4 + len, &outl) == 1 &&
+           EVP_CIPHER_CTX_ctrl(r->cipher, EVP_CTRL_GCM_GET_TAG, TAG_BYTES, r->sealed + o + 4 + len) == 1;
+      o += 4 + len + TAG_BYTES;
+    }
+    if (!ok) return *syscall = "seal", ENOMEM;
+    struct iovec one = {r->sealed, o};
+    err = o ? write_all(s->fd, s->at, &one, 1) : 0;
+  } else {
+    struct iovec one = {(void *)data, n};
+    o = n;
+    err = n ? write_all(s->fd, s->at, &one, 1) : 0;
+  }
+  if (err) return *syscall = "pwritev", err;
+  if (s->sync && fdatasync(s->fd) < 0) return *syscall = "fdatasync", errno;
+  EVP_DigestUpdate(s->hash->md, data, n);
+  s->at += (int64_t)o;
+  s->next_index += records;
+  *file_bytes = (int64_t)o;
+  return 0;
+}
+
+// stream-recorder.ts writeFragment's rules, for an open segment: 1 when the fragment continues it.
+static int continues_segment(const sink_t *s, const frag_meta *m) {
+  int64_t t = (int64_t)m->tfdt;
+  int64_t jump = t - s->next_ticks;
+  if (jump > s->disc_ticks || -jump > s->disc_ticks) return 0; // a timestamp jump: the recorder ends the run
+  double duration_ms = ((double)(t - s->media_start) * 1000) / s->timescale;
+  int due = (duration_ms >= s->target_ms && m->keyframe) || duration_ms >= s->max_ms;
+  return !due;
+}
+
+// The GOP cache: every fragment the scan reads, from a keyframe on, up to the cap (live-hub.ts #cache's rule).
+static void gop_add(reader_state *r, const unsigned char *data, size_t n, uint64_t seq, const frag_meta *m) {
+  if (m->keyframe) r->gop_len = 0, r->gop_count = 0, r->gop_state = 1;
+  else if (r->gop_state != 1) return;
+  if (r->gop_len + n > GOP_CAP_BYTES || r->gop_count == GOP_MAX_FRAGMENTS) {
+    r->gop_state = 2;
+    return;
+  }
+  if (r->gop_len + n > r->gop_cap) {
+    size_t cap = r->gop_cap ? r->gop_cap : 1 << 20;
+    while (cap < r->gop_len + n) cap *= 2;
+    unsigned char *bigger = realloc(r->gop, cap);
+    if (!bigger) {
+      r->gop_state = 0;
+      return;
+    }
+    r->gop = bigger, r->gop_cap = cap;
+  }
+  memcpy(r->gop + r->gop_len, data, n);
+  r->items[r->gop_count++] = (gop_item){r->gop_len, n, seq, *m};
+  r->gop_len += n;
+}
+
+static void reader_unref(reader_state *r) {
+  pthread_mutex_lock(&r->lock);
+  int left = --r->refs;
+  pthread_mutex_unlock(&r->lock);
+  if (left > 0) return;
+  sink_clear(r);
+  EVP_CIPHER_CTX_free(r->cipher);
+  free(r->sealed);
+  free(r->gop);
+  pthread_mutex_destroy(&r->lock);
+  free(r);
+}
+
+static void set_number(napi_env env, napi_value obj, const char *name, double v) {
+  napi_value x;
+  napi_create_double(env, v, &x);
+  napi_set_named_property(env, obj, name, x);
+}
+
+static void set_meta(napi_env env, napi_value obj, const frag_meta *m) {
+  napi_value k;
+  set_number(env, obj, "sequence", m->sequence);
+  set_number(env, obj, "baseMediaDecodeTime", (double)m->tfdt);
+  set_number(env, obj, "durationTicks", (double)m->duration);
+  set_number(env, obj, "sampleCount", (double)m->samples);
+  napi_get_boolean(env, m->keyframe, &k);
+  napi_set_named_property(env, obj, "keyframe", k);
+}
+
+static void release_hash_ref(napi_env env, reader_state *r) {
+  pthread_mutex_lock(&r->lock);
+  napi_ref ref = NULL;
+  if (r->hash_ref && (r->release_hash || !r->armed)) ref = r->hash_ref, r->hash_ref = NULL, r->release_hash = 0;
+  pthread_mutex_unlock(&r->lock);
+  if (ref) napi_delete_reference(env, ref);
+}
+
+// On the JavaScript thread: callback(chunk | null, endCode | null, info | null).
+//   chunk (not recorded): callback(bytes, null, { seq, status: 'chunk' })
+//   recorded here:        callback(bytes | null, null, { seq, status: 'written', size, fileBytes, ...values })
+//   append failed:        callback(bytes, null, { seq, status: 'fault', size, code, syscall, message, ...values })
+//   the end:              callback(null, errnoCode | null, null)
 static void reader_call_js(napi_env env, napi_value callback, void *context, void *data) {
   (void)context;
   reader_item *item = data;
   if (env != NULL && callback != NULL) {
-    napi_value argv[2], undefined;
+    release_hash_ref(env, item->r);
+    napi_value argv[3], undefined;
     napi_get_undefined(env, &undefined);
     napi_get_null(env, &argv[0]);
     napi_get_null(env, &argv[1]);
+    napi_get_null(env, &argv[2]);
     if (item->data) {
       if (napi_create_external_buffer(env, item->length, item->data, free_block, NULL, &argv[0]) == napi_ok) {
         item->data = NULL; // the Buffer owns it now
       } else if (napi_create_buffer_copy(env, item->length, item->data, NULL, &argv[0]) != napi_ok) {
         napi_get_null(env, &argv[0]);
       }
-    } else if (item->end_errno) {
-      napi_create_string_utf8(env, errno_name(item->end_errno), NAPI_AUTO_LENGTH, &argv[1]);
     }
-    napi_call_function(env, undefined, callback, 2, argv, NULL);
+    if (item->kind == ITEM_END) {
+      if (item->err) napi_create_string_utf8(env, errno_name(item->err), NAPI_AUTO_LENGTH, &argv[1]);
+    } else {
+      napi_value info, status;
+      napi_create_object(env, &info);
+      set_number(env, info, "seq", (double)item->seq);
+      const char *names[] = {"chunk", "written", "fault"};
+      napi_create_string_utf8(env, names[item->kind], NAPI_AUTO_LENGTH, &status);
+      napi_set_named_property(env, info, "status", status);
+      if (item->kind != ITEM_CHUNK) {
+        set_number(env, info, "size", (double)item->length);
+        set_meta(env, info, &item->meta);
+      }
+      if (item->kind == ITEM_WRITTEN) set_number(env, info, "fileBytes", (double)item->file_bytes);
+      if (item->kind == ITEM_FAULT) {
+        char message[160];
+        snprintf(message, sizeof message, "%s: %s, %s", errno_name(item->err), strerror(item->err), item->syscall);
+        napi_value code, syscall, msg;
+        napi_create_string_utf8(env, errno_name(item->err), NAPI_AUTO_LENGTH, &code);
+        napi_create_string_utf8(env, item->syscall, NAPI_AUTO_LENGTH, &syscall);
+        napi_create_string_utf8(env, message, NAPI_AUTO_LENGTH, &msg);
+        napi_set_named_property(env, info, "code", code);
+        napi_set_named_property(env, info, "syscall", syscall);
+        napi_set_named_property(env, info, "message", msg);
+      }
+      argv[2] = info;
+    }
+    napi_call_function(env, undefined, callback, 3, argv, NULL);
   }
   free(item->data);
   free(item);
 }
 
-static int reader_send(reader_state *r, unsigned char *data, size_t length, int end_errno) {
-  reader_item *item = malloc(sizeof *item);
-  if (!item) {
-    free(data);
-    return 0;
-  }
-  item->data = data, item->length = length, item->end_errno = end_errno;
-  if (napi_call_threadsafe_function(r->tsfn, item, napi_tsfn_blocking) != napi_ok) { // napi_closing: Node is exiting
+static int reader_post(reader_state *r, reader_item *item) {
+  if (r->closing || napi_call_threadsafe_function(r->tsfn, item, napi_tsfn_blocking) != napi_ok) { // napi_closing: Node is exiting
     r->closing = 1;
     free(item->data);
     free(item);
@@ -506,8 +977,43 @@ static int reader_send(reader_state *r, unsigned char *data, size_t length, int 
   return 1;
 }
 
-static uint32_t get_u32(const unsigned char *p) {
-  return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+// One chunk: recorded here if armed and it qualifies, else handed over; `data` stays the caller's.
+// `clean`: the chunk starts where an item starts; `item_end`: it ends where a moov or mdat ends.
+static int reader_chunk(reader_state *r, const unsigned char *data, size_t n, int clean, int item_end, int is_init) {
+  reader_item *item = calloc(1, sizeof *item);
+  if (!item) return 0;
+  item->r = r, item->length = n, item->kind = ITEM_CHUNK;
+  pthread_mutex_lock(&r->lock);
+  item->seq = ++r->posted;
+  int fragment = clean && item_end && !is_init && n <= MAX_INLINE_BYTES && r->track.known &&
+                 scan_fragment(data, n, &r->track, &item->meta);
+  if (r->armed) {
+    if (fragment && continues_segment(&r->sink, &item->meta)) {
+      int err = sink_append(r, data, n, &item->file_bytes, &item->syscall);
+      if (!err) {
+        item->kind = ITEM_WRITTEN;
+        r->last_written = item->seq;
+        r->sink.next_ticks = (int64_t)(item->meta.tfdt + item->meta.duration);
+      } else {
+        item->kind = ITEM_FAULT, item->err = err;
+      }
+    }
+    if (item->kind != ITEM_WRITTEN) sink_clear(r), r->release_hash = 1;
+  }
+  if (is_init) r->track.known = 0; // a new init may bring another track or defaults: known again at the next arm
+  if (fragment) gop_add(r, data, n, item->seq, &item->meta);
+  else r->gop_state = 0, r->gop_count = 0, r->gop_len = 0; // not a fragment the scan reads: nothing to start from
+  int copy = item->kind != ITEM_WRITTEN || r->deliver;
+  pthread_mutex_unlock(&r->lock);
+  if (copy) {
+    item->data = malloc(n ? n : 1);
+    if (!item->data) {
+      free(item);
+      return 0;
+    }
+    memcpy(item->data, data, n);
+  }
+  return reader_post(r, item);
 }
 
 static void *reader_main(void *arg) {
@@ -515,7 +1021,7 @@ static void *reader_main(void *arg) {
   pthread_setname_np(pthread_self(), "vigil-reader"); // so top -H and /proc/<pid>/task show what it costs
   size_t cap = READ_BYTES, len = 0, scan = 0;
   unsigned char *buf = malloc(cap);
-  int passthrough = 0, end_errno = 0, alive = buf != NULL;
+  int passthrough = 0, end_errno = 0, alive = buf != NULL, clean = 1;
   if (!buf) end_errno = ENOMEM;
   while (alive) {
     if (len == cap) { // a box larger than the buffer: grow to hold it (bounded by MAX_BOX_BYTES + READ_BYTES)
@@ -533,48 +1039,55 @@ static void *reader_main(void *arg) {
       break;
     }
     len += (size_t)n;
-    size_t cut = 0;
-    while (!passthrough && len - scan >= 8) {
-      uint64_t size = get_u32(buf + scan);
-      if (size == 1) {
-        if (len - scan < 16) break;
-        size = (uint64_t)get_u32(buf + scan + 8) << 32 | get_u32(buf + scan + 12);
+    // Every whole item in the buffer leaves as its own chunk; the rest waits for the next read. The read buffer
+    // stays (chunks are copied out, when they leave at all), with the start of the next box moved to its front.
+    while (alive && len > 0) {
+      size_t cut = 0;
+      int is_init = 0;
+      while (!passthrough && len - scan >= 8) {
+        uint64_t size = get_u32(buf + scan);
+        if (size == 1) {
+          if (len - scan < 16) break;
+          size = (uint64_t)get_u32(buf + scan + 8) << 32 | get_u32(buf + scan + 12);
+        }
+        if (size < 8 || size > MAX_BOX_BYTES) {
+          passthrough = 1; // not a box stream we can follow: every byte goes on as read, for the parser to judge
+          break;
+        }
+        if (size > len - scan) break;
+        const unsigned char *type = buf + scan + 4;
+        scan += (size_t)size;
+        if (memcmp(type, "mdat", 4) == 0 || memcmp(type, "moov", 4) == 0) {
+          cut = scan, is_init = type[1] == 'o';
+          break;
+        }
       }
-      if (size < 8 || size > MAX_BOX_BYTES) {
-        passthrough = 1; // not a box stream we can follow: every byte goes on as read, for the parser to judge
-        break;
-      }
-      if (size > len - scan) break;
-      const unsigned char *type = buf + scan + 4;
-      scan += (size_t)size;
-      if (memcmp(type, "mdat", 4) == 0 || memcmp(type, "moov", 4) == 0) cut = scan;
+      int item_end = cut != 0 && !passthrough;
+      if (passthrough) cut = len;
+      else if (cut == 0 && scan >= HOARD_BYTES) cut = scan;
+      if (cut == 0) break;
+      alive = reader_chunk(r, buf, cut, clean, item_end, is_init);
+      clean = item_end;
+      memmove(buf, buf + cut, len - cut);
+      len -= cut, scan = passthrough ? 0 : scan - cut;
     }
-    if (passthrough) cut = len;
-    else if (cut == 0 && scan >= HOARD_BYTES) cut = scan;
-    if (cut == 0) continue;
-    // The chunk leaves in a block of its own size, copied out; the read buffer stays, with the start of the next box
-    // moved to its front. Handing the read buffer itself over and taking a new 1 MiB one cost 3x the page faults
-    // (fresh memory for every fragment; measured 12,200 vs 4,100 faults in 25 s at 8 cameras, most of this thread's
-    // CPU). The blocks that remain faulted in are those V8 frees late (a chunk lives until its Buffer is collected).
-    unsigned char *out = malloc(cut);
-    if (!out) {
-      end_errno = ENOMEM;
-      break;
-    }
-    memcpy(out, buf, cut);
-    memmove(buf, buf + cut, len - cut);
-    len -= cut, scan = passthrough ? 0 : scan - cut;
-    alive = reader_send(r, out, cut, 0);
   }
-  if (alive && len > 0) { // what is left at the end (a cut-off box) goes on too: the parser reports it
-    alive = reader_send(r, buf, len, 0);
-    buf = NULL;
-  }
+  if (alive && len > 0) alive = reader_chunk(r, buf, len, 0, 0, 0); // a cut-off box goes on too: the parser reports it
   free(buf);
-  if (alive) reader_send(r, NULL, 0, end_errno);
+  reader_item *end = calloc(1, sizeof *end);
+  pthread_mutex_lock(&r->lock);
+  r->ended = 1;
+  if (r->armed) sink_clear(r), r->release_hash = 1;
+  pthread_mutex_unlock(&r->lock);
+  if (alive && end) {
+    end->kind = ITEM_END, end->err = end_errno, end->r = r;
+    reader_post(r, end);
+  } else {
+    free(end);
+  }
   close(r->fd);
   if (!r->closing) napi_release_threadsafe_function(r->tsfn, napi_tsfn_release);
-  free(r);
+  reader_unref(r);
   return NULL;
 }
 
@@ -597,8 +1110,20 @@ static napi_value make_pipe(napi_env env, napi_callback_info info) {
   return out;
 }
 
-// readerStart(readFd, callback): reads readFd on a new thread until EOF, calling callback(chunk, null) for the bytes
-// and callback(null, errnoCode | null) once at the end; the fd is then closed. It does not keep Node's loop alive.
+static void reader_handle_finalize(napi_env env, void *data, void *hint) {
+  (void)hint;
+  reader_state *r = data;
+  pthread_mutex_lock(&r->lock);
+  napi_ref ref = r->hash_ref;
+  r->hash_ref = NULL;
+  if (r->armed) sink_clear(r);
+  pthread_mutex_unlock(&r->lock);
+  if (ref) napi_delete_reference(env, ref);
+  reader_unref(r);
+}
+
+// readerStart(readFd, callback) -> handle: reads readFd on a new thread until EOF, calling callback as
+// reader_call_js says; the fd is then closed. It does not keep Node's loop alive.
 static napi_value reader_start(napi_env env, napi_callback_info info) {
   size_t argc = 2;
   napi_value argv[2];
@@ -607,18 +1132,29 @@ static napi_value reader_start(napi_env env, napi_callback_info info) {
   napi_valuetype t;
   if (argc != 2 || napi_get_value_int32(env, argv[0], &fd) != napi_ok || fd < 0 || napi_typeof(env, argv[1], &t) != napi_ok ||
       t != napi_function) {
-    return throw_type(env, "readerStart(fd: int, callback: (chunk, endCode) => void)");
+    return throw_type(env, "readerStart(fd: int, callback: (chunk, endCode, info) => void)");
   }
   reader_state *r = calloc(1, sizeof *r);
   if (!r) return throw_type(env, "out of memory");
-  r->fd = fd;
-  napi_value name;
+  r->fd = fd, r->refs = 2;
+  pthread_mutex_init(&r->lock, NULL);
+  r->cipher = EVP_CIPHER_CTX_new();
+  napi_value name, handle;
   napi_create_string_utf8(env, "vigil.pipeReader", NAPI_AUTO_LENGTH, &name);
-  if (napi_create_threadsafe_function(env, argv[1], NULL, name, 0, 1, NULL, NULL, NULL, reader_call_js, &r->tsfn) != napi_ok) {
+  if (!r->cipher || napi_create_threadsafe_function(env, argv[1], NULL, name, 0, 1, NULL, NULL, NULL, reader_call_js, &r->tsfn) != napi_ok) {
+    EVP_CIPHER_CTX_free(r->cipher);
+    pthread_mutex_destroy(&r->lock);
     free(r);
     return throw_last(env);
   }
   napi_unref_threadsafe_function(env, r->tsfn);
+  if (napi_create_external(env, r, reader_handle_finalize, NULL, &handle) != napi_ok) {
+    napi_release_threadsafe_function(r->tsfn, napi_tsfn_abort);
+    EVP_CIPHER_CTX_free(r->cipher);
+    pthread_mutex_destroy(&r->lock);
+    free(r);
+    return throw_last(env);
+  }
   pthread_attr_t attr;
   pthread_attr_init(&attr);
   pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
@@ -628,11 +1164,200 @@ static napi_value reader_start(napi_env env, napi_callback_info info) {
   pthread_attr_destroy(&attr);
   if (e != 0) {
     napi_release_threadsafe_function(r->tsfn, napi_tsfn_abort);
-    free(r);
+    r->refs = 1; // only the handle's: its finalizer frees the state
+    close(fd);
     napi_throw_error(env, errno_name(e), strerror(e));
     return NULL;
   }
-  return NULL;
+  return handle;
+}
+
+static reader_state *reader_of(napi_env env, napi_value v) {
+  napi_valuetype t;
+  void *p = NULL;
+  if (napi_typeof(env, v, &t) != napi_ok || t != napi_external || napi_get_value_external(env, v, &p) != napi_ok) return NULL;
+  return p;
+}
+
+static int get_number(napi_env env, napi_value obj, const char *name, double *out) {
+  napi_value v;
+  return napi_get_named_property(env, obj, name, &v) == napi_ok && napi_get_value_double(env, v, out) == napi_ok;
+}
+
+static int get_value(napi_env env, napi_value obj, const char *name, napi_value *out, napi_valuetype *type) {
+  return napi_get_named_property(env, obj, name, out) == napi_ok && napi_typeof(env, *out, type) == napi_ok;
+}
+
+// [duration, size, flags] (the init segment's trex defaults) into `t`; 0 if it is not that.
+static int read_trex(napi_env env, napi_value v, track_t *t) {
+  double x[3];
+  for (uint32_t i = 0; i < 3; i++) {
+    napi_value e;
+    if (napi_get_element(env, v, i, &e) != napi_ok || napi_get_value_double(env, e, &x[i]) != napi_ok || x[i] < 0 ||
+        x[i] > 4294967295.0)
+      return 0;
+  }
+  t->has_trex = 1, t->trex_duration = (uint32_t)x[0], t->trex_size = (uint32_t)x[1], t->trex_flags = (uint32_t)x[2];
+  return 1;
+}
+
+#define ARM_USAGE                                                                                                      \
+  "readerArm(reader, { afterSeq, fd, at, key, aadBase, firstIndex, hash, sync, trackId, trex: [duration, size, "      \
+  "flags] | null, timescale, mediaStart, nextTicks, discontinuityTicks, targetMs, maxMs })"
+
+// readerArm(reader, params) -> boolean: the reader records the fragments that follow chunk `afterSeq`, if that was the
+// last one it handed over and it still reads; false otherwise (the caller goes on writing them itself).
+static napi_value reader_arm(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  reader_state *r = argc == 2 ? reader_of(env, argv[0]) : NULL;
+  napi_valuetype ot;
+  if (!r || napi_typeof(env, argv[1], &ot) != napi_ok || ot != napi_object) return throw_type(env, ARM_USAGE);
+  napi_value o = argv[1], key_v, aad_v, hash_v, trex_v, sync_v;
+  napi_valuetype kt, at, ht, tt, st;
+  double after, fd, off, first, track, timescale, media_start, next_ticks, disc, target, max;
+  bool sync = false;
+  if (!get_number(env, o, "afterSeq", &after) || !get_number(env, o, "fd", &fd) || !get_number(env, o, "at", &off) ||
+      !get_number(env, o, "firstIndex", &first) || !get_number(env, o, "trackId", &track) ||
+      !get_number(env, o, "timescale", &timescale) || !get_number(env, o, "mediaStart", &media_start) ||
+      !get_number(env, o, "nextTicks", &next_ticks) || !get_number(env, o, "discontinuityTicks", &disc) ||
+      !get_number(env, o, "targetMs", &target) || !get_number(env, o, "maxMs", &max) ||
+      !get_value(env, o, "key", &key_v, &kt) || !get_value(env, o, "aadBase", &aad_v, &at) ||
+      !get_value(env, o, "hash", &hash_v, &ht) || !get_value(env, o, "trex", &trex_v, &tt) ||
+      !get_value(env, o, "sync", &sync_v, &st) || st != napi_boolean || napi_get_value_bool(env, sync_v, &sync) != napi_ok ||
+      fd < 0 || fd > INT_MAX || off < 0 || off > MAX_SAFE || first < 0 || first > 4294967295.0 || track < 0 ||
+      track > 4294967295.0 || !(timescale > 0) || media_start < 0 || media_start > MAX_SAFE || next_ticks < 0 ||
+      next_ticks > MAX_SAFE || disc < 0 || disc > MAX_SAFE) {
+    return throw_type(env, ARM_USAGE);
+  }
+  hash_state *h = ht == napi_external ? hash_of(env, hash_v) : NULL;
+  if (!h || h->finished) return throw_type(env, "readerArm: hash must be an unfinished sha256Create() handle");
+  track_t tr = {.known = 1, .track_id = (uint32_t)track};
+  if (tt != napi_null && !read_trex(env, trex_v, &tr)) return throw_type(env, ARM_USAGE);
+  unsigned char *key = NULL, *aad = NULL;
+  size_t key_n = 0, aad_n = 0;
+  if (kt != napi_null && (!bytes_of(env, key_v, &key, &key_n) || key_n != KEY_BYTES || !bytes_of(env, aad_v, &aad, &aad_n)))
+    return throw_type(env, "readerArm: key must be 32 bytes and aadBase a Uint8Array (or both null)");
+  unsigned char *aad_copy = NULL;
+  if (key) {
+    aad_copy = malloc(aad_n + 12);
+    if (!aad_copy) return throw_type(env, "out of memory");
+    memcpy(aad_copy, aad, aad_n);
+  }
+  pthread_mutex_lock(&r->lock);
+  int ok = !r->ended && !r->armed && !h->busy && r->posted == (uint64_t)after &&
+           (!key || EVP_EncryptInit_ex(r->cipher, EVP_aes_256_gcm(), NULL, key, NULL) == 1);
+  napi_ref old_ref = NULL;
+  if (ok) {
+    sink_t *s = &r->sink;
+    s->fd = (int)fd, s->at = (int64_t)off, s->encrypt = key != NULL, s->next_index = (uint64_t)first, s->hash = h;
+    s->sync = sync, s->media_start = (int64_t)media_start, s->next_ticks = (int64_t)next_ticks, s->disc_ticks = (int64_t)disc;
+    s->timescale = timescale, s->target_ms = target, s->max_ms = max;
+    if (key) memcpy(s->key, key, KEY_BYTES);
+    s->aad = aad_copy, s->aad_base_bytes = aad_n, aad_copy = NULL;
+    h->busy = 1;
+    r->track = tr;
+    r->armed = 1;
+    old_ref = r->hash_ref, r->hash_ref = NULL, r->release_hash = 0;
+  }
+  pthread_mutex_unlock(&r->lock);
+  free(aad_copy);
+  if (old_ref) napi_delete_reference(env, old_ref);
+  if (ok) napi_create_reference(env, hash_v, 1, &r->hash_ref); // only this thread sets or takes hash_ref while armed
+  napi_value out;
+  napi_get_boolean(env, ok, &out);
+  return out;
+}
+
+// readerDisarm(reader) -> seq of the last chunk this reader recorded (0: none). When it returns, no append is in
+// progress and none will start until the next arm; the file, its offset and its hash are the caller's again.
+static napi_value reader_disarm(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  reader_state *r = argc == 1 ? reader_of(env, argv[0]) : NULL;
+  if (!r) return throw_type(env, "readerDisarm(reader)");
+  pthread_mutex_lock(&r->lock);
+  if (r->armed) sink_clear(r);
+  napi_ref ref = r->hash_ref;
+  r->hash_ref = NULL, r->release_hash = 0;
+  uint64_t last = r->last_written;
+  pthread_mutex_unlock(&r->lock);
+  if (ref) napi_delete_reference(env, ref);
+  napi_value out;
+  CHECK(napi_create_double(env, (double)last, &out));
+  return out;
+}
+
+// readerLive(reader, on) -> { seq, fragments: [{ data, sequence, baseMediaDecodeTime, ... }], truncated } | null.
+// on: recorded fragments' bytes are handed over from now on, and the GOP cached so far comes back (fragments up to
+// chunk `seq`, copied), so a first live viewer starts at once; off: they stay here again.
+static napi_value reader_live(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  reader_state *r = argc == 2 ? reader_of(env, argv[0]) : NULL;
+  bool on = false;
+  if (!r || napi_get_value_bool(env, argv[1], &on) != napi_ok) return throw_type(env, "readerLive(reader, on: boolean)");
+  napi_value out, list, flag;
+  if (!on) {
+    pthread_mutex_lock(&r->lock);
+    r->deliver = 0;
+    pthread_mutex_unlock(&r->lock);
+    napi_get_null(env, &out);
+    return out;
+  }
+  CHECK(napi_create_object(env, &out));
+  pthread_mutex_lock(&r->lock);
+  r->deliver = 1;
+  int count = r->gop_state ? r->gop_count : 0;
+  napi_status st = napi_create_array_with_length(env, (size_t)count, &list);
+  for (int i = 0; st == napi_ok && i < count; i++) {
+    napi_value f, data;
+    gop_item *it = &r->items[i];
+    st = napi_create_object(env, &f);
+    if (st == napi_ok) st = napi_create_buffer_copy(env, it->len, r->gop + it->off, NULL, &data);
+    if (st != napi_ok) break;
+    napi_set_named_property(env, f, "data", data);
+    set_meta(env, f, &it->meta);
+    set_number(env, f, "seq", (double)it->seq);
+    napi_set_element(env, list, (uint32_t)i, f);
+  }
+  uint64_t seq = r->posted;
+  int truncated = r->gop_state == 2;
+  pthread_mutex_unlock(&r->lock);
+  if (st != napi_ok) return throw_last(env);
+  set_number(env, out, "seq", (double)seq);
+  napi_set_named_property(env, out, "fragments", list);
+  napi_get_boolean(env, truncated, &flag);
+  napi_set_named_property(env, out, "truncated", flag);
+  return out;
+}
+
+// scanFragment(bytes, trackId, trex | null) -> values | null: scan_fragment, for the test that holds it to the parser.
+static napi_value scan_fragment_js(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  uint8_t *data;
+  size_t n;
+  double track;
+  napi_valuetype tt;
+  if (argc != 3 || !bytes_of(env, argv[0], &data, &n) || napi_get_value_double(env, argv[1], &track) != napi_ok ||
+      napi_typeof(env, argv[2], &tt) != napi_ok)
+    return throw_type(env, "scanFragment(bytes, trackId, trex: [duration, size, flags] | null)");
+  track_t tr = {.known = 1, .track_id = (uint32_t)track};
+  if (tt != napi_null && !read_trex(env, argv[2], &tr)) return throw_type(env, "scanFragment: trex must be [duration, size, flags]");
+  frag_meta m;
+  napi_value out;
+  if (!scan_fragment(data, n, &tr, &m)) {
+    napi_get_null(env, &out);
+    return out;
+  }
+  CHECK(napi_create_object(env, &out));
+  set_meta(env, out, &m);
+  return out;
 }
 
 static napi_value init(napi_env env, napi_value exports) {
@@ -643,6 +1368,10 @@ static napi_value init(napi_env env, napi_value exports) {
       {"sha256Digest", NULL, sha256_digest, NULL, NULL, NULL, napi_enumerable, NULL},
       {"pipe", NULL, make_pipe, NULL, NULL, NULL, napi_enumerable, NULL},
       {"readerStart", NULL, reader_start, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"readerArm", NULL, reader_arm, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"readerDisarm", NULL, reader_disarm, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"readerLive", NULL, reader_live, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"scanFragment", NULL, scan_fragment_js, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof *props, props);
   return exports;

@@ -8,6 +8,9 @@ import {
   type IngestReason,
   type IngestState,
   type IngestStats,
+  type LiveByteSource,
+  type NativeFragmentOrigin,
+  type NativeReaderHandle,
   type NativeStdout,
   maskImagePam,
 } from '../media/index.js';
@@ -41,8 +44,32 @@ export interface IngestSource {
 
 /** Where fragments go for live view (the live hub). */
 export interface LiveSinkHub {
-  publish(streamId: string, item: Fmp4Item): void;
+  /** `seq`: the native reader's chunk number of a fragment (see LiveByteSource). */
+  publish(streamId: string, item: Fmp4Item, seq?: number): void;
   endStream(streamId: string, reason: string): void;
+  /** Where the stream's bytes are when the native reader keeps them (recorded fragments come detached). */
+  setByteSource?(streamId: string, source: LiveByteSource | null): void;
+}
+
+/**
+ * A stream's LiveByteSource: the native reader of its current ffmpeg run (they change with every restart). Bytes are
+ * wanted while the hub has viewers; a new reader is told so as soon as its first fragment shows it.
+ */
+class NativeLiveBytes implements LiveByteSource {
+  private current: { stdout: NativeStdout; reader: NativeReaderHandle } | null = null;
+  private wanted = false;
+
+  follow(origin: NativeFragmentOrigin): void {
+    if (this.current?.reader === origin.reader) return;
+    this.current = { stdout: origin.stdout, reader: origin.reader };
+    if (this.wanted) origin.stdout.readerLive(origin.reader, true);
+  }
+
+  wantBytes(on: boolean): ReturnType<LiveByteSource['wantBytes']> {
+    this.wanted = on;
+    const c = this.current;
+    return c ? c.stdout.readerLive(c.reader, on) : null;
+  }
 }
 
 export interface IngestSettings {
@@ -178,6 +205,8 @@ export class Recorder {
     const entry: Entry = { target, key: keyOf(target), supervisor: null, writer, state: 'idle', reason: null, stopping: false };
     const log = deps.log;
     const ids = { streamId: target.streamId, cameraId: target.cameraId, kind: target.kind };
+    const liveBytes = deps.ingest.nativeStdout ? new NativeLiveBytes() : null;
+    if (liveBytes) deps.hub.setByteSource?.(target.streamId, liveBytes);
     entry.supervisor = new IngestSupervisor(
       {
         url: target.url,
@@ -195,9 +224,10 @@ export class Recorder {
           writer?.onInit(init);
           deps.hub.publish(target.streamId, { kind: 'init', init });
         },
-        onFragment: (fragment) => {
-          writer?.onFragment(fragment);
-          deps.hub.publish(target.streamId, { kind: 'fragment', fragment });
+        onFragment: (fragment, origin) => {
+          if (origin) liveBytes?.follow(origin);
+          writer?.onFragment(fragment, origin);
+          deps.hub.publish(target.streamId, { kind: 'fragment', fragment }, origin?.seq);
         },
         onState: (state: IngestState, reason?: IngestReason) => {
           const was = entry.state;
@@ -225,6 +255,7 @@ export class Recorder {
     await entry.supervisor?.stop();
     await entry.writer?.stop(cause);
     this.deps.hub.endStream(entry.target.streamId, cause);
+    this.deps.hub.setByteSource?.(entry.target.streamId, null);
   }
 }
 

@@ -6,7 +6,7 @@
 // Faults: a write error (ENOSPC, EIO) truncates the torn tail, commits the whole fragments, ends the run with cause
 // `store_full` and stops writing with a critical alert; a probe resumes recording when space returns (invariant 5).
 // Nothing recorded is ever deleted here to make room (R17, D22(3)).
-import { fragmentParts, fragmentSize, type Fragment, type InitSegment } from '../media/index.js';
+import { fragmentParts, fragmentSize, type Fragment, type InitSegment, type NativeFragmentOrigin, type NativeReaderHandle, type NativeStdout } from '../media/index.js';
 import { dayOf, type LocalSegmentStore, type SegmentFileWriter } from '../storage/index.js';
 import { encodeFragmentIndex, type FragmentIndexEntry } from './fragment-index.js';
 import { MediaClock } from './media-clock.js';
@@ -50,6 +50,8 @@ export interface StreamRecorderStats {
   bytesWritten: number;
   segmentsWritten: number;
   queuedBytes: number;
+  /** Of fragmentsWritten, those the native pipe reader recorded itself (recording.bytePath native). */
+  fragmentsWrittenInline: number;
   lastError: string | null;
 }
 
@@ -79,6 +81,25 @@ interface OpenRun {
   settlingFragments: number;
 }
 
+/**
+ * The native pipe reader recording this stream's fragments itself (native/vigil_native.c, "Inline recording"): armed
+ * with the open segment after a fragment this recorder wrote, when nothing else was queued. Every fragment it records
+ * comes back as `written` and is accounted here at once (index entry, sizes, counters), outside the queue: while it is
+ * armed nothing queued touches the segment, and whatever needs the segment (a fragment it did not take, a close, a new
+ * init) first disarms it and waits until everything it recorded is accounted (`quiesceInline`).
+ */
+interface InlineSession {
+  stdout: NativeStdout;
+  reader: NativeReaderHandle;
+  segment: OpenSegment;
+  /** The seq of the last chunk accounted for (written, or handed to the queue). */
+  accountedSeq: number;
+  waiter: { seq: number; resolve: () => void } | null;
+}
+
+/** How long a disarm waits for the reader's last records to arrive (they are already queued to this thread). */
+const INLINE_SETTLE_MS = 5000;
+
 const DISCONTINUITY_TICKS_S = 5;
 /** How many fragments at the start of a run refine its wall-clock anchor (see MediaClock.observeArrival). */
 const SETTLING_FRAGMENTS = 10;
@@ -95,8 +116,15 @@ export class StreamRecorder {
   private pendingBacklogBreak = false;
   private retryTimer: NodeJS.Timeout | null = null;
   private stopped = false;
-  private readonly counters = { received: 0, written: 0, lost: 0, skipped: 0, bytes: 0, segments: 0, queuedBytes: 0 };
+  private readonly counters = { received: 0, written: 0, lost: 0, skipped: 0, bytes: 0, segments: 0, queuedBytes: 0, inline: 0 };
   private lastError: string | null = null;
+  /** Operations queued and not finished (the one running included). */
+  private pendingOps = 0;
+  private inline: InlineSession | null = null;
+  /** The native reader's append failed: the open segment may have a torn tail past its last accounted fragment. */
+  private inlineFault: NodeJS.ErrnoException | null = null;
+  /** The native reader recorded fragments that never came back to be accounted: the open segment must not be committed. */
+  private inlineLost = false;
 
   constructor(
     private readonly deps: StreamRecorderDeps,
@@ -105,12 +133,21 @@ export class StreamRecorder {
 
   onInit(init: InitSegment): void {
     this.enqueue(async () => {
+      await this.quiesceInline();
       if (this.init && !this.init.data.equals(init.data)) this.initChanged = true;
       this.init = init;
     });
   }
 
-  onFragment(fragment: Fragment): void {
+  /**
+   * A fragment of the stream, in stream order. `origin` (the native pipe reader's) lets this recorder arm the reader
+   * after writing it; with `written` or `fault` the reader recorded it (or failed to) and it is only accounted here.
+   */
+  onFragment(fragment: Fragment, origin?: NativeFragmentOrigin): void {
+    if (origin && (origin.written || origin.fault)) {
+      this.onInlineFragment(fragment, origin);
+      return;
+    }
     if (this.stopped) return; // after stop(): the stream is no longer ours to record
     this.counters.received++;
     const max = this.deps.options.maxQueuedBytes ?? 64 * 1024 * 1024;
@@ -127,6 +164,7 @@ export class StreamRecorder {
     this.enqueue(async () => {
       this.counters.queuedBytes -= size;
       await this.writeFragment(fragment, arrivedMs);
+      if (origin) this.tryArm(origin);
     });
   }
 
@@ -163,20 +201,118 @@ export class StreamRecorder {
       bytesWritten: c.bytes,
       segmentsWritten: c.segments,
       queuedBytes: c.queuedBytes,
+      fragmentsWrittenInline: c.inline,
       lastError: this.lastError,
     };
   }
 
   private enqueue(op: () => Promise<void>): Promise<void> {
-    const next = this.tail.then(op).catch((err: unknown) => {
-      this.lastError = err instanceof Error ? err.message : String(err);
-      this.deps.log.error({ err, streamId: this.stream.streamId }, 'recording operation failed');
-    });
+    this.pendingOps++;
+    const next = this.tail
+      .then(op)
+      .catch((err: unknown) => {
+        this.lastError = err instanceof Error ? err.message : String(err);
+        this.deps.log.error({ err, streamId: this.stream.streamId }, 'recording operation failed');
+      })
+      .finally(() => this.pendingOps--);
     this.tail = next;
     return next;
   }
 
+  /**
+   * Hands the open segment to the native reader, which then records the fragments after `origin.seq` itself, while they
+   * continue the segment (native/vigil_native.c continues_segment: this class's rules in writeFragment). Only when this
+   * recorder is caught up and in a plain recording state; the reader refuses if a later chunk is already on its way.
+   */
+  private tryArm(origin: NativeFragmentOrigin): void {
+    const seg = this.segment;
+    const init = this.init;
+    if (this.stopped || this.pendingOps !== 1 || this.state !== 'recording' || this.inline || this.pendingBacklogBreak) return;
+    if (this.initChanged || this.inlineFault || this.inlineLost || !seg || !init || seg.init !== init) return;
+    const target = seg.writer.inlineTarget();
+    if (!target) return;
+    try {
+      const armed = origin.stdout.readerArm(origin.reader, {
+        afterSeq: origin.seq,
+        ...target,
+        sync: this.deps.options.syncEveryFragment,
+        trackId: init.trackId,
+        trex: init.trex ? [init.trex.sampleDurationTicks, init.trex.sampleSizeBytes, init.trex.sampleFlags] : null,
+        timescale: init.timescale,
+        mediaStart: seg.mediaStart,
+        nextTicks: seg.nextTicks,
+        discontinuityTicks: DISCONTINUITY_TICKS_S * init.timescale,
+        targetMs: this.deps.options.segmentTargetMs,
+        maxMs: MAX_SEGMENT_DURATION_MS,
+      });
+      if (armed) this.inline = { stdout: origin.stdout, reader: origin.reader, segment: seg, accountedSeq: origin.seq, waiter: null };
+    } catch (err) {
+      this.deps.log.error({ err, streamId: this.stream.streamId }, 'native reader could not be armed: fragments are written here');
+    }
+  }
+
+  /** A fragment the native reader recorded (or failed to): the index, sizes and counters follow, as appendFragment's. */
+  private onInlineFragment(f: Fragment, origin: NativeFragmentOrigin): void {
+    const session = this.inline;
+    if (!session || session.reader !== origin.reader || origin.seq <= session.accountedSeq) {
+      // Not expected: a reader records only while armed by this recorder, whose session lasts until all is accounted.
+      this.counters.lost++;
+      this.inlineLost = true;
+      this.deps.log.error({ streamId: this.stream.streamId, seq: origin.seq }, 'a fragment recorded natively arrived outside its session');
+      return;
+    }
+    this.counters.received++;
+    if (origin.fault) {
+      // The reader disarmed itself; the queue takes over from here (truncate the torn tail, store_full: invariant 5).
+      this.counters.lost++;
+      this.inlineFault = origin.fault;
+      this.settleInline(session, origin.seq);
+      void this.enqueue(async () => {
+        const err = this.inlineFault;
+        if (!err) return;
+        await this.quiesceInline();
+        await this.onWriteFault(err);
+      });
+      return;
+    }
+    const size = fragmentSize(f);
+    session.segment.writer.adoptInlineAppend(size, origin.written!.fileBytes);
+    this.recordAppended(session.segment, f, size, this.deps.now());
+    this.counters.inline++;
+    this.settleInline(session, origin.seq);
+  }
+
+  private settleInline(session: InlineSession, seq: number): void {
+    session.accountedSeq = seq;
+    if (session.waiter && seq >= session.waiter.seq) session.waiter.resolve();
+  }
+
+  /**
+   * Takes the segment back from the native reader: disarms it (no append is in progress once that returns) and waits
+   * until every fragment it recorded has been accounted. Run first by every queued step that touches the segment.
+   */
+  private async quiesceInline(): Promise<void> {
+    const session = this.inline;
+    if (!session) return;
+    const last = session.stdout.readerDisarm(session.reader);
+    if (session.accountedSeq < last) {
+      let timer: NodeJS.Timeout | undefined;
+      await new Promise<void>((resolve) => {
+        session.waiter = { seq: last, resolve };
+        timer = setTimeout(resolve, INLINE_SETTLE_MS);
+      });
+      clearTimeout(timer);
+      session.waiter = null;
+      if (session.accountedSeq < last) {
+        this.inlineLost = true;
+        this.deps.log.error({ streamId: this.stream.streamId, last, accounted: session.accountedSeq }, 'fragments recorded natively did not come back: segment left for reconciliation');
+      }
+    }
+    this.inline = null;
+  }
+
   private async writeFragment(f: Fragment, arrivedMs: number): Promise<void> {
+    await this.quiesceInline(); // the reader handed this fragment over: it disarmed itself, and all it recorded is in
     if (this.state === 'store_full') {
       this.counters.lost++;
       return;
@@ -285,6 +421,11 @@ export class StreamRecorder {
       await this.onWriteFault(err);
       return;
     }
+    this.recordAppended(seg, f, size, arrivedMs);
+  }
+
+  /** A whole fragment is in the segment file: its index entry, the segment's extent, the counters. */
+  private recordAppended(seg: OpenSegment, f: Fragment, size: number, arrivedMs: number): void {
     seg.goodLength += size;
     seg.entries.push({ sizeBytes: size, durationTicks: f.durationTicks, sampleCount: f.sampleCount, keyframe: f.keyframe });
     seg.frames += f.sampleCount;
@@ -300,6 +441,7 @@ export class StreamRecorder {
   }
 
   private async onWriteFault(err: unknown): Promise<void> {
+    this.inlineFault = null;
     const code = (err as NodeJS.ErrnoException).code ?? 'unknown';
     this.lastError = `${code}: ${(err as Error).message}`;
     if (!WRITE_FAULT_CODES.has(code)) throw err;
@@ -348,10 +490,19 @@ export class StreamRecorder {
   }
 
   private async closeSegment(): Promise<void> {
+    await this.quiesceInline();
     const seg = this.segment;
     const run = this.run;
     this.segment = null;
     if (!seg || !run) return;
+    if (this.inlineFault) await seg.writer.truncate(seg.goodLength).catch(() => undefined); // the reader's torn tail
+    if (this.inlineLost) {
+      // Fragments in the file that the index does not know: leave the file to reconciliation (whole fragments kept).
+      this.inlineLost = false;
+      run.dirty = true;
+      await seg.writer.close().catch(() => undefined);
+      return;
+    }
     if (seg.entries.length === 0) {
       // Nothing but (maybe) the init was written: no footage to keep.
       if (!(await seg.writer.discardIfEmpty())) {

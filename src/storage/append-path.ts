@@ -20,6 +20,8 @@ export type AppendPathName = 'js' | 'native';
 export interface AppendHash {
   update(data: Uint8Array): void;
   digest(): Buffer;
+  /** The native SHA-256 state behind it (the native path only): what the native pipe reader adds to when it records. */
+  readonly nativeHandle?: NativeHashHandle;
 }
 
 export interface AppendEncryption {
@@ -113,6 +115,9 @@ class NativeHash implements AppendHash {
   readonly handle: NativeHashHandle;
   constructor(private readonly mod: NativeAppendModule) {
     this.handle = mod.sha256Create();
+  }
+  get nativeHandle(): NativeHashHandle {
+    return this.handle;
   }
   update(data: Uint8Array): void {
     this.mod.sha256Update(this.handle, data);

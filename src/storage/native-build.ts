@@ -16,14 +16,14 @@ import { mkdir, rename, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
+import type { NativeFragmentValues, NativeStdout } from '../media/index.js';
 import { jsAppendPath, nativeAppendPath, type AppendPath, type NativeAppendModule } from './append-path.js';
 
 export type BytePathChoice = 'auto' | 'native' | 'js';
 
-/** The native ingest pipe reader's functions (media/ingest's NativeStdout has this shape). */
-export interface NativePipeReader {
-  pipe(): [number, number];
-  readerStart(fd: number, onData: (chunk: Buffer | null, endCode: string | null) => void): void;
+/** The native ingest pipe reader's functions (media/ingest's NativeStdout), and the scan it records by, for its test. */
+export interface NativePipeReader extends NativeStdout {
+  scanFragment(bytes: Uint8Array, trackId: number, trex: [number, number, number] | null): NativeFragmentValues | null;
 }
 
 export interface ResolvedBytePath {
@@ -122,7 +122,7 @@ export async function resolveBytePath(choice: BytePathChoice, root: string): Pro
   if (choice === 'js') return { path: jsAppendPath, pipeReader: null, fallbackReason: null };
   try {
     const mod = loadLibrary(await buildNativeLibrary(root));
-    return { path: nativeAppendPath(mod), pipeReader: { pipe: () => mod.pipe(), readerStart: (fd, onData) => mod.readerStart(fd, onData) }, fallbackReason: null };
+    return { path: nativeAppendPath(mod), pipeReader: mod, fallbackReason: null };
   } catch (err) {
     const reason = err instanceof Error ? err.message : String(err);
     if (choice === 'native') throw new NativeBuildError(`recording.bytePath is "native" but the native byte path is unavailable: ${reason}`);

@@ -3,7 +3,7 @@ import { constants } from 'node:fs';
 import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { jsAppendPath, writeAllAt, type AppendHash, type AppendPath } from './append-path.js';
-import { layoutOf, sealTrailer } from './segment-crypto.js';
+import { CHUNK_BYTES, layoutOf, sealTrailer } from './segment-crypto.js';
 
 export async function fsyncDir(dir: string): Promise<void> {
   const handle = await open(dir, constants.O_RDONLY | constants.O_DIRECTORY);
@@ -71,6 +71,34 @@ export class SegmentFileWriter {
     this.records.push(...lengths);
     this.lengthBytes += plain;
     this.hashedBytes += plain;
+  }
+
+  /**
+   * What the native pipe reader needs to append to this file itself (recording inline, native/vigil_native.c
+   * readerArm): null on the JavaScript path, after a truncate, or once closed. While the reader holds it, only
+   * `adoptInlineAppend` may change this writer; the reader's own disarm hands it back.
+   */
+  inlineTarget(): { fd: number; at: number; key: Buffer | null; aadBase: Buffer | null; firstIndex: number; hash: unknown } | null {
+    const hash = this.hash.nativeHandle;
+    if (!hash || this.sealed || this.closed || this.hashedBytes !== this.lengthBytes) return null;
+    return {
+      fd: this.handle.fd,
+      at: this.enc ? this.fileLength : this.lengthBytes,
+      key: this.enc?.key ?? null,
+      aadBase: this.enc?.base ?? null,
+      firstIndex: this.records.length,
+      hash,
+    };
+  }
+
+  /** The native reader appended `plainBytes` (as `fileBytes` in the file) and hashed them: the state moves on as `writev`'s. */
+  adoptInlineAppend(plainBytes: number, fileBytes: number): void {
+    if (this.enc) {
+      for (let left = plainBytes; left > 0; left -= CHUNK_BYTES) this.records.push(Math.min(left, CHUNK_BYTES));
+    }
+    this.fileLength += fileBytes;
+    this.lengthBytes += plainBytes;
+    this.hashedBytes += plainBytes;
   }
 
   /** SHA-256 of the plaintext appended (once: the hash is finished by it). */

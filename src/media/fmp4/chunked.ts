@@ -46,3 +46,29 @@ export function fragmentParts(f: Fragment): readonly Buffer[] {
 export function fragmentSize(f: Fragment): number {
   return (f as Partial<Chunked>)[SIZE] ?? f.data.length;
 }
+
+const DETACHED = Symbol('vigil.detachedFragment');
+
+/**
+ * A fragment whose bytes are not in this process (the native reader recorded it and kept them: native/vigil_native.c).
+ * It has its values and size; `data` throws, `fragmentParts` is empty. Only a consumer that checks `isDetached` first
+ * may take one (the recorder, which was told it is written, and the live hub, which then asks for bytes).
+ */
+export function detachedFragment(fields: Omit<Fragment, 'data'>, size: number): Fragment {
+  const f = { ...fields } as Fragment & Chunked;
+  Object.defineProperty(f, PARTS, { value: [], enumerable: false });
+  Object.defineProperty(f, SIZE, { value: size, enumerable: false });
+  Object.defineProperty(f, DETACHED, { value: true, enumerable: false });
+  Object.defineProperty(f, 'data', {
+    enumerable: false,
+    get(): Buffer {
+      throw new Error('this fragment was recorded natively and its bytes were not handed over');
+    },
+  });
+  return f;
+}
+
+/** Whether the fragment's bytes stayed native (see detachedFragment). */
+export function isDetached(f: Fragment): boolean {
+  return (f as Partial<Record<typeof DETACHED, boolean>>)[DETACHED] === true;
+}

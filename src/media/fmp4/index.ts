@@ -4,7 +4,7 @@
 
 export { parseInit } from './init.js';
 export { parseFragment, isSyncSampleFlags } from './fragment.js';
-export { fragmentParts, fragmentSize } from './chunked.js';
+export { detachedFragment, fragmentParts, fragmentSize, isDetached } from './chunked.js';
 export { Fmp4StreamParser, DEFAULT_MAX_BOX_SIZE } from './stream.js';
 export { splitFile } from './split.js';
 export { rewriteFragmentTiming } from './rewrite.js';

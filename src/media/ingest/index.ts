@@ -11,4 +11,7 @@ export type { IngestStats } from './stats.js';
 export { classifyStderrLine, DEFAULT_DIAGNOSTIC_LIMIT } from './stderr.js';
 export type { DiagnosticLimit } from './stderr.js';
 export { IngestSupervisor, systemClock } from './supervisor.js';
-export type { IngestChild, IngestClock, IngestListener, IngestSupervisorOptions, NativeStdout, SpawnIngest, StreamParser } from './supervisor.js';
+export type {
+  IngestChild, IngestClock, IngestListener, IngestSupervisorOptions, NativeArmParams, NativeChunkInfo, NativeFragmentOrigin,
+  NativeFragmentValues, NativeLiveSnapshot, NativeReaderHandle, NativeStdout, SpawnIngest, StreamParser,
+} from './supervisor.js';

@@ -7,7 +7,9 @@
 // to the next keyframe, the segment writer applies its own backpressure), so memory here stays bounded by one
 // stdout chunk plus the parser's partial box. stdout is read by Node's pipe stream (≤ 64 KiB reads), or, given a
 // `nativeStdout` (recording.bytePath native), by a native thread that hands over one chunk per fragment
-// (native/vigil_native.c): the same bytes in the same order, far fewer events, buffers and parser passes.
+// (native/vigil_native.c): the same bytes in the same order, far fewer events, buffers and parser passes. That reader
+// may also record fragments itself, once the stream's recorder has armed it (docs/storage.md, "Inline recording"):
+// those arrive already written, with their values and (only while someone watches live) their bytes.
 //
 // Credentials: with `urlVia: 'fd'` (default) the URL reaches ffmpeg through fd 3 and is not in
 // /proc/<pid>/cmdline (see args.ts). It remains in the memory of this process and of the child, readable by root
@@ -17,7 +19,7 @@
 import { spawn as nodeSpawn } from 'node:child_process';
 import { closeSync } from 'node:fs';
 import { Writable, type Readable } from 'node:stream';
-import { Fmp4ParseError, Fmp4StreamParser, fragmentSize, type Fmp4Item, type Fragment, type InitSegment } from '../fmp4/index.js';
+import { detachedFragment, Fmp4ParseError, Fmp4StreamParser, fragmentSize, type Fmp4Item, type Fragment, type InitSegment } from '../fmp4/index.js';
 import { buildIngestArgs, buildInputScript, INPUT_SCRIPT_FD, MASK_INPUT_FD, type IngestArgsOptions } from './args.js';
 import { createRedactor, redactUrl, secretsFromUrl } from './redact.js';
 import {
@@ -29,7 +31,8 @@ import { classifyStderrLine, DEFAULT_DIAGNOSTIC_LIMIT, DiagnosticLimiter, LineSp
 
 export interface IngestListener {
   onInit(init: InitSegment): void;
-  onFragment(fragment: Fragment): void;
+  /** `origin` is given for fragments the native reader read (with `written`/`fault` when it recorded them itself). */
+  onFragment(fragment: Fragment, origin?: NativeFragmentOrigin): void;
   /** `reason` is set in `reconnecting` and `failed`. */
   onState(state: IngestState, reason?: IngestReason): void;
   /** A redacted, rate-limited ffmpeg stderr line or supervisor note, for the log. */
@@ -50,12 +53,76 @@ export interface IngestChild {
 /** `stdio` entries: 'ignore', 'pipe', or a file descriptor the child gets as is (the native reader's pipe). */
 export type SpawnIngest = (command: string, args: string[], options: { stdio: ('ignore' | 'pipe' | number)[] }) => IngestChild;
 
-/** The native stdout reader (native/vigil_native.c `pipe`, `readerStart`): see the data path above. */
+/** A native pipe reader (native/vigil_native.c), opaque to JavaScript. */
+export type NativeReaderHandle = { readonly __nativeReader: unique symbol };
+
+/** A fragment's values as the native reader read them (media/fmp4 parseFragment's, without the bytes). */
+export type NativeFragmentValues = Omit<Fragment, 'data'>;
+
+/** What the native reader says of each chunk it hands over (`seq` counts chunks from 1). */
+export type NativeChunkInfo =
+  | { seq: number; status: 'chunk' }
+  | ({ seq: number; status: 'written'; size: number; fileBytes: number } & NativeFragmentValues)
+  | ({ seq: number; status: 'fault'; size: number; code: string; syscall: string; message: string } & NativeFragmentValues);
+
+/**
+ * The segment a recorder hands to the native reader so that it appends the stream's next fragments itself
+ * (native/vigil_native.c readerArm), and the recorder's rules for them (stream-recorder.ts writeFragment).
+ */
+export interface NativeArmParams {
+  /** The seq of the last chunk the recorder has dealt with: arming fails unless it is the last one handed over. */
+  afterSeq: number;
+  fd: number;
+  /** File offset of the next byte. */
+  at: number;
+  key: Buffer | null;
+  aadBase: Buffer | null;
+  firstIndex: number;
+  /** The file's SHA-256 (a native hash handle): the reader adds what it appends. */
+  hash: unknown;
+  sync: boolean;
+  trackId: number;
+  trex: [number, number, number] | null;
+  timescale: number;
+  mediaStart: number;
+  nextTicks: number;
+  discontinuityTicks: number;
+  targetMs: number;
+  maxMs: number;
+}
+
+/** The GOP the native reader kept (recorded fragments whose bytes stayed native), for a first live viewer. */
+export interface NativeLiveSnapshot {
+  /** The last chunk covered: fragments up to it are in `fragments` or older. */
+  seq: number;
+  fragments: (NativeFragmentValues & { data: Buffer; seq: number })[];
+  truncated: boolean;
+}
+
+/** The native stdout reader (native/vigil_native.c `pipe`, `readerStart`, …): see the data path above. */
 export interface NativeStdout {
   /** A new pipe: [read end, write end]; the write end becomes the child's stdout. */
   pipe(): [number, number];
-  /** Reads `fd` on a native thread until EOF: `onData(chunk, null)` per chunk, then once `onData(null, errnoCode | null)`; closes `fd`. */
-  readerStart(fd: number, onData: (chunk: Buffer | null, endCode: string | null) => void): void;
+  /**
+   * Reads `fd` on a native thread until EOF: `onData(chunk, null, info)` per chunk (chunk null when a recorded
+   * fragment's bytes stayed native), then once `onData(null, errnoCode | null, null)`; closes `fd`.
+   */
+  readerStart(fd: number, onData: (chunk: Buffer | null, endCode: string | null, info: NativeChunkInfo | null) => void): NativeReaderHandle;
+  readerArm(reader: NativeReaderHandle, params: NativeArmParams): boolean;
+  /** Returns the seq of the last chunk the reader recorded (0: none); no append is in progress when it returns. */
+  readerDisarm(reader: NativeReaderHandle): number;
+  readerLive(reader: NativeReaderHandle, on: boolean): NativeLiveSnapshot | null;
+}
+
+/** Where a fragment read by the native reader came from, and whether the reader recorded it already. */
+export interface NativeFragmentOrigin {
+  stdout: NativeStdout;
+  reader: NativeReaderHandle;
+  seq: number;
+  /** Recorded by the reader into the segment its recorder armed it with (file bytes added, overhead included). */
+  written: { fileBytes: number } | null;
+  /** The reader's append of it failed (errno's code): lost, and the segment may have a torn tail. */
+  fault: NodeJS.ErrnoException | null;
 }
 
 /** Time source and timers, injected so tests can drive the watchdog and backoff deterministically. */
@@ -246,13 +313,21 @@ export class IngestSupervisor {
     if (nativeFds) {
       let endStdout = noop;
       stdoutEnded = new Promise<void>((resolve) => (endStdout = resolve));
-      this.options.nativeStdout!.readerStart(nativeFds[0], (chunk, endCode) => {
-        if (chunk) this.onStdout(run, chunk);
-        else {
+      const stdout = this.options.nativeStdout!;
+      let reader: NativeReaderHandle | null = null;
+      const early: [Buffer | null, NativeChunkInfo][] = []; // a callback before readerStart returned (never seen: it is queued)
+      const onData = (chunk: Buffer | null, endCode: string | null, info: NativeChunkInfo | null): void => {
+        if (!info) {
           if (endCode) this.diagnostic(`ffmpeg stdout read failed: ${endCode}`);
           endStdout();
+        } else if (!reader) {
+          early.push([chunk, info]);
+        } else {
+          this.onNativeChunk(run, chunk, { stdout, reader, seq: info.seq, written: null, fault: null }, info);
         }
-      });
+      };
+      reader = stdout.readerStart(nativeFds[0], onData);
+      for (const [chunk, info] of early.splice(0)) onData(chunk, null, info);
     }
     child.on('error', (err) => {
       // With no pid the process never started (ENOENT, EACCES); 'close' follows and ends the run.
@@ -297,7 +372,30 @@ export class IngestSupervisor {
     this.armWatchdog(run, this.options.connectTimeoutMs ?? Math.max(20_000, stallMs));
   }
 
-  private onStdout(run: Run, chunk: Buffer): void {
+  /**
+   * A chunk from the native reader. One it recorded itself (`written`, or `fault` when its append failed) is a fact
+   * on disk: it reaches the listener even from a run being killed, so the recorder's index matches its file; its values
+   * come from the reader (held equal to the parser's by native-recorder.test.ts) and the parser does not see it (it is
+   * one whole fragment, so the parser's state is unchanged). Anything else goes through the parser as before.
+   */
+  private onNativeChunk(run: Run, chunk: Buffer | null, origin: NativeFragmentOrigin, info: NativeChunkInfo): void {
+    if (info.status === 'chunk') {
+      if (chunk) this.onStdout(run, chunk, origin);
+      return;
+    }
+    const { seq: _seq, status: _status, size, ...rest } = info;
+    const fields: NativeFragmentValues = {
+      sequence: rest.sequence, baseMediaDecodeTime: rest.baseMediaDecodeTime, durationTicks: rest.durationTicks,
+      sampleCount: rest.sampleCount, keyframe: rest.keyframe,
+    };
+    const fragment = chunk ? { ...fields, data: chunk } : detachedFragment(fields, size);
+    if (info.status === 'written') origin.written = { fileBytes: info.fileBytes };
+    else origin.fault = Object.assign(new Error(info.message), { code: info.code, syscall: info.syscall });
+    if (!run.failure && run === this.run) this.onFragmentItem(run, fragment, origin);
+    else this.call(() => this.listener.onFragment(fragment, origin));
+  }
+
+  private onStdout(run: Run, chunk: Buffer, origin?: NativeFragmentOrigin): void {
     if (run.failure || run !== this.run) return; // output of a child being killed is not recorded
     let items: Fmp4Item[];
     try {
@@ -320,15 +418,19 @@ export class IngestSupervisor {
         this.apply({ type: 'init', codecFamily: init.codecFamily, atMs: now });
         this.call(() => this.listener.onInit(init));
       } else {
-        const { fragment } = item;
-        run.sawFragment = true;
-        this.lastFragmentAtMs = now;
-        this.window.addFragment(now, fragmentSize(fragment), fragment.sampleCount, run.timescale > 0 ? fragment.durationTicks / run.timescale : 0);
-        this.armWatchdog(run, this.options.stallMs ?? 10_000);
-        this.apply({ type: 'fragment', atMs: now });
-        this.call(() => this.listener.onFragment(fragment));
+        this.onFragmentItem(run, item.fragment, origin);
       }
     }
+  }
+
+  private onFragmentItem(run: Run, fragment: Fragment, origin: NativeFragmentOrigin | undefined): void {
+    const now = this.clock.nowMs();
+    run.sawFragment = true;
+    this.lastFragmentAtMs = now;
+    this.window.addFragment(now, fragmentSize(fragment), fragment.sampleCount, run.timescale > 0 ? fragment.durationTicks / run.timescale : 0);
+    this.armWatchdog(run, this.options.stallMs ?? 10_000);
+    this.apply({ type: 'fragment', atMs: now });
+    this.call(() => (origin ? this.listener.onFragment(fragment, origin) : this.listener.onFragment(fragment)));
   }
 
   private onStderr(run: Run, lines: string[]): void {

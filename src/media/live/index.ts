@@ -2,7 +2,7 @@
 // the wire protocol it speaks, the adapter from a `ws` socket to its sink, and the on-demand H.264 transcoder.
 
 export { LiveHub } from './live-hub.js';
-export type { LiveHubOptions, LiveHubStats, LiveStreamStats, LiveViewerState, LiveViewerStats } from './live-hub.js';
+export type { LiveByteSource, LiveHubOptions, LiveHubStats, LiveStreamStats, LiveViewerState, LiveViewerStats } from './live-hub.js';
 export { closeCodes, endedMessage, initMessage, waitingMessage } from './protocol.js';
 export type { LiveEndedMessage, LiveErrorMessage, LiveInitMessage, LiveMessage, LiveSink, LiveWaitingMessage } from './protocol.js';
 export { wsLiveSink } from './ws-sink.js';

@@ -3,7 +3,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Fmp4Item, Fragment, InitSegment } from '../fmp4/types.js';
-import { LiveHub } from './live-hub.js';
+import { detachedFragment } from '../fmp4/chunked.js';
+import { LiveHub, type LiveByteSource } from './live-hub.js';
 import type { LiveSink } from './protocol.js';
 
 /** What a recorded binary was, from its content: 'a' for the init 'init:a', 'f3' for fragment 3. */
@@ -361,5 +362,76 @@ describe('LiveHub: failing sinks', () => {
 
   it('refuses inconsistent water marks', () => {
     expect(() => new LiveHub({ highWaterBytes: 10, lowWaterBytes: 20 })).toThrow(RangeError);
+  });
+});
+
+describe('LiveHub with a byte source (fragments recorded natively arrive detached)', () => {
+  const stream = 'cam-native';
+
+  /** A byte source like the native reader's: it keeps the GOP, and hands bytes over only while wanted. */
+  class KeptGop implements LiveByteSource {
+    calls: boolean[] = [];
+    constructor(private readonly snapshot: { seq: number; fragments: Fragment[]; truncated: boolean } | null) {}
+    wantBytes(on: boolean) {
+      this.calls.push(on);
+      return on ? this.snapshot : null;
+    }
+  }
+
+  const detached = (sequence: number, keyframe: boolean): Fmp4Item => {
+    const { data, ...fields } = fragmentOf(makeFragment(sequence, keyframe));
+    return { kind: 'fragment', fragment: detachedFragment(fields, data.length) };
+  };
+
+  it('counts detached fragments without caching them, and starts a first viewer from the kept GOP', () => {
+    const hub = new LiveHub();
+    const source = new KeptGop({ seq: 12, fragments: [fragmentOf(makeFragment(11, true)), fragmentOf(makeFragment(12, false))], truncated: false });
+    hub.setByteSource(stream, source);
+    hub.publish(stream, makeInit('a'), 1);
+    hub.publish(stream, makeFragment(10, true), 10); // handed over with bytes (a segment's first fragment)
+    hub.publish(stream, detached(11, true), 11);
+    hub.publish(stream, detached(12, false), 12);
+    expect(hub.stats().streams[0]).toMatchObject({ fragmentsPublished: 3, cachedFragments: 0 });
+
+    const sink = new RecordingSink();
+    const unsubscribe = hub.subscribe(stream, sink);
+    expect(source.calls).toEqual([true]);
+    expect(sink.log).toEqual(['init:avc1.640028:1920', 'bin:a', 'bin:f11', 'bin:f12']);
+    // Copies of what the snapshot covered are skipped; what follows it is sent.
+    hub.publish(stream, makeFragment(12, false), 12);
+    hub.publish(stream, makeFragment(13, false), 13);
+    expect(sink.log.slice(4)).toEqual(['bin:f13']);
+
+    const second = new RecordingSink();
+    const unsubscribeSecond = hub.subscribe(stream, second);
+    expect(source.calls).toEqual([true]); // only the first viewer turns bytes on
+    unsubscribe();
+    unsubscribeSecond();
+    expect(source.calls).toEqual([true, false]); // the last one out turns them off
+  });
+
+  it('a new init (a new reader, counting from 1 again) ends what the snapshot covered', () => {
+    const hub = new LiveHub();
+    hub.setByteSource(stream, new KeptGop({ seq: 50, fragments: [], truncated: false }));
+    hub.publish(stream, makeInit('a'));
+    const sink = new RecordingSink();
+    hub.subscribe(stream, sink);
+    hub.publish(stream, makeFragment(3, true), 3);
+    expect(sink.log).toEqual(['init:avc1.640028:1920', 'bin:a']);
+    hub.publish(stream, makeInit('b'));
+    hub.publish(stream, makeFragment(1, true), 1);
+    expect(sink.log.slice(2)).toEqual(['init:avc1.640028:1920', 'bin:b', 'bin:f1']);
+  });
+
+  it('without a byte source a detached fragment still only counts, and a viewer waits for a keyframe', () => {
+    const hub = new LiveHub();
+    hub.publish(stream, makeInit('a'));
+    hub.publish(stream, makeFragment(1, true));
+    hub.publish(stream, detached(2, false));
+    const sink = new RecordingSink();
+    hub.subscribe(stream, sink);
+    hub.publish(stream, makeFragment(3, false));
+    hub.publish(stream, makeFragment(4, true));
+    expect(sink.log).toEqual(['init:avc1.640028:1920', 'bin:a', 'bin:f4']);
   });
 });

@@ -9,9 +9,20 @@
 //      more than about `highWaterBytes` plus one fragment (it skips to the next keyframe instead).
 //   3. One viewer's failure (a throwing sink) never affects another viewer or the publisher.
 
-import { fragmentParts, fragmentSize } from '../fmp4/chunked.js';
+import { fragmentParts, fragmentSize, isDetached } from '../fmp4/chunked.js';
 import type { Fmp4Item, Fragment, InitSegment } from '../fmp4/types.js';
 import { closeCodes, endedMessage, initMessage, waitingMessage, type LiveSink } from './protocol.js';
+
+/**
+ * Where a stream's fragment bytes are, when the native pipe reader records them itself and keeps them
+ * (native/vigil_native.c): the hub then gets detached fragments (values, no bytes) while nobody watches, turns bytes
+ * on when a first viewer subscribes (getting the GOP the reader kept, so the viewer starts at once) and off after
+ * the last one leaves.
+ */
+export interface LiveByteSource {
+  /** on: bytes from now on, and the kept GOP (fragments up to chunk `seq`), or null if there is no reader now. */
+  wantBytes(on: boolean): { seq: number; fragments: Fragment[]; truncated: boolean } | null;
+}
 
 export interface LiveHubOptions {
   /** Above this many queued bytes a viewer stops receiving and skips (default 4 MiB). */
@@ -88,6 +99,8 @@ interface StreamState {
   fragmentsSkipped: number;
   gopOverflowFragments: number;
   gopOverflowBytes: number;
+  /** Fragments of the reader's chunks up to this seq came in the byte source's snapshot: later copies are skipped. */
+  coveredSeq: number;
 }
 
 const MiB = 1024 * 1024;
@@ -98,6 +111,7 @@ export class LiveHub {
   readonly #gopCacheCapBytes: number;
   readonly #onViewerDropped: ((streamId: string, error: unknown) => void) | undefined;
   readonly #streams = new Map<string, StreamState>();
+  readonly #sources = new Map<string, LiveByteSource>();
   #nextViewerId = 1;
   #totals = { fragmentsFannedOut: 0, fragmentsSkipped: 0, gopOverflowFragments: 0, viewersDropped: 0 };
 
@@ -112,11 +126,22 @@ export class LiveHub {
     if (!(this.#gopCacheCapBytes >= 0)) throw new RangeError('LiveHub: gopCacheCapBytes must be >= 0');
   }
 
-  /** Feeds one parser item of a stream: a (new) init segment or a fragment. */
-  publish(streamId: string, item: Fmp4Item): void {
+  /**
+   * Feeds one parser item of a stream: a (new) init segment or a fragment. `seq`: the native reader's chunk number
+   * of a fragment (see LiveByteSource); a detached fragment (bytes kept native) is counted, and ends the cached GOP.
+   */
+  publish(streamId: string, item: Fmp4Item, seq?: number): void {
     const stream = this.#stream(streamId);
     if (item.kind === 'init') this.#publishInit(streamId, stream, item.init);
+    else if (seq !== undefined && seq <= stream.coveredSeq) return; // already sent from the snapshot
+    else if (isDetached(item.fragment)) this.#publishDetached(stream);
     else this.#publishFragment(streamId, stream, item.fragment);
+  }
+
+  /** Registers (or, null, removes) where a stream's bytes are when fragments come detached. */
+  setByteSource(streamId: string, source: LiveByteSource | null): void {
+    if (source) this.#sources.set(streamId, source);
+    else this.#sources.delete(streamId);
   }
 
   /** The camera stream is gone (ingest stopped or lost it): viewers are told and stay subscribed for its return. */
@@ -137,6 +162,7 @@ export class LiveHub {
     const stream = this.#stream(streamId);
     const viewer: Viewer = { id: this.#nextViewerId++, sink, state: 'waiting', sentFragments: 0, skippedFragments: 0 };
     stream.viewers.set(viewer.id, viewer);
+    if (stream.viewers.size === 1) this.#bytesWanted(streamId, stream, true);
     const init = stream.init;
     if (!init) {
       this.#guard(streamId, stream, viewer, () => sink.sendText(waitingMessage()));
@@ -148,7 +174,7 @@ export class LiveHub {
       if (stream.gopStatus === 'truncated' && viewer.state === 'live') viewer.state = 'keyframe';
     }
     return () => {
-      if (stream.viewers.delete(viewer.id)) this.#forgetIfIdle(streamId, stream);
+      if (stream.viewers.delete(viewer.id)) this.#afterViewerLeft(streamId, stream);
     };
   }
 
@@ -194,8 +220,39 @@ export class LiveHub {
     };
   }
 
+  /** First viewer in / last viewer out: bytes on (with the kept GOP as the cache) or off at the byte source. */
+  #bytesWanted(streamId: string, stream: StreamState, on: boolean): void {
+    const source = this.#sources.get(streamId);
+    if (!source) return;
+    let snapshot: ReturnType<LiveByteSource['wantBytes']>;
+    try {
+      snapshot = source.wantBytes(on);
+    } catch (error) {
+      this.#onViewerDropped?.(streamId, error); // reported as the caller's log sees hub trouble; viewers wait for a keyframe
+      return;
+    }
+    if (!on || !snapshot) return;
+    stream.coveredSeq = snapshot.seq;
+    if (snapshot.fragments.length === 0 || !stream.init) return;
+    stream.gop = snapshot.fragments;
+    stream.gopBytes = snapshot.fragments.reduce((n, f) => n + f.data.length, 0);
+    stream.gopStatus = snapshot.truncated ? 'truncated' : 'open';
+  }
+
+  #afterViewerLeft(streamId: string, stream: StreamState): void {
+    if (stream.viewers.size === 0) this.#bytesWanted(streamId, stream, false);
+    this.#forgetIfIdle(streamId, stream);
+  }
+
+  #publishDetached(stream: StreamState): void {
+    if (!stream.init) return;
+    stream.fragmentsPublished++;
+    this.#resetGop(stream); // the cache no longer ends at the live edge: a viewer would get bytes that do not follow on
+  }
+
   #publishInit(streamId: string, stream: StreamState, init: InitSegment): void {
     stream.init = { ...init, data: ownBytes(init.data) };
+    stream.coveredSeq = 0; // a new init comes from a new reader, which counts its chunks from 1
     this.#resetGop(stream);
     for (const viewer of [...stream.viewers.values()]) {
       // A slow viewer stays skipping (it resumes below the low-water mark); the small init goes to it regardless.
@@ -284,6 +341,7 @@ export class LiveHub {
       return true;
     } catch (error) {
       stream.viewers.delete(viewer.id);
+      if (stream.viewers.size === 0) this.#bytesWanted(streamId, stream, false);
       this.#totals.viewersDropped++;
       try {
         viewer.sink.close(closeCodes.internalError, 'live sink failed');
@@ -310,6 +368,7 @@ export class LiveHub {
         fragmentsSkipped: 0,
         gopOverflowFragments: 0,
         gopOverflowBytes: 0,
+        coveredSeq: 0,
       };
       this.#streams.set(streamId, stream);
     }
