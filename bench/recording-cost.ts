@@ -81,6 +81,8 @@ interface VigilPhase extends PhaseBase {
     windowReceived: number;
     windowWritten: number;
     windowLost: number;
+    /** Of windowWritten, appended by the native reader itself (docs/storage.md, "Inline recording"). */
+    windowWrittenInline: number;
     /** Received in the window per stream: min/max (expected ≈ window seconds at 1 s fragments). */
     windowReceivedPerStream: { min: number; max: number };
     streamsWithLoss: number;
@@ -300,6 +302,7 @@ export async function runVigil(
         windowReceived: sum(rec1) - sum(rec0),
         windowWritten: sum(wr1) - sum(wr0),
         windowLost: sum(lost1) - sum(lost0),
+        windowWrittenInline: sum(get(after, 'vigil_stream_fragments_written_inline')) - sum(get(before, 'vigil_stream_fragments_written_inline')),
         windowReceivedPerStream: { min: Math.min(...windowReceived), max: Math.max(...windowReceived) },
         streamsWithLoss: [...lost1.values()].filter((v) => v > 0).length,
       },

@@ -332,6 +332,8 @@ describe.each(['sqlite', 'postgres'] as const)('recording, playback, export and 
     // recording.bytePath auto: on a machine with a compiler (the project's scripts install gcc) it is the native one.
     expect(metrics).toMatch(/vigil_recording_byte_path\{path="native"\} 1/);
     expect(metrics).toMatch(/vigil_recording_byte_path\{path="js"\} 0/);
+    // On it, the readers record most fragments themselves (docs/storage.md, "Inline recording").
+    expect(metrics).toMatch(/vigil_stream_fragments_written_inline\{[^}]*kind="main"[^}]*\} [1-9]/);
     expect(metrics).toMatch(/vigil_process_cpu_seconds_total [\d.]+/);
     const openapi = (await (await api('/docs/json')).json()) as { openapi: string; paths: Record<string, unknown> };
     expect(openapi.openapi).toMatch(/^3\./);

@@ -30,6 +30,9 @@ export function createMetrics(deps: { recorder: Recorder; hub: LiveHub; transcod
   const fps = gauge('vigil_stream_fps', 'Received frames per second over the last 10 s');
   const received = gauge('vigil_stream_fragments_received', 'Fragments received from ffmpeg since start');
   const written = gauge('vigil_stream_fragments_written', 'Fragments written to segment files since start');
+  // Of those written, the ones the native pipe reader appended itself (docs/storage.md, "Inline recording"): near all
+  // of them normally; far fewer means something keeps handing fragments back to the JavaScript path.
+  const inline = gauge('vigil_stream_fragments_written_inline', 'Fragments written by the native reader itself (of vigil_stream_fragments_written)');
   const lost = gauge('vigil_stream_fragments_lost', 'Fragments received but not written (store full, write error, backlog)');
   const segments = gauge('vigil_stream_segments_written', 'Segments committed since start');
   const reconnects = gauge('vigil_stream_reconnects', 'ffmpeg restarts after a failure since start');
@@ -58,7 +61,7 @@ export function createMetrics(deps: { recorder: Recorder; hub: LiveHub; transcod
     rss.set(mem.rss);
     heap.set(mem.heapUsed);
     external.set(mem.external + mem.arrayBuffers);
-    for (const g of [state, recording, bitrate, fps, received, written, lost, segments, reconnects, viewers, skipped]) g.reset();
+    for (const g of [state, recording, bitrate, fps, received, written, inline, lost, segments, reconnects, viewers, skipped]) g.reset();
     for (const s of deps.recorder.snapshot()) {
       const l = { camera_id: s.cameraId, stream_id: s.streamId, kind: s.kind };
       for (const st of STATES) state.set({ ...l, state: st }, s.state === st ? 1 : 0);
@@ -71,6 +74,7 @@ export function createMetrics(deps: { recorder: Recorder; hub: LiveHub; transcod
         recording.set(l, s.recorder.state === 'store_full' ? 1 : 0);
         received.set(l, s.recorder.fragmentsReceived);
         written.set(l, s.recorder.fragmentsWritten);
+        inline.set(l, s.recorder.fragmentsWrittenInline);
         lost.set(l, s.recorder.fragmentsLost);
         segments.set(l, s.recorder.segmentsWritten);
       }

@@ -48,27 +48,38 @@ export function fragmentSize(f: Fragment): number {
 }
 
 const DETACHED = Symbol('vigil.detachedFragment');
+const NO_PARTS: readonly Buffer[] = Object.freeze([]);
+
+/** A class, not defineProperty on a literal: one is made per recorded fragment, on the main thread. */
+class DetachedFragment implements Chunked {
+  readonly [PARTS] = NO_PARTS;
+  readonly [DETACHED] = true;
+  readonly [SIZE]: number;
+  constructor(
+    readonly sequence: number,
+    readonly baseMediaDecodeTime: number,
+    readonly durationTicks: number,
+    readonly sampleCount: number,
+    readonly keyframe: boolean,
+    size: number,
+  ) {
+    this[SIZE] = size;
+  }
+  get data(): Buffer {
+    throw new Error('this fragment was recorded natively and its bytes were not handed over');
+  }
+}
 
 /**
  * A fragment whose bytes are not in this process (the native reader recorded it and kept them: native/vigil_native.c).
  * It has its values and size; `data` throws, `fragmentParts` is empty. Only a consumer that checks `isDetached` first
  * may take one (the recorder, which was told it is written, and the live hub, which then asks for bytes).
  */
-export function detachedFragment(fields: Omit<Fragment, 'data'>, size: number): Fragment {
-  const f = { ...fields } as Fragment & Chunked;
-  Object.defineProperty(f, PARTS, { value: [], enumerable: false });
-  Object.defineProperty(f, SIZE, { value: size, enumerable: false });
-  Object.defineProperty(f, DETACHED, { value: true, enumerable: false });
-  Object.defineProperty(f, 'data', {
-    enumerable: false,
-    get(): Buffer {
-      throw new Error('this fragment was recorded natively and its bytes were not handed over');
-    },
-  });
-  return f;
+export function detachedFragment(f: Omit<Fragment, 'data'>, size: number): Fragment {
+  return new DetachedFragment(f.sequence, f.baseMediaDecodeTime, f.durationTicks, f.sampleCount, f.keyframe, size);
 }
 
 /** Whether the fragment's bytes stayed native (see detachedFragment). */
 export function isDetached(f: Fragment): boolean {
-  return (f as Partial<Record<typeof DETACHED, boolean>>)[DETACHED] === true;
+  return f instanceof DetachedFragment;
 }

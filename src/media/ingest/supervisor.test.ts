@@ -193,6 +193,22 @@ describe('IngestSupervisor (fake ffmpeg)', () => {
     expect(h.spawned).toHaveLength(2);
   });
 
+  it('the stall deadline moves on with every fragment: stalled stallMs after the last one', async () => {
+    const h = harness({ stallMs: 5000 });
+    h.supervisor.start();
+    await h.out('init:h264');
+    for (let i = 0; i < 6; i++) {
+      await h.out('frag');
+      await h.clock.advance(3000); // each gap shorter than stallMs
+    }
+    expect(h.last().signals).toEqual([]); // 18 s in, 3 s after the last fragment
+    await h.clock.advance(1999);
+    expect(h.last().signals).toEqual([]);
+    await h.clock.advance(1);
+    expect(h.last().signals).toEqual(['SIGTERM']);
+    expect(h.states.at(-1)).toEqual(['reconnecting', 'stalled']);
+  });
+
   it('no first fragment within connectTimeoutMs: stalled', async () => {
     const h = harness({ connectTimeoutMs: 15_000 });
     h.supervisor.start();

@@ -199,6 +199,8 @@ interface Run {
   readonly done: Promise<void>;
   resolveDone(): void;
   cancelWatchdog(): void;
+  /** The stall watchdog: fails the run at `deadline` (moved on by every fragment without a new timer each time). */
+  watchdog: { deadline: number; ms: number; dueAt: number } | null;
   cancelKill(): void;
 }
 
@@ -283,6 +285,7 @@ export class IngestSupervisor {
     const run: Run = {
       child: null, parser: (this.options.createParser ?? (() => new Fmp4StreamParser()))(), lines: new LineSplitter(),
       sawFragment: false, timescale: 0, terminating: false, closed: false, done, resolveDone, cancelWatchdog: noop, cancelKill: noop,
+      watchdog: null,
     };
     this.run = run;
     const via = this.options.urlVia ?? 'fd';
@@ -383,12 +386,11 @@ export class IngestSupervisor {
       if (chunk) this.onStdout(run, chunk, origin);
       return;
     }
-    const { seq: _seq, status: _status, size, ...rest } = info;
     const fields: NativeFragmentValues = {
-      sequence: rest.sequence, baseMediaDecodeTime: rest.baseMediaDecodeTime, durationTicks: rest.durationTicks,
-      sampleCount: rest.sampleCount, keyframe: rest.keyframe,
+      sequence: info.sequence, baseMediaDecodeTime: info.baseMediaDecodeTime, durationTicks: info.durationTicks,
+      sampleCount: info.sampleCount, keyframe: info.keyframe,
     };
-    const fragment = chunk ? { ...fields, data: chunk } : detachedFragment(fields, size);
+    const fragment = chunk ? { ...fields, data: chunk } : detachedFragment(fields, info.size);
     if (info.status === 'written') origin.written = { fileBytes: info.fileBytes };
     else origin.fault = Object.assign(new Error(info.message), { code: info.code, syscall: info.syscall });
     if (!run.failure && run === this.run) this.onFragmentItem(run, fragment, origin);
@@ -503,9 +505,38 @@ export class IngestSupervisor {
     return this.options.fastRetryWindowMs ?? 120_000;
   }
 
+  /**
+   * No fragment for `ms` from now fails the run. Called per fragment: it moves the deadline on and keeps the timer
+   * already set when that one is due no later (it then sets itself again for the rest), so a fragment costs no timer.
+   */
   private armWatchdog(run: Run, ms: number): void {
+    const deadline = this.clock.nowMs() + ms;
+    const w = run.watchdog;
+    if (w && w.dueAt <= deadline) {
+      w.deadline = deadline;
+      w.ms = ms;
+      return;
+    }
     run.cancelWatchdog();
-    run.cancelWatchdog = this.clock.setTimer(() => this.failRun(run, 'stalled', `no fragment for ${ms / 1000} s`), ms);
+    this.setWatchdog(run, { deadline, ms, dueAt: deadline });
+  }
+
+  private setWatchdog(run: Run, w: NonNullable<Run['watchdog']>): void {
+    run.watchdog = w;
+    const cancel = this.clock.setTimer(() => {
+      if (run.watchdog !== w) return;
+      const left = w.deadline - this.clock.nowMs();
+      if (left > 0) {
+        this.setWatchdog(run, { ...w, dueAt: w.deadline });
+        return;
+      }
+      run.watchdog = null;
+      this.failRun(run, 'stalled', `no fragment for ${w.ms / 1000} s`);
+    }, Math.max(0, w.dueAt - this.clock.nowMs()));
+    run.cancelWatchdog = () => {
+      cancel();
+      if (run.watchdog === w) run.watchdog = null;
+    };
   }
 
   /** SIGTERM (ffmpeg flushes and exits), then SIGKILL after killTimeoutMs; resolves when the child is reaped. */
