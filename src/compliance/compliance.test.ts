@@ -133,6 +133,13 @@ describe.each(dialects)('compliance on %s', (dialect) => {
     expect((await compliance.filingStatus(systemId)).lastChangeMs).toBe(now);
   });
 
+  it('concurrent first saves of the unit profile all succeed (one row, no primary-key failure)', async () => {
+    // A read-then-insert let two first saves both insert; on PostgreSQL the second failed on the primary key (a 500).
+    const settled = await Promise.allSettled(Array.from({ length: 8 }, () => compliance.setUnit(null, UNIT)));
+    expect(settled.filter((r) => r.status === 'rejected')).toEqual([]);
+    expect(await compliance.unit()).toMatchObject({ name: UNIT.name });
+  });
+
   it('exports the record as JSON, CSV and the Chinese HTML form', async () => {
     const { systemId } = await inUseSystem();
     await compliance.setUnit(null, UNIT);

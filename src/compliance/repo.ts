@@ -6,13 +6,12 @@ export async function getUnit(db: Db): Promise<ManagementUnitRow | undefined> {
   return db.selectFrom('management_unit').selectAll().where('id', '=', 'unit').executeTakeFirst();
 }
 
-/** Insert or replace the one profile row (one transaction: read, then insert or update). */
+/**
+ * Insert or replace the one profile row, in one statement (a read-then-insert let two first saves at once both insert,
+ * and the second failed on the primary key: a 500 on PostgreSQL).
+ */
 export async function putUnit(db: Db, row: Omit<ManagementUnitRow, 'id'>): Promise<void> {
-  await db.transaction().execute(async (trx) => {
-    const exists = await trx.selectFrom('management_unit').select('id').where('id', '=', 'unit').executeTakeFirst();
-    if (exists) await trx.updateTable('management_unit').set(row).where('id', '=', 'unit').execute();
-    else await trx.insertInto('management_unit').values({ id: 'unit', ...row }).execute();
-  });
+  await db.insertInto('management_unit').values({ id: 'unit', ...row }).onConflict((oc) => oc.column('id').doUpdateSet(row)).execute();
 }
 
 export async function insertSubmission(db: Db, row: FilingSubmissionRow): Promise<void> {

@@ -20,8 +20,9 @@ export class IntegrityRepo {
   }
 
   /** Written by the retention executor (R17) when it has removed a segment's file; see docs/integrity.md. */
+  /** Once per segment: a second executor finishing the same deletion (a CLI run beside serve) finds it there. */
   async insertTombstone(row: SegmentTombstoneRow): Promise<void> {
-    await this.db.insertInto('segment_tombstones').values(row).execute();
+    await this.db.insertInto('segment_tombstones').values(row).onConflict((oc) => oc.column('segment_id').doNothing()).execute();
   }
 
   /** The tombstone of one segment, if it was lawfully deleted (the retention executor completes crashed deletions). */

@@ -143,6 +143,12 @@ export class RecordingRepo {
     return Number(r.numUpdatedRows) === 1;
   }
 
+  /** Undoes markDeleting before anything was deleted (a legal hold placed meanwhile covers the segment: R17). */
+  async unmarkDeleting(id: number, status: string): Promise<boolean> {
+    const r = await this.db.updateTable('segments').set({ status: status as SegmentRow['status'] }).where('id', '=', id).where('status', '=', 'deleting').executeTakeFirst();
+    return Number(r.numUpdatedRows) === 1;
+  }
+
   /**
    * Last step of a deletion, after the tombstone is written: the row goes — unless it is its stream's chain head,
    * which the next recorded segment must still link to (R15); that one stays, marked `deleted`, until a newer row

@@ -103,6 +103,35 @@ describe.each(dialects)('retention executor on %s', (dialect) => {
     expect((await f.integrity.verify()).ok).toBe(true);
   });
 
+  it('a hold placed while a run is deleting stops it for the footage it covers (R17)', async () => {
+    await seed();
+    const second = f.cameraIds[1]!;
+    const before = await f.rows();
+    let held = false;
+    // The run planned all six old segments; after its first deletion step a hold on the second camera commits.
+    const report = await f.retention.run({
+      trigger: 'cli',
+      onStep: async (s) => {
+        if (s === 'marked' && !held) {
+          held = true;
+          await f.retention.addHold(null, { cameraIds: [second], fromMs: NOW - 50 * DAY, toMs: NOW, reason: 'case', legalBasis: 'law', requester: 'police' });
+        }
+      },
+    });
+    expect(report.planned).toHaveLength(6);
+    const after = await f.rows();
+    const oldOfSecond = before.filter((r) => r.camera_id === second && r.end_ms <= NOW - 30 * DAY);
+    expect(oldOfSecond.length).toBeGreaterThan(0);
+    // Every old segment of the held camera that was not already marked when the hold came is still there, as it was.
+    const firstMarked = report.planned[0]!.segmentId;
+    for (const r of oldOfSecond.filter((x) => x.id !== firstMarked)) {
+      expect(after.find((x) => x.id === r.id)).toMatchObject({ status: r.status });
+      expect(existsSync(f.pathOf(r))).toBe(true);
+    }
+    expect(report.deleted).toBe(6 - oldOfSecond.filter((x) => x.id !== firstMarked).length);
+    expect((await f.integrity.verify()).ok).toBe(true);
+  });
+
   it('a dry run plans and changes nothing', async () => {
     await seed();
     const before = await f.rows();

@@ -8,7 +8,7 @@
 // of `vigil serve`) finishes it. A row never points to a missing file without being marked or tombstoned.
 // Finally a signed deletion certificate is stored with the run.
 import { v7 as uuidv7 } from 'uuid';
-import { DAY_MS, planDeletions, RETENTION_FLOOR_DAYS, type DeletionPlan, type PlannedDeletion, type RetentionAlert } from '../domain/index.js';
+import { DAY_MS, isHoldActive, planDeletions, RETENTION_FLOOR_DAYS, segmentOverlapsHold, type DeletionPlan, type PlannedDeletion, type RetentionAlert } from '../domain/index.js';
 import type { RetentionDeletionRow, RetentionRunRow } from '../db/index.js';
 import { buildCertificate } from './certificate.js';
 import { RetentionError } from './errors.js';
@@ -67,6 +67,13 @@ async function carryOut(ctx: Ctx, item: RetentionDeletionRow, fresh: boolean, on
   }
   if (row.status !== 'deleting' && row.status !== 'deleted') {
     if (!fresh || !(await index.markDeleting(id))) return settle('abandoned');
+    // R17: the run read the holds when it planned, maybe minutes ago. A hold placed since must still stop it, so the
+    // holds are read again now that the segment is marked, and a held one is put back. A hold committed after this
+    // read finds the segment already being deleted (the window is this one query); none is ever missed in between.
+    if (await heldNow(ctx, row)) {
+      await index.unmarkDeleting(id, row.status);
+      return settle('abandoned');
+    }
     row = { ...row, status: 'deleting' };
     await onStep?.('marked', id);
   }
@@ -84,6 +91,16 @@ async function carryOut(ctx: Ctx, item: RetentionDeletionRow, fresh: boolean, on
   // the system log and the certificate.
   await index.finishDeletion(id, row.stream_id);
   return settle('deleted');
+}
+
+/** Whether an active legal hold covers the segment now (read from the database, not the run's plan). */
+async function heldNow(ctx: Ctx, row: { camera_id: string; start_ms: number | string; end_ms: number | string; size_bytes: number | string; id: number | string }): Promise<boolean> {
+  const nowMs = ctx.deps.now();
+  const segment = { id: row.id, cameraId: row.camera_id, startMs: Number(row.start_ms), endMs: Number(row.end_ms), sizeBytes: Number(row.size_bytes) };
+  return (await ctx.repo.holds()).some((r) => {
+    const hold = toDomainHold(r);
+    return isHoldActive(hold, nowMs) && segmentOverlapsHold(segment, hold);
+  });
 }
 
 /** Completes interrupted deletions and runs (startup reconciliation, and the start of every run). */

@@ -115,9 +115,9 @@ export async function setPolicy(ctx: Ctx, actor: Subject | null, input: PolicyIn
   };
   // R17: below 30 days, a sector override not above 30 or without its legal basis, a ceiling under retention.
   validatePolicy(toDomain(row, new Map()));
-  await ctx.repo.upsertPolicy(row);
-  const view = toPolicyView(row);
-  await logRetentionEvent(ctx, actor, existing ? 'retention.policy_changed' : 'retention.policy_set', row.id, {
+  const stored = await ctx.repo.upsertPolicy(row);
+  const view = toPolicyView(stored);
+  await logRetentionEvent(ctx, actor, existing ? 'retention.policy_changed' : 'retention.policy_set', stored.id, {
     scope: view.scope, retentionDays: view.retentionDays, sector: view.sector, ceilingDays: view.ceilingDays,
     deleteAfterPurposeServed: view.deleteAfterPurposeServed,
     ...(existing ? { before: toPolicyView(existing) } : {}),

@@ -29,6 +29,8 @@ export interface SegmentIndexPort {
   segmentsNotEndedBy(endedByMs: number): Promise<{ count: number; bytes: number }>;
   segmentsById(ids: readonly number[]): Promise<SegmentRecord[]>;
   markDeleting(id: number): Promise<boolean>;
+  /** Puts a segment marked `deleting` back to `status` (a hold placed meanwhile covers it); false if it was not marked. */
+  unmarkDeleting(id: number, status: string): Promise<boolean>;
   finishDeletion(id: number, streamId: string): Promise<'removed' | 'kept_as_head'>;
   segmentsInDeletion(): Promise<{ id: number; stream_id: string; status: string }[]>;
   recordedRates(sinceMs: number): Promise<{ camera_id: string; bytes: number; ms: number }[]>;

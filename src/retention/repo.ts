@@ -18,18 +18,16 @@ export class RetentionRepo {
       .where('scope_id', '=', scopeId).executeTakeFirst();
   }
 
-  /** Inserts, or replaces the policy of the same scope (one policy per scope). */
-  async upsertPolicy(row: NewPolicyRow): Promise<void> {
-    await this.db.transaction().execute(async (tx) => {
-      const existing = await tx.selectFrom('retention_policies').select('id').where('scope_kind', '=', row.scope_kind)
-        .where('scope_id', '=', row.scope_id).executeTakeFirst();
-      if (existing) {
-        const { id: _id, created_ms: _c, ...rest } = row;
-        await tx.updateTable('retention_policies').set(rest).where('id', '=', existing.id).execute();
-      } else {
-        await tx.insertInto('retention_policies').values(row).execute();
-      }
-    });
+  /**
+   * Inserts, or replaces the policy of the same scope (one policy per scope), in one statement: a read-then-insert let
+   * two first settings of one scope at once both insert, and the second failed on retention_policies_scope (a 500 on
+   * PostgreSQL). Returns the row as stored: a replaced policy keeps its id and created_ms.
+   */
+  async upsertPolicy(row: NewPolicyRow): Promise<RetentionPolicyRow> {
+    const { id: _id, created_ms: _c, scope_kind: _k, scope_id: _s, ...rest } = row;
+    return this.db.insertInto('retention_policies').values(row)
+      .onConflict((oc) => oc.columns(['scope_kind', 'scope_id']).doUpdateSet(rest))
+      .returningAll().executeTakeFirstOrThrow();
   }
 
   async deletePolicy(id: string): Promise<boolean> {

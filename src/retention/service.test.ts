@@ -68,6 +68,18 @@ describe.each(dialects)('retention policies and holds on %s', (dialect) => {
     await expect(f.retention.setPolicy(null, { scope: { kind: 'camera', cameraId: 'nope' }, retentionDays: 30 })).rejects.toMatchObject({ code: 'invalid_retention_input' });
   });
 
+  it('concurrent first settings of one scope all succeed and leave one policy (no unique-index failure)', async () => {
+    // A read-then-insert let two first settings both insert; on PostgreSQL the second failed on retention_policies_scope.
+    const scope = { kind: 'camera' as const, cameraId: f.cameraIds[0]! };
+    const settled = await Promise.allSettled([31, 32, 33, 34, 35, 36].map((days) => f.retention.setPolicy(null, { scope, retentionDays: days })));
+    expect(settled.filter((r) => r.status === 'rejected')).toEqual([]);
+    const mine = (await f.retention.listPolicies()).filter((p) => p.scope.kind === 'camera' && p.scope.cameraId === scope.cameraId);
+    expect(mine).toHaveLength(1);
+    // Every answer names the one stored policy.
+    const ids = new Set(settled.map((r) => (r.status === 'fulfilled' ? r.value.id : null)));
+    expect([...ids]).toEqual([mine[0]!.id]);
+  });
+
   it('holds: validated, four eyes to lift, the CLI (no account) cannot lift, expiry ends a hold and is logged once', async () => {
     const a = await f.account('sec_a', ['security_admin']);
     const b = await f.account('sec_b', ['security_admin']);
