@@ -112,18 +112,15 @@ export interface NativeAppendModule {
 export type NativeHashHandle = { readonly __nativeHash: unique symbol };
 
 class NativeHash implements AppendHash {
-  readonly handle: NativeHashHandle;
+  readonly nativeHandle: NativeHashHandle;
   constructor(private readonly mod: NativeAppendModule) {
-    this.handle = mod.sha256Create();
-  }
-  get nativeHandle(): NativeHashHandle {
-    return this.handle;
+    this.nativeHandle = mod.sha256Create();
   }
   update(data: Uint8Array): void {
-    this.mod.sha256Update(this.handle, data);
+    this.mod.sha256Update(this.nativeHandle, data);
   }
   digest(): Buffer {
-    return this.mod.sha256Digest(this.handle);
+    return this.mod.sha256Digest(this.nativeHandle);
   }
 }
 
@@ -136,7 +133,7 @@ export function nativeAppendPath(mod: NativeAppendModule): AppendPath {
       if (!(hash instanceof NativeHash)) throw new Error('the native append path needs a hash from its own newHash()');
       // A part list longer than the addon takes (a fragment in > 4096 pipe chunks: never seen) is joined first.
       const list = parts.length > 4096 ? [Buffer.concat(parts)] : parts;
-      return mod.append(handle.fd, at, list, enc?.key ?? null, enc?.base ?? null, enc?.firstIndex ?? 0, hash.handle, sync);
+      return mod.append(handle.fd, at, list, enc?.key ?? null, enc?.base ?? null, enc?.firstIndex ?? 0, hash.nativeHandle, sync);
     },
   };
 }
