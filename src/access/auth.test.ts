@@ -94,6 +94,22 @@ describe.each(dialects)('authentication on %s', (dialect) => {
     expect(failures).toEqual(['bad_password', 'bad_password', 'bad_password', 'locked', 'locked']);
   });
 
+  it('a burst of parallel guesses locks the account once, and the right password among them does not get in (R15)', async () => {
+    const u = await user();
+    // All ten read the unlocked account before any argon2 check ends; the right one is queued last, so the wrong ones
+    // ahead of it have locked the account by the time it is checked.
+    const guesses = [...Array.from({ length: 9 }, (_, i) => `Wrong-Password-${i}`), PASSWORD];
+    const answers = await Promise.all(guesses.map((password) => rejection(service.login({ username: u.username, password, clientAddr: null }))
+      .catch(() => null)));
+    expect(answers.at(-1)?.code).toBe('account_locked'); // was a session: the lock set mid-burst was not looked at again
+    const codes = answers.map((a) => a?.code);
+    expect(codes.filter((c) => c === 'invalid_credentials')).toHaveLength(3); // the three that locked it
+    expect(codes.filter((c) => c === 'account_locked')).toHaveLength(7);
+    expect(h.registers.eventsNamed('account.locked').filter((e) => e.target === u.id)).toHaveLength(1);
+    expect(await t.db.selectFrom('sessions').select('id').where('user_id', '=', u.id).execute()).toHaveLength(0);
+    expect((await service.getUser(null, u.id))).toMatchObject({ locked: true, lockedUntilMs: h.clock.nowMs + 15 * 60_000 });
+  });
+
   it('a success resets the failure count; an admin can unlock early', async () => {
     const u = await user();
     await rejection(service.login({ username: u.username, password: 'nope', clientAddr: null }));

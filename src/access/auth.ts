@@ -66,26 +66,35 @@ export async function login(
     throw wrong();
   }
   const { user } = record;
+  const lockedError = (lockedUntilMs: number) => new AccessError(
+    'account_locked',
+    `account is locked after repeated failed logins until ${new Date(lockedUntilMs).toISOString()}; wait, or ask a system admin to unlock it (R15)`,
+    'R15',
+  );
   if (user.locked_until_ms !== null && user.locked_until_ms > now) {
     await spendPasswordCheck(password); // refused even with the right password, in the same time
     await failed(user.id, 'locked');
-    throw new AccessError(
-      'account_locked',
-      `account is locked after repeated failed logins until ${new Date(user.locked_until_ms).toISOString()}; wait, or ask a system admin to unlock it (R15)`,
-      'R15',
-    );
+    throw lockedError(user.locked_until_ms);
   }
-  const countFailure = async (reason: string) => {
+  // Parallel guesses all get past the check above before any of them fails, so the lock is checked again where each
+  // one ends: a guess that finds the account locked by another gets the locked answer, right password or wrong, so the
+  // answers of guesses made in a burst neither let one in nor tell which was right (R15).
+  const countFailure = async (reason: string): Promise<AccessError | null> => {
+    const outcome = await repo.recordLoginFailure(deps.db, user.id, deps.lockoutAfterFailures, now, now + deps.lockoutMs);
+    if (outcome.kind === 'already_locked') {
+      await failed(user.id, 'locked');
+      return lockedError(outcome.lockedUntilMs);
+    }
     await failed(user.id, reason);
-    if (await repo.recordLoginFailure(deps.db, user.id, deps.lockoutAfterFailures, now + deps.lockoutMs)) {
+    if (outcome.kind === 'locked_now') {
       await logEvent(deps, null, 'account.locked', user.id, {
         username: user.username, failures: deps.lockoutAfterFailures, lockedUntilMs: now + deps.lockoutMs, via: 'login',
       }, clientAddr);
     }
+    return null;
   };
   if (!(await verifyPassword(user.password_hash, password))) {
-    await countFailure('bad_password');
-    throw wrong();
+    throw (await countFailure('bad_password')) ?? wrong();
   }
   if (user.disabled === 1) {
     await failed(user.id, 'disabled');
@@ -98,11 +107,15 @@ export async function login(
     const secret = openTotpSecret(user.totp_secret ?? '', deps.totpKey, user.id);
     const step = totpStep(user.username, secret, input.totp.trim(), now);
     if (step === null || !(await repo.claimTotpStep(deps.db, user.id, step))) {
-      await countFailure('totp_invalid');
-      throw new AccessError('totp_invalid', 'the authenticator code is wrong or was already used; wait for the next code');
+      throw (await countFailure('totp_invalid'))
+        ?? new AccessError('totp_invalid', 'the authenticator code is wrong or was already used; wait for the next code');
     }
   }
-  await repo.updateUser(deps.db, user.id, { failed_logins: 0, locked_until_ms: null });
+  const lock = await repo.clearLoginFailures(deps.db, user.id, now);
+  if (lock) {
+    await failed(user.id, 'locked');
+    throw lockedError(lock.lockedUntilMs);
+  }
 
   const sessionToken = randomToken(); // always fresh: never adopt a token from the client (session fixation)
   const sessionId = sha256Hex(sessionToken);

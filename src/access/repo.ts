@@ -94,22 +94,58 @@ export async function setUserRoles(db: Db, id: string, roles: readonly string[],
   });
 }
 
+/** What counting a failed login did: counted it, locked the account with it, or found it already locked. */
+export type LoginFailureOutcome =
+  | { kind: 'counted' }
+  | { kind: 'locked_now' }
+  | { kind: 'already_locked'; lockedUntilMs: number };
+
 /**
  * Counts one failed login. When the count reaches `threshold` the account locks until `lockUntilMs` and the count
- * restarts, so after the lock expires the account has the full allowance again. Returns whether this failure locked.
+ * restarts, so after the lock expires the account has the full allowance again. The count moves only while the
+ * account is unlocked at `nowMs`, in the same statement that checks it: a guess that was read before another request
+ * locked the account finds the lock here instead of adding to a count that no longer means anything (R15).
  */
-export async function recordLoginFailure(db: Db, id: string, threshold: number, lockUntilMs: number): Promise<boolean> {
+export async function recordLoginFailure(
+  db: Db, id: string, threshold: number, nowMs: number, lockUntilMs: number,
+): Promise<LoginFailureOutcome> {
   return db.transaction().execute(async (trx) => {
     const row = await trx
       .updateTable('users')
       .set((eb) => ({ failed_logins: eb('failed_logins', '+', 1) }))
       .where('id', '=', id)
+      .where((eb) => eb.or([eb('locked_until_ms', 'is', null), eb('locked_until_ms', '<=', nowMs)])) // unlocked now
       .returning('failed_logins')
       .executeTakeFirst();
-    if (!row || row.failed_logins < threshold) return false;
+    if (!row) return lockedOutcome(trx, id);
+    if (row.failed_logins < threshold) return { kind: 'counted' };
     await trx.updateTable('users').set({ failed_logins: 0, locked_until_ms: lockUntilMs }).where('id', '=', id).execute();
-    return true;
+    return { kind: 'locked_now' };
   });
+}
+
+/**
+ * Clears the failure count after a correct login, only if the account is still unlocked at `nowMs`. Returns the lock
+ * that stops the login otherwise: parallel guesses all read an unlocked account before any of them fails, and the
+ * right one must not get in (nor clear the lock) once the wrong ones have locked it (R15).
+ */
+export async function clearLoginFailures(db: Db, id: string, nowMs: number): Promise<{ lockedUntilMs: number } | null> {
+  return db.transaction().execute(async (trx) => {
+    const result = await trx
+      .updateTable('users')
+      .set({ failed_logins: 0, locked_until_ms: null })
+      .where('id', '=', id)
+      .where((eb) => eb.or([eb('locked_until_ms', 'is', null), eb('locked_until_ms', '<=', nowMs)])) // unlocked now
+      .executeTakeFirst();
+    if (Number(result.numUpdatedRows) > 0) return null;
+    const locked = await lockedOutcome(trx, id);
+    return { lockedUntilMs: locked.lockedUntilMs };
+  });
+}
+
+async function lockedOutcome(trx: Db, id: string): Promise<{ kind: 'already_locked'; lockedUntilMs: number }> {
+  const row = await trx.selectFrom('users').select('locked_until_ms').where('id', '=', id).executeTakeFirst();
+  return { kind: 'already_locked', lockedUntilMs: row?.locked_until_ms ?? 0 };
 }
 
 /** Accepts TOTP `step` for the account only if it is later than the last one accepted (no replay). */
