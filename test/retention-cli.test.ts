@@ -87,6 +87,30 @@ describe('vigil retention / vigil hold', () => {
     expect(ok.json).toMatchObject({ state: 'lifted' });
   });
 
+  it('while another process runs the executor, a run exits 1 with retention_run_busy and deletes nothing (R17)', async () => {
+    // What `vigil serve` mid-run leaves in the index: the executor's lease, held and not run out.
+    const setLease = async (holder: string, expiresMs: number) => {
+      const core = await openCore(loadConfig({ dataDir }));
+      try {
+        await core.database.db.updateTable('retention_lease').set({ holder, expires_ms: expiresMs }).execute();
+      } finally {
+        await core.close();
+      }
+    };
+    await setLease('vigil-serve-elsewhere', Date.now() + 60_000);
+    try {
+      const busy = await cli(['retention', 'run', '--json']);
+      expect(busy.code).toBe(1);
+      expect(busy.json).toMatchObject({ error: 'retention_run_busy' });
+      expect(files.map((f) => existsSync(f))).toEqual([true, true, true]);
+      const dry = await cli(['retention', 'run', '--dry-run', '--json']); // writes nothing: needs no lease
+      expect(dry.code, dry.stderr).toBe(0);
+      expect((dry.json as { planned: unknown[] }).planned).toHaveLength(2);
+    } finally {
+      await setLease('', 0);
+    }
+  });
+
   it('a run deletes the files past retention; verify reports them deleted-lawfully; the certificate prints', async () => {
     const run = await cli(['retention', 'run', '--json']);
     expect(run.code, run.stderr).toBe(0);

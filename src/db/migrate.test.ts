@@ -16,7 +16,7 @@ describe.each(dialects)('migrations on %s', (dialect) => {
       'complaint_responses', 'complaints', 'contractor_agreements', 'duty_log', 'duty_task_completions', 'duty_tasks',
       'filing_changes', 'filing_submissions', 'inspection_findings', 'inspections', 'integrity_checkpoints',
       'integrity_verify_runs', 'legal_holds', 'management_unit', 'personnel', 'recording_runs', 'retention_deletions',
-      'retention_policies', 'retention_runs', 'segment_keys', 'segment_tombstones', 'segments', 'self_assessments',
+      'retention_lease', 'retention_policies', 'retention_runs', 'segment_keys', 'segment_tombstones', 'segments', 'self_assessments',
       'sessions', 'system_cameras', 'system_documents', 'system_log', 'system_transitions', 'systems', 'trainings',
       'user_roles', 'users',
     ]);

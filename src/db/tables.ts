@@ -611,6 +611,14 @@ export interface RetentionRunTable {
   signature: Buffer | null;
 }
 
+/** Owned by retention/. The executor's lease (one row, name 'executor'): who may run it, and until when. */
+export interface RetentionLeaseTable {
+  name: string;
+  /** A random id of the holding RetentionService ('' once released). */
+  holder: string;
+  expires_ms: number;
+}
+
 /** Owned by retention/. A segment a run deletes; written before its file is unlinked (architecture §4.4). */
 export interface RetentionDeletionTable {
   run_id: string;
@@ -688,6 +696,7 @@ export interface Database {
   legal_holds: LegalHoldTable;
   retention_runs: RetentionRunTable;
   retention_deletions: RetentionDeletionTable;
+  retention_lease: RetentionLeaseTable;
   segment_keys: SegmentKeyTable;
 }
 

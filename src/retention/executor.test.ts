@@ -6,7 +6,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { checkStorage } from '../recording/index.js';
 import { createTestDatabase, dialects, type TestDatabase } from '../../test/support/databases.js';
 import { DAY, NOW, retentionFixture, type RetentionFixture } from '../../test/support/retention-fixture.js';
-import { certificateHtml, certificateText } from './index.js';
+import { certificateHtml, certificateText, RetentionError } from './index.js';
+import { LEASE_TTL_MS } from './lease.js';
 
 describe.each(dialects)('retention executor on %s', (dialect) => {
   let t: TestDatabase & { dispose(): Promise<void> };
@@ -129,6 +130,77 @@ describe.each(dialects)('retention executor on %s', (dialect) => {
       expect(existsSync(f.pathOf(r))).toBe(true);
     }
     expect(report.deleted).toBe(6 - oldOfSecond.filter((x) => x.id !== firstMarked).length);
+    expect((await f.integrity.verify()).ok).toBe(true);
+  });
+
+  it('one executor at a time across processes: another process is refused while a run deletes, and leaves it alone (R17)', async () => {
+    await seed();
+    const other = f.otherProcess(); // e.g. `vigil retention run` beside `vigil serve`
+    const during: Record<string, unknown> = {};
+    const report = await f.retention.run({
+      trigger: 'schedule',
+      onStep: async (s) => {
+        if (s !== 'marked' || 'run' in during) return;
+        during.run = await other.run({ trigger: 'cli' }).then(() => 'ran', (e: unknown) => (e instanceof RetentionError ? e.code : e));
+        during.recovered = await other.recover(); // a start of `vigil serve` while the run is in flight
+        during.dryRun = (await other.run({ trigger: 'cli', dryRun: true })).planned.length; // writes nothing: always runs
+      },
+    });
+    // Without the lease the other process took this run for an interrupted one: it gave up its unmarked deletions
+    // and signed a certificate for it, and this run signed a second one when it finished.
+    expect(during).toEqual({ run: 'retention_run_busy', recovered: 0, dryRun: 5 });
+    expect(report.deleted).toBe(6);
+    expect(await f.retention.runs()).toHaveLength(1);
+    const cert = await f.retention.certificate(report.runId!);
+    expect(cert.certificate.totals).toMatchObject({ segments: 6, abandoned: 0 });
+    expect(cert.signatureValid).toBe(true);
+    // The lease is free again once the run is over.
+    await expect(other.run({ trigger: 'cli' })).resolves.toMatchObject({ deleted: 0 });
+    await other.close();
+  });
+
+  it('a process killed while it held the executor blocks others until its lease runs out; then its run is completed', async () => {
+    await seed();
+    const killed = f.otherProcess();
+    let stop = false;
+    await expect(killed.run({ trigger: 'cli', onStep: (s) => { if (s === 'marked' && !stop) { stop = true; throw new Error('killed'); } } }))
+      .rejects.toThrow('killed');
+    // A real kill -9 releases nothing: its lease stays until it runs out.
+    await t.db.updateTable('retention_lease').set({ holder: 'the-killed-process', expires_ms: f.clock.nowMs + LEASE_TTL_MS }).execute();
+    const [crashedRun] = await f.retention.runs();
+    const refused = await f.retention.run({ trigger: 'cli' }).then(() => null, (e: unknown) => e);
+    expect(refused).toBeInstanceOf(RetentionError);
+    expect((refused as RetentionError).code).toBe('retention_run_busy');
+    expect(await f.retention.recover()).toBe(0);
+    expect((await f.retention.runs())[0]).toMatchObject({ id: crashedRun!.id, status: 'running' });
+
+    f.clock.nowMs += LEASE_TTL_MS;
+    const next = await f.retention.run({ trigger: 'cli' });
+    expect(next.recovered).toBe(1);
+    expect(next.deleted).toBe(5);
+    expect((await f.retention.certificate(crashedRun!.id)).certificate.totals).toMatchObject({ segments: 1, abandoned: 5 });
+    expect((await f.integrity.verify()).ok).toBe(true);
+  });
+
+  it('a run that stalls past its lease while another executor takes over stops before its next deletion', async () => {
+    await seed();
+    let stalled = false;
+    const refused = await f.retention.run({
+      trigger: 'cli',
+      onStep: async (s) => {
+        if (s !== 'tombstoned' || stalled) return;
+        stalled = true;
+        f.clock.nowMs += LEASE_TTL_MS; // e.g. an unlink on a hung disk
+        await t.db.updateTable('retention_lease').set({ holder: 'another-process', expires_ms: f.clock.nowMs + LEASE_TTL_MS }).execute();
+      },
+    }).then(() => null, (e: unknown) => e);
+    expect((refused as RetentionError).code).toBe('retention_run_busy');
+    expect((await f.retention.runs())[0]!.status).toBe('running');
+    expect((await f.rows()).filter((r) => r.status === 'deleting')).toHaveLength(0); // stopped between deletions
+    f.clock.nowMs += LEASE_TTL_MS;
+    const next = await f.retention.run({ trigger: 'cli' });
+    expect(next.recovered).toBe(0);
+    expect(next.deleted).toBe(5);
     expect((await f.integrity.verify()).ok).toBe(true);
   });
 

@@ -14,6 +14,7 @@ import { buildCertificate } from './certificate.js';
 import { RetentionError } from './errors.js';
 import { logRetentionEvent, type Ctx } from './events.js';
 import { logExpiredHolds, toDomainHold } from './holds.js';
+import type { LeaseKeeper } from './lease.js';
 import { planningPolicies } from './policies.js';
 
 export type RunTrigger = 'schedule' | 'store_low' | 'cli' | 'api';
@@ -103,12 +104,17 @@ async function heldNow(ctx: Ctx, row: { camera_id: string; start_ms: number | st
   });
 }
 
-/** Completes interrupted deletions and runs (startup reconciliation, and the start of every run). */
-export async function recoverDeletions(ctx: Ctx): Promise<number> {
+/**
+ * Completes interrupted deletions and runs (startup reconciliation, and the start of every run). Only the holder of
+ * the executor's lease calls it: a `running` run is then one whose executor died or gave up, never one in flight.
+ */
+export async function recoverDeletions(ctx: Ctx, lease: LeaseKeeper): Promise<number> {
   let done = 0;
   for (const item of await ctx.repo.pendingDeletions()) {
+    await lease.keep();
     if ((await carryOut(ctx, item, false)) === 'deleted') done++;
   }
+  await lease.keep();
   for (const run of await ctx.repo.unfinishedRuns()) await finishRun(ctx, run, 'completed');
   // Chain heads kept as `deleted` go once a newer segment of their stream exists (finishDeletion decides).
   for (const row of await ctx.deps.index.segmentsInDeletion()) {
@@ -141,10 +147,13 @@ async function collectSegments(ctx: Ctx, nowMs: number) {
   return { segments: out, underFloor: await ctx.deps.index.segmentsNotEndedBy(endedByMs) };
 }
 
-/** One run of the executor over the store. With dryRun, plans and reports only (nothing written, nothing deleted). */
-export async function runRetention(ctx: Ctx, options: RunOptions): Promise<RunReport> {
-  const dryRun = options.dryRun === true;
-  const recovered = dryRun ? 0 : await recoverDeletions(ctx);
+/**
+ * One run of the executor over the store, by the holder of the executor's lease (`lease`, kept before every deletion).
+ * With dryRun, plans and reports only (nothing written, nothing deleted; no lease needed).
+ */
+export async function runRetention(ctx: Ctx, options: RunOptions, lease: LeaseKeeper | null): Promise<RunReport> {
+  const dryRun = options.dryRun === true || lease === null;
+  const recovered = dryRun ? 0 : await recoverDeletions(ctx, lease);
   if (!dryRun) await logExpiredHolds(ctx);
   const startedMs = ctx.deps.now();
   const policies = await planningPolicies(ctx);
@@ -200,6 +209,7 @@ export async function runRetention(ctx: Ctx, options: RunOptions): Promise<RunRe
     // The intent is durable before the first file goes: a crash from here on is completed by recoverDeletions.
     await ctx.repo.insertDeletions(items);
     for (const item of items) {
+      await lease.keep();
       if ((await carryOut(ctx, item, true, options.onStep)) === 'deleted') {
         report.deleted++;
         report.bytesDeleted += Number(item.size_bytes);
@@ -209,6 +219,7 @@ export async function runRetention(ctx: Ctx, options: RunOptions): Promise<RunRe
     if (report.deleted > 0 || recovered > 0) report.keysPurged = await ctx.deps.files.purgeDestroyedKeys();
     // If anything above throws, the pending deletions stay recorded and the run stays `running`: the next run (or
     // the next start of the server) completes them and then closes this run with its certificate, as after a crash.
+    await lease.keep();
     await finishRun(ctx, run, 'completed');
   }
   report.finishedMs = ctx.deps.now();
@@ -216,5 +227,5 @@ export async function runRetention(ctx: Ctx, options: RunOptions): Promise<RunRe
 }
 
 export function busyError(): RetentionError {
-  return new RetentionError('retention_run_busy', 'a retention run is already in progress; try again when it has finished');
+  return new RetentionError('retention_run_busy', 'a retention run is already in progress (in this or another process); try again when it has finished');
 }

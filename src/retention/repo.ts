@@ -1,4 +1,4 @@
-// Queries on retention_policies, legal_holds, retention_runs and retention_deletions. Owned by retention/; no other
+// Queries on retention_policies, legal_holds, retention_runs, retention_deletions and retention_lease. Owned by retention/; no other
 // module touches these tables. Parameterised queries only (Kysely).
 import type { Db, LegalHoldRow, RetentionDeletionRow, RetentionPolicyRow, RetentionRunRow } from '../db/index.js';
 
@@ -109,5 +109,20 @@ export class RetentionRepo {
   async settleDeletion(runId: string, segmentId: number, state: 'deleted' | 'abandoned', deletedMs: number | null): Promise<void> {
     await this.db.updateTable('retention_deletions').set({ state, deleted_ms: deletedMs })
       .where('run_id', '=', runId).where('segment_id', '=', segmentId).execute();
+  }
+
+  // ---- the executor's lease
+  /**
+   * Takes or renews the lease for `holder` until `untilMs`, if it is free, expired at `nowMs` or already this
+   * holder's. One conditional UPDATE on the row the migration made, so of two processes asking at once one wins.
+   */
+  async takeLease(holder: string, nowMs: number, untilMs: number): Promise<boolean> {
+    const r = await this.db.updateTable('retention_lease').set({ holder, expires_ms: untilMs }).where('name', '=', 'executor')
+      .where((eb) => eb.or([eb('holder', '=', holder), eb('expires_ms', '<=', nowMs)])).executeTakeFirst();
+    return Number(r.numUpdatedRows) === 1;
+  }
+
+  async releaseLease(holder: string): Promise<void> {
+    await this.db.updateTable('retention_lease').set({ holder: '', expires_ms: 0 }).where('name', '=', 'executor').where('holder', '=', holder).execute();
   }
 }

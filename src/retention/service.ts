@@ -7,8 +7,9 @@ import { capacityReport, type CapacityReport } from './capacity.js';
 import { certificateSignatureValid, type DeletionCertificate, type SignedCertificate } from './certificate.js';
 import { RetentionError } from './errors.js';
 import { logRetentionEvent, type Ctx } from './events.js';
-import { recoverDeletions, runRetention, type RunOptions, type RunReport } from './executor.js';
+import { busyError, recoverDeletions, runRetention, type RunOptions, type RunReport } from './executor.js';
 import * as holds from './holds.js';
+import { ExecutorLease } from './lease.js';
 import * as policies from './policies.js';
 import type { RetentionDeps } from './ports.js';
 import { RetentionRepo } from './repo.js';
@@ -57,6 +58,7 @@ export class RetentionService {
   private queue: Promise<unknown> = Promise.resolve();
   private timers: NodeJS.Timeout[] = [];
   private closed = false;
+  private readonly lease: ExecutorLease;
   private readonly state: RetentionStatus = { storeFullUnderFloor: false, lastRun: null, capacity: null };
 
   constructor(
@@ -64,6 +66,7 @@ export class RetentionService {
     private readonly log?: RetentionLogger,
   ) {
     this.ctx = { deps, repo: new RetentionRepo(deps.db) };
+    this.lease = new ExecutorLease(this.ctx.repo, deps.now);
   }
 
   // ---- policies (R17)
@@ -107,22 +110,38 @@ export class RetentionService {
   approveLift(actor: Subject | null, id: string, clientAddr: string | null = null): Promise<holds.HoldView> { return holds.approveLift(this.ctx, actor, id, clientAddr); }
 
   // ---- the executor (R17, D22(3))
-  /** One run, after any run in progress (runs never overlap in this process). */
+  /**
+   * One run, after any run in progress in this process. Across processes the executor's lease decides: while another
+   * process runs one, this refuses with `retention_run_busy` (a dry run, which writes nothing, always runs).
+   */
   run(options: RunOptions): Promise<RunReport> {
     const next = this.queue.then(async () => {
-      const report = await runRetention(this.ctx, options);
-      if (!report.dryRun) await this.afterRun(report);
+      if (options.dryRun === true) return runRetention(this.ctx, options, null);
+      const report = await this.underLease((lease) => runRetention(this.ctx, options, lease), () => { throw busyError(); });
+      await this.afterRun(report);
       return report;
     });
     this.queue = next.catch(() => undefined);
     return next;
   }
 
-  /** Completes deletions an earlier process left half done (call at start, before recording). */
+  /**
+   * Completes deletions an earlier process left half done (call at start, before recording). While another process
+   * holds the executor's lease there is nothing to complete here: that executor does it. Returns how many it completed.
+   */
   recover(): Promise<number> {
-    const next = this.queue.then(() => recoverDeletions(this.ctx));
+    const next = this.queue.then(() => this.underLease((lease) => recoverDeletions(this.ctx, lease), () => 0));
     this.queue = next.catch(() => undefined);
     return next;
+  }
+
+  private async underLease<T>(fn: (lease: ExecutorLease) => Promise<T>, busy: () => T): Promise<T> {
+    if (!(await this.lease.take())) return busy();
+    try {
+      return await fn(this.lease);
+    } finally {
+      await this.lease.release();
+    }
   }
 
   private async afterRun(report: RunReport): Promise<void> {
@@ -198,7 +217,9 @@ export class RetentionService {
         await this.run({ trigger });
         if (!this.closed) await this.capacity();
       } catch (err) {
-        onError(err);
+        // Another process (a `vigil retention run`, a second server) holds the executor: it does this run's work.
+        if (err instanceof RetentionError && err.code === 'retention_run_busy') this.log?.info({ trigger, reason: err.message }, 'retention: skipped, another executor is running');
+        else onError(err);
       } finally {
         busy = false;
       }

@@ -41,6 +41,8 @@ export interface RetentionFixture {
   segment(cameraId: string, ageDays: number, bytes?: number): Promise<number>;
   rows(): Promise<SegmentRow[]>;
   pathOf(row: { camera_id: string; run_id: number; seq: number; start_ms: number }): string;
+  /** A second RetentionService over the same index and store, as another process (a `vigil retention run`) has. */
+  otherProcess(): RetentionService;
   /** A real account with the given roles, as a Subject (a session). */
   account(username: string, roles: Subject['roles']): Promise<Subject>;
   events(event: string): Promise<{ id: number; event: string; target: string | null; details: Record<string, unknown>; actorId: string | null }[]>;
@@ -63,9 +65,10 @@ export async function retentionFixture(database: OpenDatabase, cameraCount = 2):
   const config = loadConfig({ dataDir: dir });
   config.recording.minFreeBytes = 0;
   config.retention.minFreeBytes = 0;
-  const retention = createRetention({
+  const executor = () => createRetention({
     db: database.db, config, recordings, store, tombstones: integrity.repo, access, cameras, events: audit, signingKey: key, now,
   });
+  const retention = executor();
   const cameraIds: string[] = [];
   for (let i = 0; i < cameraCount; i++) {
     cameraIds.push((await cameras.add({ name: `cam-${i}`, url: `rtsp://192.0.2.${i + 1}/main`, enabled: true, recordSub: false })).id);
@@ -81,7 +84,7 @@ export async function retentionFixture(database: OpenDatabase, cameraCount = 2):
     return id;
   };
   return {
-    dir, store, recordings, integrity, audit, access, cameras, retention, key, clock, cameraIds, segment,
+    dir, store, recordings, integrity, audit, access, cameras, retention, key, clock, cameraIds, segment, otherProcess: executor,
     rows: () => database.db.selectFrom('segments').selectAll().orderBy('id').execute(),
     pathOf: (r) => join(store.root, segmentRelPath({ cameraId: r.camera_id, runId: r.run_id, seq: r.seq, startMs: r.start_ms })),
     async account(username, roles) {

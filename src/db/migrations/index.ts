@@ -17,6 +17,7 @@ import * as devicesSystems from './2026-12-03-01-devices-systems.js';
 import * as complianceFiling from './2026-12-03-01-compliance-filing.js';
 import * as retentionTables from './2026-12-03-04-retention-tables.js';
 import * as storageSegmentKeys from './2026-12-03-05-storage-segment-keys.js';
+import * as retentionLease from './2026-12-04-01-retention-lease.js';
 
 export const migrations: Record<string, Migration> = {
   '2026-11-25-01-devices-cameras': devicesCameras,
@@ -35,4 +36,5 @@ export const migrations: Record<string, Migration> = {
   '2026-12-03-01-devices-systems': devicesSystems,
   '2026-12-03-04-retention-tables': retentionTables,
   '2026-12-03-05-storage-segment-keys': storageSegmentKeys,
+  '2026-12-04-01-retention-lease': retentionLease,
 };
