@@ -229,6 +229,14 @@ describe.each(dialects)('authentication on %s', (dialect) => {
     expect(await service.authenticateToken(second.token)).not.toBeNull();
     await service.revokeToken(subject, second.view.id);
     expect(await service.authenticateToken(second.token)).toBeNull();
+    // Revoking again (or twice at once) succeeds, keeps the first revocation's time and logs it once.
+    const third = await service.createToken(subject, { name: 'nvr2', scopes: ['video.live'], expiresMs: h.clock.nowMs + 86_400_000 });
+    await Promise.all([service.revokeToken(subject, third.view.id), service.revokeToken(subject, third.view.id)]);
+    const revokedMs = (await service.listTokens(subject)).find((v) => v.id === third.view.id)!.revokedMs;
+    h.clock.nowMs += 1000;
+    await service.revokeToken(subject, third.view.id);
+    expect((await service.listTokens(subject)).find((v) => v.id === third.view.id)!.revokedMs).toBe(revokedMs);
+    expect(h.registers.eventsNamed('token.revoked').filter((e) => e.details.tokenId === third.view.id)).toHaveLength(1);
     const other = await user();
     const otherSubject = (await service.login({ username: other.username, password: PASSWORD, clientAddr: null })).subject;
     expect((await rejection(service.revokeToken(otherSubject, view.id))).code).toBe('token_not_found');

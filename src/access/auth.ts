@@ -262,8 +262,8 @@ export async function listTokens(deps: AccessServiceDeps, subject: Subject): Pro
 
 export async function revokeToken(deps: AccessServiceDeps, subject: Subject, id: string): Promise<void> {
   // Any signed-in account, for its own tokens only (the repo matches the owner).
-  if (!(await repo.revokeToken(deps.db, String(id), subject.accountId, deps.now()))) {
-    throw new AccessError('token_not_found', 'you have no API token with that id');
-  }
-  await logEvent(deps, subject, 'token.revoked', subject.accountId, { tokenId: id });
+  const outcome = await repo.revokeToken(deps.db, String(id), subject.accountId, deps.now());
+  if (outcome === 'not_found') throw new AccessError('token_not_found', 'you have no API token with that id');
+  // Revoking a revoked token succeeds and changes nothing, so it is not logged again.
+  if (outcome === 'revoked') await logEvent(deps, subject, 'token.revoked', subject.accountId, { tokenId: id });
 }

@@ -70,6 +70,17 @@ describe.each(dialects)('the gate on %s', (dialect) => {
     expect(h.registers.accessRows.at(-1)).toMatchObject({ outcome: 'granted', refusal: null, reasonCategory: 'incident_investigation', reasonText: 'theft report #12' });
   });
 
+  it('a removed grant refuses at once; two removals at once remove and log it once, the other finds no grant', async () => {
+    const op = await account(['operator']);
+    await cleared(op);
+    const grant = await service.addGrant(null, { userId: op.accountId, scope: { kind: 'camera', cameraId: 'cam-1' }, actions: ['live'] });
+    await (await service.gate.open(req(op))).close();
+    const outcomes = await Promise.all([0, 1, 2].map(() => service.removeGrant(null, grant.id).then(() => 'removed', (e: AccessError) => e.code)));
+    expect(outcomes.sort()).toEqual(['grant_not_found', 'grant_not_found', 'removed']);
+    expect(h.registers.eventsNamed('grant.removed').filter((e) => e.details.grantId === grant.id)).toHaveLength(1);
+    expect(await rejection(service.gate.open(req(op)))).toMatchObject({ code: 'camera_not_granted', article: 'R16.2' });
+  });
+
   it('refuses a role without video (system admin) with forbidden R16.2', async () => {
     const admin = await account(['system_admin']);
     await service.addGrant(null, { userId: admin.accountId, scope: { kind: 'all' }, actions: ['live'] });

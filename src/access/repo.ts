@@ -195,11 +195,16 @@ export async function listTokensOf(db: Db, userId: string): Promise<ApiTokenRow[
   return db.selectFrom('api_tokens').selectAll().where('user_id', '=', userId).orderBy('created_ms').orderBy('id').execute();
 }
 
-export async function revokeToken(db: Db, id: string, userId: string, nowMs: number): Promise<boolean> {
-  const owned = await db.selectFrom('api_tokens').select('revoked_ms').where('id', '=', id).where('user_id', '=', userId).executeTakeFirst();
-  if (!owned) return false;
-  if (owned.revoked_ms === null) await db.updateTable('api_tokens').set({ revoked_ms: nowMs }).where('id', '=', id).execute();
-  return true;
+/**
+ * Revokes the owner's token: 'revoked' by this call, 'already' revoked (by an earlier or a concurrent call: the
+ * UPDATE is conditional, so of two at once one revokes and one finds it done), or 'not_found'.
+ */
+export async function revokeToken(db: Db, id: string, userId: string, nowMs: number): Promise<'revoked' | 'already' | 'not_found'> {
+  const r = await db.updateTable('api_tokens').set({ revoked_ms: nowMs })
+    .where('id', '=', id).where('user_id', '=', userId).where('revoked_ms', 'is', null).executeTakeFirst();
+  if (Number(r.numUpdatedRows) > 0) return 'revoked';
+  const owned = await db.selectFrom('api_tokens').select('id').where('id', '=', id).where('user_id', '=', userId).executeTakeFirst();
+  return owned ? 'already' : 'not_found';
 }
 
 export async function touchToken(db: Db, id: string, nowMs: number): Promise<void> {
@@ -277,12 +282,9 @@ export async function listGrants(db: Db, filter: { userId?: string }): Promise<C
   return query.execute();
 }
 
+/** Deletes a grant and returns it; one statement, so of two removals at once only one gets the row (and logs it). */
 export async function deleteGrant(db: Db, id: string): Promise<CameraGrantRow | undefined> {
-  return db.transaction().execute(async (trx) => {
-    const row = await trx.selectFrom('camera_grants').selectAll().where('id', '=', id).executeTakeFirst();
-    if (row) await trx.deleteFrom('camera_grants').where('id', '=', id).execute();
-    return row;
-  });
+  return db.deleteFrom('camera_grants').where('id', '=', id).returningAll().executeTakeFirst();
 }
 
 export interface PersonnelRecord {
