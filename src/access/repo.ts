@@ -18,16 +18,11 @@ import type {
   UserRow,
   UserUpdate,
 } from '../db/index.js';
+import { isUniqueViolation } from '../db/index.js';
 
 export interface UserRecord {
   user: UserRow;
   roles: string[];
-}
-
-/** True when `err` is a unique-constraint violation (SQLite or PostgreSQL). */
-function isUniqueViolation(err: unknown): boolean {
-  const code = (err as { code?: unknown })?.code;
-  return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === '23505';
 }
 
 async function rolesOf(db: Db, userIds: string[]): Promise<Map<string, string[]>> {

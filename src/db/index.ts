@@ -10,6 +10,7 @@ export type * from './tables.js';
 export { sql, type Kysely, type Transaction } from 'kysely';
 export type Db = Kysely<Database>;
 export { withWriteLock, type WriteLock } from './write-lock.js';
+export { isForeignKeyViolation, isUniqueViolation } from './constraint-errors.js';
 
 export type DatabaseConfig =
   | { dialect: 'sqlite'; path: string }

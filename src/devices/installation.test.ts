@@ -178,6 +178,18 @@ describe.each(dialects)('installation record through CameraService on %s', (dial
     expect((await service.signageRecords()).some((f) => f.cameraId === c.id)).toBe(false);
   });
 
+  it('signage recorded while its camera is removed: recorded before, or camera_not_found after (never a failed key)', async () => {
+    for (let i = 0; i < 5; i++) {
+      const c = await service.add({ name: `Gone ${i}`, url: `rtsp://cam-g${i}.local/main` });
+      const [signed] = await Promise.all([
+        service.addSignage(c.id, { text: '视频监控区域', installedMs: T0 }, null).then(() => 'recorded', (e: unknown) => (e as DeviceError).code ?? e),
+        service.remove(c.id),
+      ]);
+      expect(['recorded', 'camera_not_found']).toContain(signed);
+      expect((await service.signageRecords()).some((f) => f.cameraId === c.id)).toBe(false); // went with the camera
+    }
+  });
+
   it('gives the checker the installation records of cameras whose place is recorded, with the mask count', async () => {
     const c = await service.add({
       name: 'Facts', url: 'rtsp://cam-f.local/main', areaType: 'mall', placeCategory: 'crowd_venue', site: '人民商场', necessity: '防盗',

@@ -10,6 +10,7 @@
 // statements (a join), hence consistent without a transaction. Writers take `Db`, not a transaction: they open their
 // own, and Kysely cannot nest them; `getCamera` also runs inside `updateCamera`'s transaction.
 import type { CameraMaskRow, CameraPlaceRow, CameraRow, CameraSignageRow, CameraStreamRow, Db, NewCameraRow, NewCameraStreamRow, Transaction, Database } from '../db/index.js';
+import { isForeignKeyViolation } from '../db/index.js';
 
 /** A camera row with its stream rows, main first, and its installation place if one is recorded. */
 export interface CameraRecord {
@@ -269,14 +270,18 @@ const SIGNAGE_META = [
   'id', 'camera_id', 'text', 'installed_ms', 'photo_type', 'photo_sha256', 'photo_bytes', 'recorded_by', 'created_ms', 'updated_ms',
 ] as const;
 
-/** Inserts a signage row if the camera exists (checked in the same transaction); false when it does not. */
+/**
+ * Inserts a signage row; false when the camera does not exist. The foreign key decides, not an earlier read: a camera
+ * removed between a read and the insert (PostgreSQL, read committed) failed the key as a 500 instead of a 404.
+ */
 export async function insertSignage(db: Db, row: CameraSignageRow): Promise<boolean> {
-  return db.transaction().execute(async (trx) => {
-    const camera = await trx.selectFrom('cameras').select('id').where('id', '=', row.camera_id).executeTakeFirst();
-    if (!camera) return false;
-    await trx.insertInto('camera_signage').values(row).execute();
+  try {
+    await db.insertInto('camera_signage').values(row).execute();
     return true;
-  });
+  } catch (err) {
+    if (isForeignKeyViolation(err)) return false;
+    throw err;
+  }
 }
 
 /** Signage of one camera, or of every camera, oldest sign first; never the photo bytes. */

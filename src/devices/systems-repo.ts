@@ -2,10 +2,21 @@
 // owns (db/tables.ts). It stores what it is given: validation and the lifecycle rules are systems.ts's and domain/'s.
 // It reads `cameras` (same module) only to check that members exist.
 //
-// Transactions: a transition and a membership change each run in one transaction that first takes the system's row
-// lock (a no-op UPDATE), so two concurrent transitions of one system run one after the other (PostgreSQL) and SQLite
-// starts its write transaction at once. Reads are single statements.
-import type { Db, SystemCameraRow, SystemDocumentRow, SystemRow, SystemTransitionRow, Transaction, Database } from '../db/index.js';
+// Transactions: a transition, a new document and a membership change each run in one transaction that first takes
+// the system's row lock (a no-op UPDATE), so they run one after the other on one system (PostgreSQL) and SQLite starts
+// its write transaction at once. A retired system is final: every write checks the lifecycle where it writes, not
+// from an earlier read. Membership changes of different systems also exclude each other (MEMBERSHIP_LOCK): each
+// checks that its cameras are in no other system, and two at once would both pass and one fail on the key (a 500).
+// Reads are single statements.
+import { withWriteLock, type Db, type SystemCameraRow, type SystemDocumentRow, type SystemRow, type SystemTransitionRow, type Transaction, type Database } from '../db/index.js';
+
+const MEMBERSHIP_LOCK = { key: 0x5649_4733 }; // 'VIG3'
+
+/** Takes the system's row lock for the rest of the transaction; false if there is no such system. */
+async function lockSystem(trx: Db | Transaction<Database>, id: string): Promise<boolean> {
+  const locked = await trx.updateTable('systems').set((eb) => ({ updated_ms: eb.ref('updated_ms') })).where('id', '=', id).executeTakeFirst();
+  return Number(locked.numUpdatedRows) > 0;
+}
 
 export type DocumentMeta = Omit<SystemDocumentRow, 'file_bytes'>;
 
@@ -25,13 +36,21 @@ export async function listSystems(db: Db): Promise<SystemRow[]> {
   return db.selectFrom('systems').selectAll().orderBy('created_ms').orderBy('id').execute();
 }
 
-export async function updateSystem(db: Db, id: string, change: { name?: string; location?: string; updated_ms: number }): Promise<boolean> {
-  const result = await db.updateTable('systems').set(change).where('id', '=', id).executeTakeFirst();
-  return Number(result.numUpdatedRows) > 0;
+/** Changes name or location unless the system is retired (checked in the same statement). */
+export async function updateSystem(db: Db, id: string, change: { name?: string; location?: string; updated_ms: number }): Promise<'updated' | 'retired' | 'not_found'> {
+  const result = await db.updateTable('systems').set(change).where('id', '=', id).where('lifecycle', '!=', 'retired').executeTakeFirst();
+  if (Number(result.numUpdatedRows) > 0) return 'updated';
+  return (await getSystem(db, id)) ? 'retired' : 'not_found';
 }
 
-export async function insertDocument(db: Db, row: SystemDocumentRow): Promise<void> {
-  await db.insertInto('system_documents').values(row).execute();
+/** Adds a document under the system's row lock, unless the system is retired (a retirement waits for it, or refuses it). */
+export async function insertDocument(db: Db, row: SystemDocumentRow): Promise<'inserted' | 'retired' | 'not_found'> {
+  return db.transaction().execute(async (trx) => {
+    if (!(await lockSystem(trx, row.system_id))) return 'not_found' as const;
+    if ((await getSystem(trx, row.system_id))!.lifecycle === 'retired') return 'retired' as const;
+    await trx.insertInto('system_documents').values(row).execute();
+    return 'inserted' as const;
+  });
 }
 
 export async function listDocuments(db: Db | Transaction<Database>, systemId: string): Promise<DocumentMeta[]> {
@@ -56,8 +75,7 @@ export async function transitionSystem(
   plan: (system: SystemRow, documents: DocumentMeta[]) => { system: Partial<SystemRow>; transition: SystemTransitionRow },
 ): Promise<SystemRow | undefined> {
   return db.transaction().execute(async (trx) => {
-    const locked = await trx.updateTable('systems').set((eb) => ({ updated_ms: eb.ref('updated_ms') })).where('id', '=', id).executeTakeFirst();
-    if (Number(locked.numUpdatedRows) === 0) return undefined;
+    if (!(await lockSystem(trx, id))) return undefined;
     const system = (await getSystem(trx, id))!;
     const change = plan(system, await listDocuments(trx, id));
     await trx.updateTable('systems').set(change.system).where('id', '=', id).execute();
@@ -81,9 +99,8 @@ export async function setSystemCameras(
   rows: SystemCameraRow[],
   check: (system: SystemRow) => void,
 ): Promise<MembershipConflict | 'not_found' | { rows: SystemCameraRow[]; fromRetired: { cameraId: string; systemId: string }[] }> {
-  return db.transaction().execute(async (trx) => {
-    const locked = await trx.updateTable('systems').set((eb) => ({ updated_ms: eb.ref('updated_ms') })).where('id', '=', systemId).executeTakeFirst();
-    if (Number(locked.numUpdatedRows) === 0) return 'not_found' as const;
+  return withWriteLock(db, MEMBERSHIP_LOCK, async (trx) => {
+    if (!(await lockSystem(trx, systemId))) return 'not_found' as const;
     check((await getSystem(trx, systemId))!);
     const ids = rows.map((r) => r.camera_id);
     let fromRetired: { cameraId: string; systemId: string }[] = [];

@@ -4,6 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FakeRegisters } from '../../test/support/fake-registers.js';
 import { createTestDatabase, dialects, type TestDatabase } from '../../test/support/databases.js';
 import { AcceptedIngestSource, CameraService, DOCUMENT_MAX_BYTES, SystemService, ViewableCameras, isSystemError } from './index.js';
+import * as systemsRepo from './systems-repo.js';
 
 describe.each(dialects)('systems on %s', (dialect) => {
   let t: TestDatabase & { dispose(): Promise<void> };
@@ -107,6 +108,35 @@ describe.each(dialects)('systems on %s', (dialect) => {
     // Removing the camera removes its membership (ON DELETE CASCADE on both dialects, foreign keys on in SQLite).
     await cameras.remove(cam.id);
     expect((await systems.get(b.id)).cameras).toEqual([]);
+  });
+
+  it('two systems claiming one camera at once: one gets it, the other camera_in_other_system (a 409, not a 500)', async () => {
+    const a = await systems.create(null, { name: 'a', location: 'l' });
+    const b = await systems.create(null, { name: 'b', location: 'l' });
+    for (let i = 0; i < 5; i++) {
+      const cam = await cameras.add({ name: `c${i}`, url: `rtsp://10.0.0.1/${i}` });
+      const outcomes = await Promise.all([a.id, b.id].map((id) => systems.setCameras(null, id, [{ cameraId: cam.id, deviceType: 'dome' }])
+        .then(() => 'set', (e: unknown) => (isSystemError(e, 'camera_in_other_system') ? 'camera_in_other_system' : e))));
+      expect(outcomes.sort()).toEqual(['camera_in_other_system', 'set']);
+      expect((await systems.membership([cam.id])).size).toBe(1);
+    }
+  });
+
+  it('a retired system takes no new document and no change, decided where the write is made (R11)', async () => {
+    const s = await systems.create(null, { name: 'old', location: 'l' });
+    await doc(s.id, 'other');
+    await systems.transition(null, s.id, 'retired');
+    // The service reads the lifecycle first; a retirement committed after that read is caught by the write itself.
+    const row = {
+      id: '01900000-0000-7000-8000-00000000d0c5', system_id: s.id, kind: 'other', title: 'late', parties: '[]', document_date: '2026-12-01',
+      file_name: null, file_type: null, file_bytes: null, file_sha256: null, file_size_bytes: null, added_ms: now, added_by: 'x',
+    };
+    expect(await systemsRepo.insertDocument(t.db, row)).toBe('retired');
+    expect(await systemsRepo.updateSystem(t.db, s.id, { location: 'elsewhere', updated_ms: now })).toBe('retired');
+    expect(await systemsRepo.insertDocument(t.db, { ...row, system_id: '01900000-0000-7000-8000-0000000000aa' })).toBe('not_found');
+    const after = await systems.get(s.id);
+    expect(after.documents).toHaveLength(1);
+    expect(after.location).toBe('l');
   });
 
   it('D12: the ingest plan and the viewer directory leave out cameras of unaccepted systems; legacy cameras pass', async () => {

@@ -128,7 +128,9 @@ export class SystemService {
     const change: { name?: string; location?: string; updated_ms: number } = { updated_ms: this.#now() };
     if (patch.name !== undefined) change.name = text(patch.name, 'name', 200);
     if (patch.location !== undefined) change.location = text(patch.location, 'location', TEXT_MAX);
-    await repo.updateSystem(this.deps.db, current.id, change);
+    const outcome = await repo.updateSystem(this.deps.db, current.id, change);
+    if (outcome === 'retired') throw retired(current.id); // retired since it was read
+    if (outcome === 'not_found') throw notFound(current.id);
     await this.#log(actor, 'system.changed', current.id, { fields: Object.keys(patch).sort(), ...patch }, via);
     this.#emit({ type: 'changed', systemId: current.id });
     return this.get(current.id);
@@ -161,11 +163,13 @@ export class SystemService {
     }
     const id = uuidv7();
     const now = this.#now();
-    await repo.insertDocument(this.deps.db, {
+    const outcome = await repo.insertDocument(this.deps.db, {
       id, system_id: system.id, kind: input.kind, title, parties: JSON.stringify(parties), document_date: input.date,
       file_name: file?.name ?? null, file_type: file?.type ?? null, file_bytes: file?.bytes ?? null, file_sha256: file?.sha256 ?? null,
       file_size_bytes: file?.bytes.length ?? null, added_ms: now, added_by: actorName(actor),
     });
+    if (outcome === 'retired') throw retired(system.id); // retired since it was read
+    if (outcome === 'not_found') throw notFound(system.id);
     await this.#log(actor, 'system.document_added', system.id, {
       documentId: id, kind: input.kind, title, date: input.date, parties: parties.length, sha256: file?.sha256 ?? null, sizeBytes: file?.bytes.length ?? null,
     }, via);
