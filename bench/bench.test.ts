@@ -11,10 +11,10 @@ import { repoRoot } from './lib/common.js';
 const out = mkdtempSync(join(tmpdir(), 'vigil-bench-smoke-'));
 afterAll(() => rmSync(out, { recursive: true, force: true }));
 
-function runQuick(): Promise<{ code: number | null; output: string; seconds: number }> {
+function runQuick(extra: string[] = [], dir = out): Promise<{ code: number | null; output: string; seconds: number }> {
   return new Promise((resolve, reject) => {
     const t0 = Date.now();
-    const child = spawn(process.execPath, ['--import', 'tsx', 'bench/run.ts', '--quick', '--out', out], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'bench/run.ts', '--quick', '--out', dir, ...extra], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     child.stdout.on('data', (d: Buffer) => (output += d.toString()));
     child.stderr.on('data', (d: Buffer) => (output += d.toString()));
@@ -32,6 +32,30 @@ function runQuick(): Promise<{ code: number | null; output: string; seconds: num
 const read = (name: string): Record<string, any> => JSON.parse(readFileSync(join(out, `${name}.json`), 'utf8'));
 
 describe('npm run bench -- --quick', () => {
+  it('recording-cost --order concurrent measures both recorders over the same window', { timeout: 120_000 }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vigil-bench-concurrent-'));
+    try {
+      const run = await runQuick(['--only', 'recording-cost', '--order', 'concurrent'], dir);
+      expect(run.code, run.output.slice(-4000)).toBe(0);
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any
+      const r = JSON.parse(readFileSync(join(dir, 'recording-cost.json'), 'utf8')) as Record<string, any>;
+      expect(r.parameters.order).toBe('concurrent');
+      const [n] = r.results;
+      for (const phase of ['bare', 'vigil']) {
+        expect(n[phase].error, `${phase} phase`).toBeUndefined();
+        expect(n[phase].recorder.cpuSeconds).toBeGreaterThan(0);
+      }
+      // Each phase logs when its window starts ("[  14.0 s]     vigil: measuring 5 s"): the same moment for both.
+      const starts = run.output.split('\n').filter((l) => /(bare|vigil): measuring/.test(l)).map((l) => Number(/\[\s*([\d.]+) s\]/.exec(l)?.[1]));
+      expect(starts).toHaveLength(2);
+      expect(Math.abs(starts[0]! - starts[1]!)).toBeLessThan(1.5); // one after the other, they are a phase apart
+      expect(r.results[0].cpuRatio).toBeGreaterThan(0);
+      expect((await runQuick(['--only', 'recording-cost', '--order', 'sideways'], dir)).code).not.toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   // Not a timed test (speed is measured by the benchmarks themselves): it proves every benchmark still runs.
   it('runs every benchmark and writes its results', { timeout: 260_000 }, async () => {
     const run = await runQuick();

@@ -198,7 +198,34 @@ function stats3(values: number[]): { min: number; mean: number; max: number } {
   };
 }
 
-async function runBare(sim: SimCameras, names: string[], warmupS: number, measureS: number, log: (m: string) => void): Promise<BarePhase> {
+/**
+ * Where two phases run at once (`--order concurrent`) meet before measuring, so their windows are the same seconds.
+ * A phase that fails before it gets there calls `leave`, so the other does not wait for it.
+ */
+interface MeetingPoint {
+  arrive(): Promise<void>;
+  leave(): void;
+}
+
+function meetingPoint(parties: number): MeetingPoint {
+  let waiting = parties;
+  let open!: () => void;
+  const opened = new Promise<void>((resolve) => (open = resolve));
+  const count = () => {
+    if (--waiting <= 0) open();
+  };
+  return {
+    arrive: async () => {
+      count();
+      await opened;
+    },
+    leave: count,
+  };
+}
+
+async function runBare(
+  sim: SimCameras, names: string[], warmupS: number, measureS: number, log: (m: string) => void, meet?: MeetingPoint,
+): Promise<BarePhase> {
   const dir = mkdtempSync(join(tmpdir(), 'vigil-bench-bare-'));
   const children: { child: ChildProcess; out: string; exited: boolean; stderr: string }[] = [];
   const t0 = Date.now();
@@ -222,6 +249,7 @@ async function runBare(sim: SimCameras, names: string[], warmupS: number, measur
     const startupSeconds = (Date.now() - t0) / 1000;
     log(`    bare: ${names.length} ffmpeg writing after ${startupSeconds.toFixed(1)} s; warm-up ${warmupS} s`);
     await sleep(warmupS * 1000);
+    await meet?.arrive();
     const exitedBefore = children.filter((c) => c.exited).length;
     const sizes0 = children.map((c) => size(c.out));
     const pids = children.map((c) => c.child.pid!).filter(Boolean);
@@ -250,6 +278,7 @@ const sum = (m: Map<string, number>): number => [...m.values()].reduce((a, b) =>
 /** One vigil serve phase (also used by the encryption benchmark, with `{ storage: { encryption } }`). */
 export async function runVigil(
   sim: SimCameras, names: string[], warmupS: number, measureS: number, log: (m: string) => void, vigilConfig: Record<string, unknown> | null,
+  meet?: MeetingPoint,
 ): Promise<VigilPhase> {
   const dataDir = mkdtempSync(join(tmpdir(), 'vigil-bench-rec-'));
   if (vigilConfig) writeFileSync(join(dataDir, 'vigil.json'), JSON.stringify(vigilConfig));
@@ -269,6 +298,7 @@ export async function runVigil(
     const startupSeconds = (Date.now() - t0) / 1000;
     log(`    vigil: ${names.length} streams recording after ${startupSeconds.toFixed(1)} s; warm-up ${warmupS} s`);
     await sleep(warmupS * 1000);
+    await meet?.arrive();
     const before = await scrapeMetrics(admin);
     log(`    vigil: measuring ${measureS} s`);
     const w = await measureWindow({ rootPid: serve.child.pid! }, names.length, measureS, sim.pid);
@@ -355,7 +385,7 @@ export async function recordingCost(options: BenchOptions): Promise<BenchResult>
   const counts = listSetting(options, 'streams', options.quick ? [2] : [8, 16, 32]);
   const warmupS = numberSetting(options, 'warmup', options.quick ? 2 : 10);
   const measureS = numberSetting(options, 'duration', options.quick ? 5 : 60);
-  const order = (options.settings.order ?? 'bare-first') === 'vigil-first' ? 'vigil-first' : 'bare-first';
+  const order = orderSetting(options.settings.order);
   // Experiments: `--vigil-config '{"recording":{"syncEveryFragment":false}}'` (written as the data dir's vigil.json;
   // default: none, i.e. the default config) and `--phases vigil` (skip the bare phase).
   const vigilConfig = options.settings['vigil-config'] ? (JSON.parse(options.settings['vigil-config']) as Record<string, unknown>) : null;
@@ -371,15 +401,27 @@ export async function recordingCost(options: BenchOptions): Promise<BenchResult>
     const sim = await startSimCameras({ streams: names.map((name) => benchStream(name)), port: 0 });
     const run: RunN = { streams: n, bare: { error: 'not run' }, vigil: { error: 'not run' }, cpuRatio: null, inPhaseRatio: null, rssRatio: null };
     try {
-      const phases = order === 'bare-first' ? (['bare', 'vigil'] as const) : (['vigil', 'bare'] as const);
+      const failed = (phase: 'bare' | 'vigil', e: unknown) => {
+        run[phase] = { error: e instanceof Error ? e.message.slice(0, 2000) : String(e) };
+        options.log(`    ${phase}: FAILED: ${run[phase] && 'error' in run[phase] ? (run[phase] as { error: string }).error.slice(0, 300) : ''}`);
+      };
+      const concurrent = order === 'concurrent' && phaseSet.has('bare') && phaseSet.has('vigil');
+      if (concurrent) {
+        // Both recorders take the same streams from the simulator (its media are shared) over the same seconds.
+        const meet = meetingPoint(2);
+        await Promise.all([
+          runBare(sim, names, warmupS, measureS, options.log, meet).then((p) => { run.bare = p; }, (e: unknown) => { meet.leave(); failed('bare', e); }),
+          runVigil(sim, names, warmupS, measureS, options.log, vigilConfig, meet).then((p) => { run.vigil = p; }, (e: unknown) => { meet.leave(); failed('vigil', e); }),
+        ]);
+      }
+      const phases = concurrent ? [] : order === 'vigil-first' ? (['vigil', 'bare'] as const) : (['bare', 'vigil'] as const);
       for (const phase of phases) {
         if (!phaseSet.has(phase)) continue;
         try {
           if (phase === 'bare') run.bare = await runBare(sim, names, warmupS, measureS, options.log);
           else run.vigil = await runVigil(sim, names, warmupS, measureS, options.log, vigilConfig);
         } catch (e) {
-          run[phase] = { error: e instanceof Error ? e.message.slice(0, 2000) : String(e) };
-          options.log(`    ${phase}: FAILED: ${run[phase] && 'error' in run[phase] ? (run[phase] as { error: string }).error.slice(0, 300) : ''}`);
+          failed(phase, e);
         }
         await sleep(2000); // let the simulator drop the previous sessions and the disk settle
       }
@@ -460,6 +502,17 @@ export async function recordingCost(options: BenchOptions): Promise<BenchResult>
 }
 
 const notRun = (p: object): boolean => 'error' in p && p.error === 'not run';
+
+/**
+ * bare-first (default) and vigil-first run the phases one after the other; concurrent runs them at the same time over
+ * the same streams, so the slow drift of a shared VM (the same ffmpeg work costing ±10–25% more or less from one
+ * minute to the next) falls on both alike. The one-after-the-other orders remain for comparison with older results.
+ */
+function orderSetting(value: string | undefined): 'bare-first' | 'vigil-first' | 'concurrent' {
+  if (value === undefined || value === 'bare-first') return 'bare-first';
+  if (value === 'vigil-first' || value === 'concurrent') return value;
+  throw new Error(`--order must be bare-first, vigil-first or concurrent, not ${JSON.stringify(value)}`);
+}
 
 function notesFor(r: RunN): string[] {
   const notes: string[] = [];
