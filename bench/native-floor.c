@@ -13,7 +13,9 @@
 //
 // Modes (each adds to the one before): read · hash · write (pwrite + fdatasync about every 400 KB, ~one fragment) ·
 // enc (AES-256-GCM records of <= 64 KiB before the write, as src/storage/segment-crypto.ts). Files go to a temp dir
-// ($TMPDIR or /tmp).
+// ($TMPDIR or /tmp). enc-direct: enc written with O_DIRECT, whole 4 KiB blocks from one aligned buffer that keeps the
+// file's partial last block for the next write (no page cache: bench/README.md, "What this VM's memory costs"); the
+// files end padded to a block, which a recorder would cut when a segment closes.
 // `npm run bench -- --only byte-path-floor` builds and runs it beside bare ffmpeg and bench/node-floor.mjs.
 #define _GNU_SOURCE
 #include <openssl/evp.h>
@@ -32,6 +34,7 @@
 
 enum mode { READ, HASH, WRITE, ENC };
 static enum mode mode;
+static int direct; // enc-direct
 static char dir[4096];
 
 #define BUF_BYTES (1 << 20)
@@ -83,7 +86,11 @@ static void *record(void *arg) {
   EVP_EncryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, NULL, NULL);
   char path[64];
   snprintf(path, sizeof path, "%s/%d.bin", dir, s->index);
-  int out = mode >= WRITE ? open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600) : -1;
+  int out = mode >= WRITE ? open(path, O_WRONLY | O_CREAT | O_TRUNC | (direct ? O_DIRECT : 0), 0600) : -1;
+  if (mode >= WRITE && out < 0) die("open");
+  unsigned char *aligned = NULL; // enc-direct: [partial last block][this write's records], written as whole blocks
+  size_t tail = 0;
+  if (direct && posix_memalign((void **)&aligned, 4096, 4096 + BUF_BYTES + (BUF_BYTES / RECORD_BYTES + 1) * 20 + 4096) != 0) die("posix_memalign");
   off_t at = 0;
   unsigned long long records = 0;
   size_t fill = 0;
@@ -97,6 +104,17 @@ static void *record(void *arg) {
     if (fill < FLUSH_BYTES && fill < BUF_BYTES) continue;
     const unsigned char *data = buf;
     size_t n = fill;
+    if (direct) {
+      n = seal(ctx, key, &records, buf, fill, aligned + tail);
+      size_t total = tail + n, blocks = (total + 4095) & ~(size_t)4095;
+      if (pwrite(out, aligned, blocks, at - (off_t)tail) != (ssize_t)blocks) die("pwrite O_DIRECT");
+      at += (off_t)n;
+      tail = total & 4095;
+      memmove(aligned, aligned + (total - tail), tail);
+      if (fdatasync(out) < 0) die("fdatasync");
+      fill = 0;
+      continue;
+    }
     if (mode == ENC) {
       n = seal(ctx, key, &records, buf, fill, sealed);
       data = sealed;
@@ -121,15 +139,16 @@ static double cpu_seconds(void) {
 
 int main(int argc, char **argv) {
   if (argc < 5) {
-    fprintf(stderr, "usage: native-floor read|hash|write|enc STREAMS SECONDS RTSP_URL...\n");
+    fprintf(stderr, "usage: native-floor read|hash|write|enc|enc-direct STREAMS SECONDS RTSP_URL...\n");
     return 2;
   }
-  const char *names[] = {"read", "hash", "write", "enc"};
+  const char *names[] = {"read", "hash", "write", "enc", "enc-direct"};
   int m = -1;
-  for (int i = 0; i < 4; i++)
+  for (int i = 0; i < 5; i++)
     if (strcmp(argv[1], names[i]) == 0) m = i;
   if (m < 0) return 2;
-  mode = (enum mode)m;
+  direct = m == 4;
+  mode = direct ? ENC : (enum mode)m;
   int streams = atoi(argv[2]);
   int seconds = atoi(argv[3]);
   char **urls = argv + 4;
