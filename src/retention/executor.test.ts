@@ -182,6 +182,21 @@ describe.each(dialects)('retention executor on %s', (dialect) => {
     expect((await f.integrity.verify()).ok).toBe(true);
   });
 
+  it('a server started while a killed process still holds the lease runs its start-up run once the lease has run out', async () => {
+    await seed();
+    const before = (await f.rows()).length;
+    await t.db.updateTable('retention_lease').set({ holder: 'the-killed-process', expires_ms: f.clock.nowMs + LEASE_TTL_MS }).execute();
+    const errors: unknown[] = [];
+    f.retention.start({ runEveryMs: 3_600_000, checkEveryMs: 3_600_000, retryBusyMs: 100 }, (e) => errors.push(e));
+    await new Promise((r) => setTimeout(r, 350)); // the start-up run and a few retries, all refused
+    expect(await f.retention.runs()).toHaveLength(0);
+    f.clock.nowMs += LEASE_TTL_MS; // the killed process's lease runs out: the next retry, not the hourly run, gets it
+    const deadline = Date.now() + 5000;
+    while ((await f.rows()).length === before && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect((await f.rows()).length).toBe(before - 6);
+    expect(errors).toEqual([]);
+  });
+
   it('a run that stalls past its lease while another executor takes over stops before its next deletion', async () => {
     await seed();
     let stalled = false;

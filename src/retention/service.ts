@@ -9,7 +9,7 @@ import { RetentionError } from './errors.js';
 import { logRetentionEvent, type Ctx } from './events.js';
 import { busyError, recoverDeletions, runRetention, type RunOptions, type RunReport } from './executor.js';
 import * as holds from './holds.js';
-import { ExecutorLease } from './lease.js';
+import { ExecutorLease, LEASE_TTL_MS } from './lease.js';
 import * as policies from './policies.js';
 import type { RetentionDeps } from './ports.js';
 import { RetentionRepo } from './repo.js';
@@ -37,6 +37,11 @@ export interface RetentionSchedule {
   runEveryMs: number;
   /** The store's free space is looked at this often; below minFreeBytes a run starts at once (store pressure). */
   checkEveryMs: number;
+  /**
+   * A scheduled run refused because another executor holds the lease is tried again after this long (default: the
+   * lease's TTL), so a server restarted after being killed mid-run completes that run within a minute, not an hour.
+   */
+  retryBusyMs?: number;
 }
 
 export interface RetentionStatus {
@@ -209,6 +214,7 @@ export class RetentionService {
   start(schedule: RetentionSchedule, onError: (err: unknown) => void): void {
     if (this.closed || this.timers.length) return;
     let busy = false;
+    let retry: NodeJS.Timeout | undefined;
     const tick = (trigger: 'schedule' | 'store_low') => async () => {
       if (busy || this.closed) return;
       busy = true;
@@ -218,8 +224,20 @@ export class RetentionService {
         if (!this.closed) await this.capacity();
       } catch (err) {
         // Another process (a `vigil retention run`, a second server) holds the executor: it does this run's work.
-        if (err instanceof RetentionError && err.code === 'retention_run_busy') this.log?.info({ trigger, reason: err.message }, 'retention: skipped, another executor is running');
-        else onError(err);
+        if (err instanceof RetentionError && err.code === 'retention_run_busy') {
+          this.log?.info({ trigger, reason: err.message }, 'retention: skipped, another executor is running');
+          if (trigger === 'schedule' && retry === undefined && !this.closed) {
+            retry = setTimeout(() => {
+              this.timers = this.timers.filter((t) => t !== retry);
+              retry = undefined;
+              void runTick();
+            }, schedule.retryBusyMs ?? LEASE_TTL_MS);
+            retry.unref();
+            this.timers.push(retry);
+          }
+        } else {
+          onError(err);
+        }
       } finally {
         busy = false;
       }
