@@ -83,6 +83,8 @@ interface VigilPhase extends PhaseBase {
     windowLost: number;
     /** Of windowWritten, appended by the native reader itself (docs/storage.md, "Inline recording"). */
     windowWrittenInline: number;
+    /** Of windowWrittenInline, written with O_DIRECT (recording.directWrites; docs/storage.md, "Direct writes"). */
+    windowWrittenDirect: number;
     /** Received in the window per stream: min/max (expected ≈ window seconds at 1 s fragments). */
     windowReceivedPerStream: { min: number; max: number };
     streamsWithLoss: number;
@@ -333,6 +335,7 @@ export async function runVigil(
         windowWritten: sum(wr1) - sum(wr0),
         windowLost: sum(lost1) - sum(lost0),
         windowWrittenInline: sum(get(after, 'vigil_stream_fragments_written_inline')) - sum(get(before, 'vigil_stream_fragments_written_inline')),
+        windowWrittenDirect: sum(get(after, 'vigil_stream_fragments_written_direct')) - sum(get(before, 'vigil_stream_fragments_written_direct')),
         windowReceivedPerStream: { min: Math.min(...windowReceived), max: Math.max(...windowReceived) },
         streamsWithLoss: [...lost1.values()].filter((v) => v > 0).length,
       },

@@ -527,8 +527,11 @@ typedef struct {
   sink_t sink;
   track_t track;
   EVP_CIPHER_CTX *cipher;
-  unsigned char *sealed;
+  unsigned char *sealed; // the sealed records; while `direct`, DIRECT_BLOCK-aligned: [the file's partial last block][records]
   size_t sealed_cap;
+  int direct;         // the armed segment's fd is in O_DIRECT mode (sink_direct): whole blocks from `sealed`
+  size_t direct_tail; // bytes of the file's partial last block at the front of `sealed`
+  int direct_appends; // of this item's append: written with O_DIRECT (reported to JavaScript as `direct`)
   int deliver; // JavaScript wants recorded fragments' bytes (live viewers)
   unsigned char *gop;
   size_t gop_len, gop_cap;
@@ -548,6 +551,7 @@ typedef struct {
   uint64_t seq;
   frag_meta meta;
   int64_t file_bytes;
+  int direct; // ITEM_WRITTEN: written with O_DIRECT
   int err; // ITEM_FAULT: errno; ITEM_END: read()'s errno or 0
   const char *syscall;
   reader_state *r;
@@ -782,8 +786,52 @@ static int scan_fragment(const unsigned char *d, size_t length, const track_t *t
 
 // ---- inline append: the append path's work, on the reader thread, into the armed segment ----
 
+// O_DIRECT (docs/storage.md "Direct writes"): an armed segment is written around the page cache, from the reader's
+// own reused buffer, as whole DIRECT_BLOCK blocks: each append rewrites the file's partial last block (kept at the
+// front of `sealed`) followed by its records, zero-padded to a block. The page cache never holds the recording (a
+// recorder writes each byte once and reads it rarely), which spares the copy into it, its writeback and, on a VM, the
+// first touch of guest memory (bench/README.md). While armed, the file ends with up to a block of zero padding past
+// s->at: a crash leaves it to reconciliation as a torn tail; the recorder cuts it before a segment is committed.
+#define DIRECT_BLOCK 4096
+
+// Grows `sealed` to hold `need` bytes after the partial block, aligned; keeps the partial block's bytes. 0 or ENOMEM.
+static int direct_reserve(reader_state *r, size_t need) {
+  size_t want = DIRECT_BLOCK + need + DIRECT_BLOCK;
+  if (want <= r->sealed_cap) return 0;
+  void *bigger = NULL;
+  if (posix_memalign(&bigger, DIRECT_BLOCK, want) != 0) return ENOMEM;
+  if (r->direct_tail) memcpy(bigger, r->sealed, r->direct_tail);
+  free(r->sealed);
+  r->sealed = bigger, r->sealed_cap = want;
+  return 0;
+}
+
+// At arm: puts the segment's fd in O_DIRECT mode, with the bytes of its partial last block read first (through the
+// page cache, where the recorder has just written them). Stays buffered, as before, where the file system has no
+// O_DIRECT (EINVAL) or anything fails. Under the lock, on the JavaScript thread.
+static void sink_direct(reader_state *r) {
+  sink_t *s = &r->sink;
+  size_t tail = (size_t)(s->at % DIRECT_BLOCK);
+  r->direct_tail = 0;
+  if (s->at < 0 || direct_reserve(r, READ_BYTES) != 0) return;
+  if (tail && pread(s->fd, r->sealed, tail, s->at - (int64_t)tail) != (ssize_t)tail) return;
+  int flags = fcntl(s->fd, F_GETFL);
+  if (flags < 0 || fcntl(s->fd, F_SETFL, flags | O_DIRECT) < 0) return;
+  r->direct = 1, r->direct_tail = tail;
+}
+
+// At disarm: the fd is the recorder's again, buffered. The padding past s->at stays until the recorder overwrites or
+// cuts it (segment-writer.ts commit: a committed file ends where its records end).
+static void sink_undirect(reader_state *r) {
+  if (!r->direct) return;
+  int flags = fcntl(r->sink.fd, F_GETFL);
+  if (flags >= 0) fcntl(r->sink.fd, F_SETFL, flags & ~O_DIRECT);
+  r->direct = 0, r->direct_tail = 0;
+}
+
 static void sink_clear(reader_state *r) {
   sink_t *s = &r->sink;
+  sink_undirect(r);
   OPENSSL_cleanse(s->key, sizeof s->key);
   free(s->aad);
   s->aad = NULL;
@@ -799,14 +847,19 @@ static int sink_append(reader_state *r, const unsigned char *data, size_t n, int
   sink_t *s = &r->sink;
   size_t records = 0, o = 0;
   int err = 0;
+  r->direct_appends = 0;
+  size_t records_bytes = s->encrypt ? n + ((n + CHUNK_BYTES - 1) / CHUNK_BYTES) * RECORD_OVERHEAD : n;
+  if (r->direct && direct_reserve(r, records_bytes) != 0) return *syscall = "malloc", ENOMEM;
+  // Direct: the records go after the file's partial last block, so block and records leave in one aligned write.
+  size_t front = r->direct ? r->direct_tail : 0;
   if (s->encrypt) {
     records = (n + CHUNK_BYTES - 1) / CHUNK_BYTES;
-    size_t need = n + records * RECORD_OVERHEAD;
-    if (need > r->sealed_cap) {
-      unsigned char *bigger = realloc(r->sealed, need);
+    if (!r->direct && records_bytes > r->sealed_cap) {
+      unsigned char *bigger = realloc(r->sealed, records_bytes);
       if (!bigger) return *syscall = "malloc", ENOMEM;
-      r->sealed = bigger, r->sealed_cap = need;
+      r->sealed = bigger, r->sealed_cap = records_bytes;
     }
+    unsigned char *out = r->sealed + front;
     unsigned char *tail = s->aad + s->aad_base_bytes;
     int ok = 1;
     for (size_t k = 0; ok && k < records; k++) {
@@ -814,23 +867,32 @@ static int sink_append(reader_state *r, const unsigned char *data, size_t n, int
       uint64_t index = s->next_index + k;
       unsigned char nonce[12] = {0};
       put_u64(nonce + 4, index);
-      put_u32(r->sealed + o, len);
+      put_u32(out + o, len);
       put_u64(tail, index);
       put_u32(tail + 8, len);
       int outl = 0;
       ok = EVP_EncryptInit_ex(r->cipher, NULL, NULL, NULL, nonce) == 1 &&
            EVP_EncryptUpdate(r->cipher, NULL, &outl, s->aad, (int)(s->aad_base_bytes + 12)) == 1 &&
-           EVP_EncryptUpdate(r->cipher, r->sealed + o + 4, &outl, data + k * (size_t)CHUNK_BYTES, (int)len) == 1 &&
-           EVP_EncryptFinal_ex(r->cipher, r->sealed + o + 4 + len, &outl) == 1 &&
-           EVP_CIPHER_CTX_ctrl(r->cipher, EVP_CTRL_GCM_GET_TAG, TAG_BYTES, r->sealed + o + 4 + len) == 1;
+           EVP_EncryptUpdate(r->cipher, out + o + 4, &outl, data + k * (size_t)CHUNK_BYTES, (int)len) == 1 &&
+           EVP_EncryptFinal_ex(r->cipher, out + o + 4 + len, &outl) == 1 &&
+           EVP_CIPHER_CTX_ctrl(r->cipher, EVP_CTRL_GCM_GET_TAG, TAG_BYTES, out + o + 4 + len) == 1;
       o += 4 + len + TAG_BYTES;
     }
     if (!ok) return *syscall = "seal", ENOMEM;
+  } else {
+    o = n;
+    if (r->direct) memcpy(r->sealed + front, data, n);
+  }
+  if (r->direct) {
+    size_t total = front + o, blocks = (total + DIRECT_BLOCK - 1) / DIRECT_BLOCK * DIRECT_BLOCK;
+    memset(r->sealed + total, 0, blocks - total); // the padding is zeros: a torn tail to reconciliation
+    struct iovec whole = {r->sealed, blocks};
+    err = o ? write_all(s->fd, s->at - (int64_t)front, &whole, 1) : 0;
+  } else if (s->encrypt) {
     struct iovec one = {r->sealed, o};
     err = o ? write_all(s->fd, s->at, &one, 1) : 0;
   } else {
     struct iovec one = {(void *)data, n};
-    o = n;
     err = n ? write_all(s->fd, s->at, &one, 1) : 0;
   }
   if (err) return *syscall = "pwritev", err;
@@ -839,6 +901,12 @@ static int sink_append(reader_state *r, const unsigned char *data, size_t n, int
   s->at += (int64_t)o;
   s->next_index += records;
   *file_bytes = (int64_t)o;
+  if (r->direct) { // the new partial last block moves to the front for the next append
+    size_t total = front + o, keep = (size_t)(s->at % DIRECT_BLOCK);
+    memmove(r->sealed, r->sealed + (total - keep), keep);
+    r->direct_tail = keep;
+    r->direct_appends = 1;
+  }
   return 0;
 }
 
@@ -914,7 +982,7 @@ static void release_hash_ref(napi_env env, reader_state *r) {
 
 // On the JavaScript thread: callback(chunk | null, endCode | null, info | null).
 //   chunk (not recorded): callback(bytes, null, { seq, status: 'chunk' })
-//   recorded here:        callback(bytes | null, null, { seq, status: 'written', size, fileBytes, ...values })
+//   recorded here:        callback(bytes | null, null, { seq, status: 'written', size, fileBytes, direct, ...values })
 //   append failed:        callback(bytes, null, { seq, status: 'fault', size, code, syscall, message, ...values })
 //   the end:              callback(null, errnoCode | null, null)
 static void reader_call_js(napi_env env, napi_value callback, void *context, void *data) {
@@ -947,7 +1015,12 @@ static void reader_call_js(napi_env env, napi_value callback, void *context, voi
         set_number(env, info, "size", (double)item->length);
         set_meta(env, info, &item->meta);
       }
-      if (item->kind == ITEM_WRITTEN) set_number(env, info, "fileBytes", (double)item->file_bytes);
+      if (item->kind == ITEM_WRITTEN) {
+        napi_value direct;
+        set_number(env, info, "fileBytes", (double)item->file_bytes);
+        napi_get_boolean(env, item->direct, &direct);
+        napi_set_named_property(env, info, "direct", direct);
+      }
       if (item->kind == ITEM_FAULT) {
         char message[160];
         snprintf(message, sizeof message, "%s: %s, %s", errno_name(item->err), strerror(item->err), item->syscall);
@@ -992,6 +1065,7 @@ static int reader_chunk(reader_state *r, const unsigned char *data, size_t n, in
       int err = sink_append(r, data, n, &item->file_bytes, &item->syscall);
       if (!err) {
         item->kind = ITEM_WRITTEN;
+        item->direct = r->direct_appends;
         r->last_written = item->seq;
         r->sink.next_ticks = (int64_t)(item->meta.tfdt + item->meta.duration);
       } else {
@@ -1203,7 +1277,7 @@ static int read_trex(napi_env env, napi_value v, track_t *t) {
 
 #define ARM_USAGE                                                                                                      \
   "readerArm(reader, { afterSeq, fd, at, key, aadBase, firstIndex, hash, sync, trackId, trex: [duration, size, "      \
-  "flags] | null, timescale, mediaStart, nextTicks, discontinuityTicks, targetMs, maxMs })"
+  "flags] | null, timescale, mediaStart, nextTicks, discontinuityTicks, targetMs, maxMs, direct? })"
 
 // readerArm(reader, params) -> boolean: the reader records the fragments that follow chunk `afterSeq`, if that was the
 // last one it handed over and it still reads; false otherwise (the caller goes on writing them itself).
@@ -1214,10 +1288,11 @@ static napi_value reader_arm(napi_env env, napi_callback_info info) {
   reader_state *r = argc == 2 ? reader_of(env, argv[0]) : NULL;
   napi_valuetype ot;
   if (!r || napi_typeof(env, argv[1], &ot) != napi_ok || ot != napi_object) return throw_type(env, ARM_USAGE);
-  napi_value o = argv[1], key_v, aad_v, hash_v, trex_v, sync_v;
-  napi_valuetype kt, at, ht, tt, st;
+  napi_value o = argv[1], key_v, aad_v, hash_v, trex_v, sync_v, direct_v;
+  napi_valuetype kt, at, ht, tt, st, dt;
   double after, fd, off, first, track, timescale, media_start, next_ticks, disc, target, max;
-  bool sync = false;
+  bool sync = false, direct = false;
+  if (get_value(env, o, "direct", &direct_v, &dt) && dt == napi_boolean) napi_get_value_bool(env, direct_v, &direct);
   if (!get_number(env, o, "afterSeq", &after) || !get_number(env, o, "fd", &fd) || !get_number(env, o, "at", &off) ||
       !get_number(env, o, "firstIndex", &first) || !get_number(env, o, "trackId", &track) ||
       !get_number(env, o, "timescale", &timescale) || !get_number(env, o, "mediaStart", &media_start) ||
@@ -1259,6 +1334,7 @@ static napi_value reader_arm(napi_env env, napi_callback_info info) {
     h->busy = 1;
     r->track = tr;
     r->armed = 1;
+    if (direct) sink_direct(r);
     old_ref = r->hash_ref, r->hash_ref = NULL, r->release_hash = 0;
   }
   pthread_mutex_unlock(&r->lock);

@@ -33,6 +33,8 @@ export function createMetrics(deps: { recorder: Recorder; hub: LiveHub; transcod
   // Of those written, the ones the native pipe reader appended itself (docs/storage.md, "Inline recording"): near all
   // of them normally; far fewer means something keeps handing fragments back to the JavaScript path.
   const inline = gauge('vigil_stream_fragments_written_inline', 'Fragments written by the native reader itself (of vigil_stream_fragments_written)');
+  // Of those, the ones written with O_DIRECT (recording.directWrites): 0 on a file system without O_DIRECT.
+  const direct = gauge('vigil_stream_fragments_written_direct', 'Fragments the native reader wrote with O_DIRECT, around the page cache (of vigil_stream_fragments_written_inline)');
   const lost = gauge('vigil_stream_fragments_lost', 'Fragments received but not written (store full, write error, backlog)');
   const segments = gauge('vigil_stream_segments_written', 'Segments committed since start');
   const reconnects = gauge('vigil_stream_reconnects', 'ffmpeg restarts after a failure since start');
@@ -75,6 +77,7 @@ export function createMetrics(deps: { recorder: Recorder; hub: LiveHub; transcod
         received.set(l, s.recorder.fragmentsReceived);
         written.set(l, s.recorder.fragmentsWritten);
         inline.set(l, s.recorder.fragmentsWrittenInline);
+        direct.set(l, s.recorder.fragmentsWrittenDirect);
         lost.set(l, s.recorder.fragmentsLost);
         segments.set(l, s.recorder.segmentsWritten);
       }

@@ -47,6 +47,12 @@ describe('loadConfig', () => {
     writeFileSync(join(dir, 'bytes.json'), JSON.stringify({ recording: { syncEveryFragment: false, bytePath: 'native' } }));
     const js = loadConfig({ dataDir: dir, env: { VIGIL_BYTE_PATH: 'js' }, configFile: join(dir, 'bytes.json') });
     expect(js.recording).toMatchObject({ syncEveryFragment: false, bytePath: 'js' });
+    // recording.directWrites: O_DIRECT where the file system allows, unless turned off.
+    expect(loadConfig({ dataDir: dir, env: {} }).recording.directWrites).toBe(true);
+    writeFileSync(join(dir, 'buffered.json'), JSON.stringify({ recording: { directWrites: false } }));
+    expect(loadConfig({ dataDir: dir, env: {}, configFile: join(dir, 'buffered.json') }).recording.directWrites).toBe(false);
+    writeFileSync(join(dir, 'bad.json'), JSON.stringify({ recording: { directWrites: 'yes' } }));
+    expect(() => loadConfig({ dataDir: dir, env: {}, configFile: join(dir, 'bad.json') })).toThrow(/directWrites/);
   });
 
   it.each([

@@ -42,6 +42,12 @@ export const ConfigSchema = Type.Object(
         fragmentMs: Type.Integer({ minimum: 100, maximum: 10_000, default: 1_000 }),
         /** fdatasync after every fragment so a power cut loses at most one fragment. */
         syncEveryFragment: Type.Boolean({ default: true }),
+        /**
+         * The native reader writes the segments it records with O_DIRECT, around the page cache (docs/storage.md,
+         * "Direct writes"): less CPU per camera and no cache filled with video. Where the file system has no O_DIRECT
+         * the writes stay buffered by themselves; false keeps them buffered everywhere.
+         */
+        directWrites: Type.Boolean({ default: true }),
         /** Below this many free bytes on the store, writing stops with a critical alert (invariant 5). */
         minFreeBytes: Type.Integer({ minimum: 0, default: 64 * 1024 * 1024 }),
         /** How often a stopped (store-full) recorder looks for space again. */

@@ -4,7 +4,7 @@
 // the JavaScript path writes: segments cut at keyframes, every fragment indexed, the SHA-256 of exactly the file's
 // plaintext, nothing lost; and a first live viewer must get the GOP the reader kept, at once.
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { closeSync, constants, mkdtempSync, openSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -88,6 +88,7 @@ describe.each(dialects.map((dialect, i) => ({ dialect, encrypted: i % 2 === 1 })
         });
         await recorder.start();
         const stats = () => recorder.snapshot().map((s) => s.recorder!);
+        let final: ReturnType<typeof stats> = [];
         try {
           await waitFor('8 fragments per stream', () => stats().every((s) => s.fragmentsWritten >= 8), 30_000);
           // Nobody watched so far: the recorded fragments' bytes stayed native. A first viewer gets the init and the
@@ -105,13 +106,18 @@ describe.each(dialects.map((dialect, i) => ({ dialect, encrypted: i % 2 === 1 })
           const ticks = firstFragment.fragments.map((f) => [f.baseMediaDecodeTime, f.baseMediaDecodeTime + f.durationTicks]);
           for (let i = 1; i < ticks.length; i++) expect(ticks[i]![0]).toBe(ticks[i - 1]![1]);
           await waitFor('12 fragments per stream', () => stats().every((s) => s.fragmentsWritten >= 12), 30_000);
+          final = stats(); // a stopped recorder reports no streams
         } finally {
           await recorder.stop();
         }
-        for (const s of stats()) {
+        expect(final).toHaveLength(targets.length);
+        const direct = directIoWorks(workDir);
+        for (const s of final) {
           expect(s.fragmentsLost).toBe(0);
           // All but the fragments that open a segment (and the first of each run) were appended by the reader.
           expect(s.fragmentsWrittenInline).toBeGreaterThan(s.fragmentsWritten / 2);
+          // With O_DIRECT (recording.directWrites, default on) where the file system has it; buffered where not.
+          expect(s.fragmentsWrittenDirect).toBe(direct ? s.fragmentsWrittenInline : 0);
         }
         expect((await checkStorage({ repo, store, dialect })).mismatches).toEqual([]);
         for (const target of targets) {
@@ -141,3 +147,13 @@ describe.each(dialects.map((dialect, i) => ({ dialect, encrypted: i % 2 === 1 })
     }, 90_000);
   },
 );
+
+/** Whether files in `dir` open with O_DIRECT (ext4, xfs: yes; some tmpfs and overlay mounts: EINVAL). */
+function directIoWorks(dir: string): boolean {
+  try {
+    closeSync(openSync(join(dir, 'o-direct-probe'), constants.O_WRONLY | constants.O_CREAT | constants.O_DIRECT, 0o600));
+    return true;
+  } catch {
+    return false;
+  }
+}

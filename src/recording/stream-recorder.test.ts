@@ -1,6 +1,6 @@
 // The segment writer, reconciliation and the storage check against real ffmpeg output and both database dialects.
 import { execFileSync } from 'node:child_process';
-import { appendFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
@@ -164,6 +164,26 @@ describe.each(cases)('StreamRecorder on $dialect, encrypted: $encrypted, $path a
     expect(closed).toMatchObject({ end_cause: 'recorder_crash', end_ms: segments[1]!.end_ms });
     expect((await checkStorage({ repo, store, dialect })).mismatches).toEqual([]);
     expect(existsSync(join(dayDir, partialName))).toBe(false);
+  });
+
+  it('after a crash while the native reader wrote with O_DIRECT, the zero padding to the block is cut off like a torn tail', async () => {
+    await setup();
+    const r = recorder();
+    feed(r, clip.fragments.slice(0, 7));
+    await r.flush();
+    const [run] = await repo.openRuns();
+    const dayDir = join(store.root, segmentRelPath({ cameraId, runId: run!.id, seq: 1, startMs: t0 }), '..');
+    const partialName = readdirSync(dayDir).find((n) => n.endsWith('.partial'))!;
+    const partial = join(dayDir, partialName);
+    const size = statSync(partial).size;
+    appendFileSync(partial, Buffer.alloc(4096 - (size % 4096))); // what an O_DIRECT append leaves past the records
+    expect(statSync(partial).size % 4096).toBe(0);
+
+    const report = await reconcileStore({ store, repo, now: () => nowMs, log: silent });
+    expect(report).toMatchObject({ runsClosed: 1, partialsCompleted: 1, unreadable: [] });
+    const segments = await repo.segmentsOfRun(run!.id);
+    expect(segments[1]!.frames).toBe(75); // the 3 whole fragments, nothing of the padding
+    expect((await checkStorage({ repo, store, dialect })).mismatches).toEqual([]); // the file's size and hash agree with its row
   });
 
   it('adopts a finished file whose row was never written (crash between rename and insert)', async () => {

@@ -22,6 +22,8 @@ export interface RecorderLogger {
 export interface StreamRecorderOptions {
   segmentTargetMs: number;
   syncEveryFragment: boolean;
+  /** The native reader writes with O_DIRECT where it can (docs/storage.md, "Direct writes"). Default true. */
+  directWrites?: boolean;
   minFreeBytes: number;
   storeRetryMs: number;
   /** Bytes queued for writing beyond which fragments are dropped (counted lost) instead of buffered. */
@@ -52,6 +54,8 @@ export interface StreamRecorderStats {
   queuedBytes: number;
   /** Of fragmentsWritten, those the native pipe reader recorded itself (recording.bytePath native). */
   fragmentsWrittenInline: number;
+  /** Of fragmentsWrittenInline, those written with O_DIRECT (recording.directWrites). */
+  fragmentsWrittenDirect: number;
   lastError: string | null;
 }
 
@@ -116,7 +120,7 @@ export class StreamRecorder {
   private pendingBacklogBreak = false;
   private retryTimer: NodeJS.Timeout | null = null;
   private stopped = false;
-  private readonly counters = { received: 0, written: 0, lost: 0, skipped: 0, bytes: 0, segments: 0, queuedBytes: 0, inline: 0 };
+  private readonly counters = { received: 0, written: 0, lost: 0, skipped: 0, bytes: 0, segments: 0, queuedBytes: 0, inline: 0, direct: 0 };
   private lastError: string | null = null;
   /** Operations queued and not finished (the one running included). */
   private pendingOps = 0;
@@ -202,6 +206,7 @@ export class StreamRecorder {
       segmentsWritten: c.segments,
       queuedBytes: c.queuedBytes,
       fragmentsWrittenInline: c.inline,
+      fragmentsWrittenDirect: c.direct,
       lastError: this.lastError,
     };
   }
@@ -236,6 +241,7 @@ export class StreamRecorder {
         afterSeq: origin.seq,
         ...target,
         sync: this.deps.options.syncEveryFragment,
+        direct: this.deps.options.directWrites ?? true,
         trackId: init.trackId,
         trex: init.trex ? [init.trex.sampleDurationTicks, init.trex.sampleSizeBytes, init.trex.sampleFlags] : null,
         timescale: init.timescale,
@@ -279,6 +285,7 @@ export class StreamRecorder {
     session.segment.writer.adoptInlineAppend(size, origin.written!.fileBytes);
     this.recordAppended(session.segment, f, size, this.deps.now());
     this.counters.inline++;
+    if (origin.written!.direct) this.counters.direct++;
     this.settleInline(session, origin.seq);
   }
 

@@ -87,7 +87,8 @@ export class LocalSegmentStore {
     const finalPath = this.pathOf(ref);
     const partialPath = `${finalPath}.partial`;
     await mkdir(dirname(finalPath), { recursive: true, mode: 0o750 });
-    const handle = await open(partialPath, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o640);
+    // Read-write: the native reader reads back the file's partial last block before it writes with O_DIRECT.
+    const handle = await open(partialPath, constants.O_RDWR | constants.O_CREAT | constants.O_EXCL, 0o640);
     if (!this.encryptNew || !this.keys) return new SegmentFileWriter(handle, partialPath, finalPath, null, undefined, this.appendPath);
     let dataKey: DataKey;
     try {

@@ -134,6 +134,9 @@ export class SegmentFileWriter {
   /** fsync, close, rename `.partial` → final, fsync the directory (invariant 1). Encrypted: the trailer goes first. */
   async commit(): Promise<void> {
     if (this.enc) this.fileLength += await writeAllAt(this.handle, sealTrailer(this.enc.key, this.enc.base, this.records, this.fileLength), this.fileLength);
+    // The native reader's O_DIRECT writes leave the file padded to a block past its last record (docs/storage.md,
+    // "Direct writes"): a committed file ends where its bytes end.
+    if ((await this.handle.stat()).size > this.fileLength) await this.handle.truncate(this.fileLength);
     await this.handle.sync();
     await this.close();
     await rename(this.partialPath, this.finalPath);

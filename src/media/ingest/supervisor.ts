@@ -62,7 +62,7 @@ export type NativeFragmentValues = Omit<Fragment, 'data'>;
 /** What the native reader says of each chunk it hands over (`seq` counts chunks from 1). */
 export type NativeChunkInfo =
   | { seq: number; status: 'chunk' }
-  | ({ seq: number; status: 'written'; size: number; fileBytes: number } & NativeFragmentValues)
+  | ({ seq: number; status: 'written'; size: number; fileBytes: number; direct: boolean } & NativeFragmentValues)
   | ({ seq: number; status: 'fault'; size: number; code: string; syscall: string; message: string } & NativeFragmentValues);
 
 /**
@@ -81,6 +81,8 @@ export interface NativeArmParams {
   /** The file's SHA-256 (a native hash handle): the reader adds what it appends. */
   hash: unknown;
   sync: boolean;
+  /** Write with O_DIRECT where the file system allows (the file keeps up to a block of zero padding while armed). */
+  direct?: boolean;
   trackId: number;
   trex: [number, number, number] | null;
   timescale: number;
@@ -120,7 +122,7 @@ export interface NativeFragmentOrigin {
   reader: NativeReaderHandle;
   seq: number;
   /** Recorded by the reader into the segment its recorder armed it with (file bytes added, overhead included). */
-  written: { fileBytes: number } | null;
+  written: { fileBytes: number; direct: boolean } | null;
   /** The reader's append of it failed (errno's code): lost, and the segment may have a torn tail. */
   fault: NodeJS.ErrnoException | null;
 }
@@ -391,7 +393,7 @@ export class IngestSupervisor {
       sampleCount: info.sampleCount, keyframe: info.keyframe,
     };
     const fragment = chunk ? { ...fields, data: chunk } : detachedFragment(fields, info.size);
-    if (info.status === 'written') origin.written = { fileBytes: info.fileBytes };
+    if (info.status === 'written') origin.written = { fileBytes: info.fileBytes, direct: info.direct };
     else origin.fault = Object.assign(new Error(info.message), { code: info.code, syscall: info.syscall });
     if (!run.failure && run === this.run) this.onFragmentItem(run, fragment, origin);
     else this.call(() => this.listener.onFragment(fragment, origin));
