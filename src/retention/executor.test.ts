@@ -192,7 +192,9 @@ describe.each(dialects)('retention executor on %s', (dialect) => {
     expect(await f.retention.runs()).toHaveLength(0);
     f.clock.nowMs += LEASE_TTL_MS; // the killed process's lease runs out: the next retry, not the hourly run, gets it
     const deadline = Date.now() + 5000;
-    while ((await f.rows()).length === before && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    // Until the retried run has finished (not merely started deleting).
+    while ((await f.retention.runs())[0]?.status !== 'completed' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect((await f.retention.runs()).map((r) => [r.trigger, r.status])).toEqual([['schedule', 'completed']]);
     expect((await f.rows()).length).toBe(before - 6);
     expect(errors).toEqual([]);
   });
