@@ -531,7 +531,6 @@ typedef struct {
   size_t sealed_cap;
   int direct;         // the armed segment's fd is in O_DIRECT mode (sink_direct): whole blocks from `sealed`
   size_t direct_tail; // bytes of the file's partial last block at the front of `sealed`
-  int direct_appends; // of this item's append: written with O_DIRECT (reported to JavaScript as `direct`)
   int deliver; // JavaScript wants recorded fragments' bytes (live viewers)
   unsigned char *gop;
   size_t gop_len, gop_cap;
@@ -847,7 +846,6 @@ static int sink_append(reader_state *r, const unsigned char *data, size_t n, int
   sink_t *s = &r->sink;
   size_t records = 0, o = 0;
   int err = 0;
-  r->direct_appends = 0;
   size_t records_bytes = s->encrypt ? n + ((n + CHUNK_BYTES - 1) / CHUNK_BYTES) * RECORD_OVERHEAD : n;
   if (r->direct && direct_reserve(r, records_bytes) != 0) return *syscall = "malloc", ENOMEM;
   // Direct: the records go after the file's partial last block, so block and records leave in one aligned write.
@@ -905,7 +903,6 @@ static int sink_append(reader_state *r, const unsigned char *data, size_t n, int
     size_t total = front + o, keep = (size_t)(s->at % DIRECT_BLOCK);
     memmove(r->sealed, r->sealed + (total - keep), keep);
     r->direct_tail = keep;
-    r->direct_appends = 1;
   }
   return 0;
 }
@@ -1065,7 +1062,7 @@ static int reader_chunk(reader_state *r, const unsigned char *data, size_t n, in
       int err = sink_append(r, data, n, &item->file_bytes, &item->syscall);
       if (!err) {
         item->kind = ITEM_WRITTEN;
-        item->direct = r->direct_appends;
+        item->direct = r->direct; // set at arm, for every append until the disarm
         r->last_written = item->seq;
         r->sink.next_ticks = (int64_t)(item->meta.tfdt + item->meta.duration);
       } else {
