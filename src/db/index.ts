@@ -4,6 +4,7 @@ import SQLite from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, type MigrationResultSet } from 'kysely';
 import pg from 'pg';
 import { migrations } from './migrations/index.js';
+import { StatementCachingDatabase } from './statement-cache.js';
 import type { Database } from './tables.js';
 
 export type * from './tables.js';
@@ -34,7 +35,7 @@ export function openDatabase(config: DatabaseConfig): OpenDatabase {
     sqlite.pragma('synchronous = NORMAL');
     sqlite.pragma('foreign_keys = ON');
     sqlite.pragma('busy_timeout = 5000');
-    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: new StatementCachingDatabase(sqlite) }) });
     return { db, dialect: 'sqlite', close: () => db.destroy() };
   }
   const types = {

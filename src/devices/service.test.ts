@@ -102,6 +102,8 @@ describe.each(dialects)('CameraService on %s', (dialect) => {
     const b = await service.add({ name: 'Swap B', url: 'rtsp://b:pb@cam-b.local/x' });
     const sealedOf = async (id: string | undefined) =>
       (await t.db.selectFrom('camera_streams').select('url_sealed').where('id', '=', id ?? '').executeTakeFirstOrThrow()).url_sealed;
+    // Planned once before the swap: B's opened URL is kept (per sealed value) and must not outlive the change.
+    expect((await service.streamsToIngest()).streams.find((s) => s.cameraId === b.id)?.url).toBe('rtsp://b:pb@cam-b.local/x');
     // An attacker with write access to the index copies A's sealed URL onto B, to send A's password to B's host.
     await t.db.updateTable('camera_streams').set({ url_sealed: await sealedOf(a.streams[0]?.id) }).where('id', '=', b.streams[0]?.id ?? '').execute();
     const plan = await service.streamsToIngest();

@@ -119,6 +119,10 @@ export class CameraService {
   readonly #clock: () => number;
   readonly #onListenerError: (error: unknown, event: CameraChangeEvent) => void;
   readonly #listeners = new Set<CameraChangeListener>();
+  // The recorder asks for its plan every few seconds (and on every change): each stream's URL is opened (GCM) once
+  // per sealed value, not per ask. Keyed by stream id; a re-sealed URL (new nonce) misses and replaces its entry.
+  // The opened URLs are the ones the recorder holds for its ffmpeg children anyway.
+  readonly #opened = new Map<string, { sealed: string; url: string }>();
 
   constructor(deps: CameraServiceDeps) {
     this.#db = deps.db;
@@ -244,7 +248,7 @@ export class CameraService {
       const burn = masks.filter((m) => m.burnRecording);
       for (const s of streams) {
         try {
-          const url = openUrl(s.url_sealed, this.#key, s.id);
+          const url = this.#openUrl(s.id, s.url_sealed);
           plan.streams.push(new IngestStream(camera.id, camera.name, s.id, s.kind, url, s.url_redacted, s.record !== 0, burn));
         } catch (error) {
           if (!(error instanceof DeviceError)) throw error;
@@ -252,7 +256,19 @@ export class CameraService {
         }
       }
     }
+    // Streams no longer planned (removed, disabled, refused) keep no opened URL here.
+    const planned = new Set(plan.streams.map((s) => s.streamId));
+    for (const id of this.#opened.keys()) if (!planned.has(id)) this.#opened.delete(id);
     return plan;
+  }
+
+  #openUrl(streamId: string, sealed: string): string {
+    const hit = this.#opened.get(streamId);
+    if (hit?.sealed === sealed) return hit.url;
+    this.#opened.delete(streamId); // a value that no longer opens leaves no old URL behind
+    const url = openUrl(sealed, this.#key, streamId);
+    this.#opened.set(streamId, { sealed, url });
+    return url;
   }
 
   /** The privacy masks of a camera (R13, D11), drawn at display always, burned in where each says. */
