@@ -32,25 +32,34 @@ function runQuick(extra: string[] = [], dir = out): Promise<{ code: number | nul
 const read = (name: string): Record<string, any> => JSON.parse(readFileSync(join(out, `${name}.json`), 'utf8'));
 
 describe('npm run bench -- --quick', () => {
-  it('recording-cost --order concurrent measures both recorders over the same window', { timeout: 120_000 }, async () => {
+  it('recording-cost --order concurrent --repeat 2 measures both recorders over the same windows, twice', { timeout: 150_000 }, async () => {
     const dir = mkdtempSync(join(tmpdir(), 'vigil-bench-concurrent-'));
     try {
-      const run = await runQuick(['--only', 'recording-cost', '--order', 'concurrent'], dir);
+      const run = await runQuick(['--only', 'recording-cost', '--order', 'concurrent', '--repeat', '2'], dir);
       expect(run.code, run.output.slice(-4000)).toBe(0);
       // eslint-disable-next-line @typescript-eslint/no-explicit-any
       const r = JSON.parse(readFileSync(join(dir, 'recording-cost.json'), 'utf8')) as Record<string, any>;
       expect(r.parameters.order).toBe('concurrent');
-      const [n] = r.results;
-      for (const phase of ['bare', 'vigil']) {
-        expect(n[phase].error, `${phase} phase`).toBeUndefined();
-        expect(n[phase].recorder.cpuSeconds).toBeGreaterThan(0);
+      expect(r.parameters.repeat).toBe(2);
+      expect(r.results.map((x: { round: number }) => x.round)).toEqual([1, 2]);
+      for (const n of r.results) {
+        for (const phase of ['bare', 'vigil']) {
+          expect(n[phase].error, `${phase} phase`).toBeUndefined();
+          expect(n[phase].recorder.cpuSeconds).toBeGreaterThan(0);
+        }
+        expect(n.cpuRatio).toBeGreaterThan(0);
       }
       // Each phase logs when its window starts ("[  14.0 s]     vigil: measuring 5 s"): the same moment for both.
       const starts = run.output.split('\n').filter((l) => /(bare|vigil): measuring/.test(l)).map((l) => Number(/\[\s*([\d.]+) s\]/.exec(l)?.[1]));
-      expect(starts).toHaveLength(2);
+      expect(starts).toHaveLength(4);
       expect(Math.abs(starts[0]! - starts[1]!)).toBeLessThan(1.5); // one after the other, they are a phase apart
-      expect(r.results[0].cpuRatio).toBeGreaterThan(0);
+      expect(Math.abs(starts[2]! - starts[3]!)).toBeLessThan(1.5);
+      expect(starts[2]! - starts[1]!).toBeGreaterThan(4); // the second round's window comes after the first one's
+      const median = r.summary.find((row: { metric: string }) => /CPU vigil \/ bare, median/.test(row.metric));
+      const ratios = r.results.map((x: { cpuRatio: number }) => x.cpuRatio).sort((a: number, b: number) => a - b);
+      expect(Number(median.value.split(' ')[0])).toBeCloseTo((ratios[0] + ratios[1]) / 2, 3);
       expect((await runQuick(['--only', 'recording-cost', '--order', 'sideways'], dir)).code).not.toBe(0);
+      expect((await runQuick(['--only', 'recording-cost', '--repeat', '0'], dir)).code).not.toBe(0);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
