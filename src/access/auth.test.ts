@@ -1,11 +1,26 @@
 import { Secret, TOTP } from 'otpauth';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { accessUnderTest } from '../../test/support/fake-registers.js';
 import { createTestDatabase, dialects, type TestDatabase } from '../../test/support/databases.js';
 import { AccessError, type AccessService, type Role, type Subject } from './index.js';
 
 const T0 = Date.UTC(2026, 11, 1);
 const PASSWORD = 'Correct-Horse-42';
+
+// The burst test below holds the right password's check (after argon2 said yes) until it lets go; every other call is
+// the real check, unchanged.
+const gate = vi.hoisted(() => ({ password: 'Correct-Horse-42', hold: null as Promise<void> | null }));
+vi.mock('./secrets.js', async (importOriginal) => {
+  const real = await importOriginal<typeof import('./secrets.js')>();
+  return {
+    ...real,
+    verifyPassword: async (passwordHash: string, password: string) => {
+      const ok = await real.verifyPassword(passwordHash, password);
+      if (password === gate.password && gate.hold) await gate.hold;
+      return ok;
+    },
+  };
+});
 
 async function rejection(promise: Promise<unknown>): Promise<AccessError> {
   const error = await promise.then(() => undefined, (e: unknown) => e);
@@ -96,15 +111,22 @@ describe.each(dialects)('authentication on %s', (dialect) => {
 
   it('a burst of parallel guesses locks the account once, and the right password among them does not get in (R15)', async () => {
     const u = await user();
-    // All ten read the unlocked account before any argon2 check ends; the right one is queued last, so the wrong ones
-    // ahead of it have locked the account by the time it is checked.
-    const guesses = [...Array.from({ length: 9 }, (_, i) => `Wrong-Password-${i}`), PASSWORD];
-    const answers = await Promise.all(guesses.map((password) => rejection(service.login({ username: u.username, password, clientAddr: null }))
-      .catch(() => null)));
-    expect(answers.at(-1)?.code).toBe('account_locked'); // was a session: the lock set mid-burst was not looked at again
-    const codes = answers.map((a) => a?.code);
-    expect(codes.filter((c) => c === 'invalid_credentials')).toHaveLength(3); // the three that locked it
-    expect(codes.filter((c) => c === 'account_locked')).toHaveLength(7);
+    // The right password starts first, so it reads the account unlocked; its check is then held until the nine wrong
+    // guesses beside it are done, three of which lock the account. It must not get in on what it read before the lock.
+    let release!: () => void;
+    gate.hold = new Promise<void>((resolve) => (release = resolve));
+    try {
+      const right = rejection(service.login({ username: u.username, password: PASSWORD, clientAddr: null })).catch(() => null);
+      const wrong = await Promise.all(Array.from({ length: 9 }, (_, i) =>
+        rejection(service.login({ username: u.username, password: `Wrong-Password-${i}`, clientAddr: null }))));
+      release();
+      expect((await right)?.code).toBe('account_locked'); // was a session: the lock set mid-burst was not looked at again
+      const codes = wrong.map((a) => a.code);
+      expect(codes.filter((c) => c === 'invalid_credentials')).toHaveLength(3); // the three that locked it
+      expect(codes.filter((c) => c === 'account_locked')).toHaveLength(6);
+    } finally {
+      gate.hold = null;
+    }
     expect(h.registers.eventsNamed('account.locked').filter((e) => e.target === u.id)).toHaveLength(1);
     expect(await t.db.selectFrom('sessions').select('id').where('user_id', '=', u.id).execute()).toHaveLength(0);
     expect((await service.getUser(null, u.id))).toMatchObject({ locked: true, lockedUntilMs: h.clock.nowMs + 15 * 60_000 });
