@@ -46,6 +46,8 @@ export interface SimCameraOptions {
   port?: number;
   /** When set, every mount requires RTSP Basic auth with these credentials. */
   auth?: Credentials;
+  /** 'digest': `auth` is asked for with RFC 2069-style Digest (MD5, no qop) instead of Basic. Default 'basic'. */
+  authMethod?: 'basic' | 'digest';
   /** Cache directory for clips; default `${VIGIL_CACHE_DIR:-<repo>/.vigil-cache}/clips`. */
   cacheDir?: string;
 }
@@ -127,7 +129,8 @@ export async function startSimCameras(options: SimCameraOptions): Promise<SimCam
   const streams: ServerStream[] = [];
   for (const s of options.streams) streams.push(await resolveStream(s, options.cacheDir));
 
-  const config = { port: options.port ?? 0, auth: options.auth ?? null, streams };
+  const auth = options.auth ? { ...options.auth, method: options.authMethod ?? 'basic' } : null;
+  const config = { port: options.port ?? 0, auth, streams };
   const child: ChildProcessWithoutNullStreams = spawn(PYTHON, ['-u', SERVER_PY, '--config-json', JSON.stringify(config)], {
     stdio: ['pipe', 'pipe', 'pipe'],
   });

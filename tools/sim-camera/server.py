@@ -5,7 +5,7 @@ Owns the RTSP side of tools/sim-camera. Node (index.ts) starts this as a child p
 encoding and caching, this process owns serving. Protocol (one JSON object per line):
 
   argv:   --config FILE | --config-json JSON
-          {"port": 0, "auth": {"user": "u", "password": "p"} | null,
+          {"port": 0, "auth": {"user": "u", "password": "p", "method": "basic|digest"} | null,
            "streams": [{"name": "cam1", "kind": "clip", "codec": "h264|h265|mjpeg", "clip": "/abs/clip.mp4"},
                        {"name": "wall", "kind": "live", "width": 1280, "height": 720, "fps": 25,
                         "bitrateKbps": 2000, "gopFrames": 50, "label": "wall clock"}]}
@@ -39,7 +39,8 @@ import gi
 
 gi.require_version("Gst", "1.0")
 gi.require_version("GstRtspServer", "1.0")
-from gi.repository import GLib, Gst, GstRtspServer  # noqa: E402
+gi.require_version("GstRtsp", "1.0")
+from gi.repository import GLib, Gst, GstRtsp, GstRtspServer  # noqa: E402
 
 NAME_RE = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
@@ -211,8 +212,13 @@ class Server:
             auth = GstRtspServer.RTSPAuth()
             token = GstRtspServer.RTSPToken()
             token.set_string("media.factory.role", "viewer")
-            basic = GstRtspServer.RTSPAuth.make_basic(self.auth["user"], self.auth["password"])
-            auth.add_basic(basic, token)
+            if self.auth.get("method", "basic") == "digest":
+                # RFC 2069-style Digest (MD5, no qop), the only kind GstRtspServer offers; Basic is then refused.
+                auth.set_supported_methods(GstRtsp.RTSPAuthMethod.DIGEST)
+                auth.add_digest(self.auth["user"], self.auth["password"], token)
+            else:
+                basic = GstRtspServer.RTSPAuth.make_basic(self.auth["user"], self.auth["password"])
+                auth.add_basic(basic, token)
             self.server.set_auth(auth)
         self.specs = {}
         self.mounted = set()
