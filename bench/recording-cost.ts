@@ -1,7 +1,9 @@
 // Recording cost: N simulated 1080p H.264 streams (4 Mbit/s, 25 fps, GOP 2 s) recorded (a) by bare
 // `ffmpeg -c copy` processes, one per stream, writing fragmented MP4 files, and (b) by `vigil serve` with its default
-// config (60 s segments, 1 s fragments, fsync per fragment) on a fresh data dir, one after the other in the same run
-// against the same simulator, for the same warm-up and measured window.
+// config (60 s segments, 1 s fragments, fsync per fragment; its built-in RTSP ingest, so no ffmpeg children —
+// `--vigil-config '{"ingest":{"rtspClient":"ffmpeg"}}'` measures the ffmpeg-child path) on a fresh data dir, one after
+// the other (or, with --order concurrent, at the same time) against the same simulator, for the same warm-up and
+// measured window.
 //
 // Measured from /proc (bench/lib/proc.ts): CPU seconds of the recorder's process tree (Vigil's node + its ffmpeg
 // children; the bare ffmpeg processes), never the simulator or this driver; RSS of the tree sampled every second;
@@ -465,7 +467,8 @@ export async function recordingCost(options: BenchOptions): Promise<BenchResult>
     });
     summary.push({
       metric: `${tag} CPU vigil / its own ffmpeg children (in phase)`,
-      value: `${r.inPhaseRatio ?? '–'}${v ? ` (${v.bytePath} byte path)` : ''}`,
+      // With the built-in RTSP ingest (ingest.rtspClient builtin, the default) Vigil has no ffmpeg children to compare with.
+      value: `${r.inPhaseRatio ?? '–'}${v ? ` (${v.bytePath} byte path${v.recorder.processes.max === 1 ? '; no ffmpeg children: built-in RTSP ingest' : ''})` : ''}`,
     });
     const mem = (m: { meanBytes: number; maxBytes: number } | undefined) => (m ? `${fmtBytes(m.meanBytes)} (${fmtBytes(m.maxBytes)})` : '–');
     summary.push({

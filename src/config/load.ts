@@ -53,7 +53,9 @@ function fromEnv(env: NodeJS.ProcessEnv, problems: string[]): Json {
   if (env.VIGIL_STORE_DIR) out.storeDir = env.VIGIL_STORE_DIR;
   if (env.VIGIL_BYTE_PATH) out.recording = { bytePath: env.VIGIL_BYTE_PATH };
   if (env.VIGIL_LOG_LEVEL) out.log = { level: env.VIGIL_LOG_LEVEL };
-  if (env.VIGIL_FFMPEG) out.ingest = { ffmpegPath: env.VIGIL_FFMPEG };
+  if (env.VIGIL_FFMPEG || env.VIGIL_RTSP_CLIENT) {
+    out.ingest = { ...(env.VIGIL_FFMPEG ? { ffmpegPath: env.VIGIL_FFMPEG } : {}), ...(env.VIGIL_RTSP_CLIENT ? { rtspClient: env.VIGIL_RTSP_CLIENT } : {}) };
+  }
   if (env.VIGIL_CHECKPOINT_EXPORT) out.integrity = { exportFile: env.VIGIL_CHECKPOINT_EXPORT };
   return out;
 }

@@ -76,6 +76,12 @@ export const ConfigSchema = Type.Object(
          */
         fastRetryMs: Type.Integer({ minimum: 200, maximum: 60_000, default: 2_000 }),
         fastRetryWindowMs: Type.Integer({ minimum: 0, maximum: 3_600_000, default: 120_000 }),
+        /**
+         * Who speaks RTSP to the cameras: 'builtin' (media/rtsp: an in-process client and fMP4 muxer, far less CPU per
+         * camera than an ffmpeg child) or 'ffmpeg' (one child per stream, architecture §3). With 'builtin', a stream
+         * it does not implement (a codec other than H.264/H.265, B-frames, rtsps://, burnt-in masks) goes to ffmpeg.
+         */
+        rtspClient: Type.Union([Type.Literal('builtin'), Type.Literal('ffmpeg')], { default: 'builtin' }),
       },
       { additionalProperties: false, default: {} },
     ),

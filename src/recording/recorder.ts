@@ -80,6 +80,8 @@ export interface IngestSettings {
   stallMs: number;
   fastRetryMs: number;
   fastRetryWindowMs: number;
+  /** Who speaks RTSP (config ingest.rtspClient); default 'ffmpeg'. */
+  rtspClient?: 'builtin' | 'ffmpeg';
   /** Read ffmpeg's stdout natively (recording.bytePath); default: Node's pipe stream. */
   nativeStdout?: NativeStdout;
 }
@@ -216,6 +218,7 @@ export class Recorder {
         stallMs: deps.ingest.stallMs,
         fastRetryMs: deps.ingest.fastRetryMs,
         fastRetryWindowMs: deps.ingest.fastRetryWindowMs,
+        ...(deps.ingest.rtspClient ? { rtspClient: deps.ingest.rtspClient } : {}),
         backoff: { minMs: deps.ingest.backoffMinMs, maxMs: deps.ingest.backoffMaxMs },
         ...(deps.ingest.nativeStdout ? { nativeStdout: deps.ingest.nativeStdout } : {}),
       },

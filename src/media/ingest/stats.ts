@@ -23,6 +23,10 @@ export interface IngestStats {
   lastFragmentAtMs: number | null;
   /** The last failure, redacted. */
   lastError: { reason: IngestReason; message: string; atMs: number } | null;
+  /** Who speaks RTSP for this stream now: the built-in ingest (media/rtsp) or an ffmpeg child. */
+  client: 'builtin' | 'ffmpeg';
+  /** Why the built-in ingest handed this stream to ffmpeg (e.g. a codec it does not record); null if it did not. */
+  builtinFallback: string | null;
 }
 
 interface WindowEntry {

@@ -1,4 +1,5 @@
-// IngestSupervisor: one ffmpeg child per camera stream, restarted with backoff (architecture §3 "Ingest").
+// IngestSupervisor: one ffmpeg child per camera stream, restarted with backoff (architecture §3 "Ingest"), or, with
+// `rtspClient: 'builtin'`, the in-process RTSP ingest of media/rtsp in its place (the same output, no process).
 // Owns the child process, its stdio, the stall watchdog and the retry timer of one stream. Must not touch files,
 // the database or the log directly: everything leaves through the listener, already redacted.
 //
@@ -21,6 +22,7 @@ import { closeSync } from 'node:fs';
 import { Writable, type Readable } from 'node:stream';
 import { detachedFragment, Fmp4ParseError, Fmp4StreamParser, fragmentSize, type Fmp4Item, type Fragment, type InitSegment } from '../fmp4/index.js';
 import { buildIngestArgs, buildInputScript, INPUT_SCRIPT_FD, MASK_INPUT_FD, type IngestArgsOptions } from './args.js';
+import { BuiltinRtspIngest } from '../rtsp/index.js';
 import { createRedactor, redactUrl, secretsFromUrl } from './redact.js';
 import {
   DEFAULT_BACKOFF, INITIAL_SNAPSHOT, retryDelayMs, transition,
@@ -181,6 +183,11 @@ export interface IngestSupervisorOptions extends Omit<IngestArgsOptions, 'fragme
   createParser?: () => StreamParser;
   /** Read stdout natively (see the data path above); default: Node's pipe stream. */
   nativeStdout?: NativeStdout;
+  /**
+   * Who speaks RTSP: 'ffmpeg' (default here), or 'builtin', the in-process client and fMP4 muxer of media/rtsp
+   * (rtsp:// URLs without burnt-in masks; a stream it does not implement falls back to ffmpeg by itself).
+   */
+  rtspClient?: 'builtin' | 'ffmpeg';
 }
 
 /** One ffmpeg attempt. */
@@ -223,6 +230,8 @@ export class IngestSupervisor {
   private reconnects = 0;
   private lastFragmentAtMs: number | null = null;
   private lastError: IngestStats['lastError'] = null;
+  /** Why the built-in RTSP ingest stepped aside for this stream (then ffmpeg records it); null while it has not. */
+  private builtinFallback: string | null = null;
 
   /** Throws IngestArgsError at once for a URL or option ffmpeg would never accept (a failed start throws). */
   constructor(private readonly options: IngestSupervisorOptions, private readonly listener: IngestListener) {
@@ -278,6 +287,7 @@ export class IngestSupervisor {
     return {
       state: this.snapshot.state, reason: this.snapshot.reason ?? null, ...this.window.totals(now),
       reconnects: this.reconnects, lastFragmentAtMs: this.lastFragmentAtMs, lastError: this.lastError,
+      client: this.usesBuiltin() ? 'builtin' : 'ffmpeg', builtinFallback: this.builtinFallback,
     };
   }
 
@@ -301,11 +311,13 @@ export class IngestSupervisor {
         nativeFds = this.options.nativeStdout.pipe();
         stdio[1] = nativeFds[1];
       }
+      const builtin = this.usesBuiltin();
       try {
-        child = this.spawnChild(this.options.ffmpegPath ?? 'ffmpeg', this.args, { stdio });
+        child = builtin ? this.startBuiltin(nativeFds?.[1]) : this.spawnChild(this.options.ffmpegPath ?? 'ffmpeg', this.args, { stdio });
       } finally {
-        // The child has its own copy of the write end: ours must go, or the reader never sees EOF.
-        if (nativeFds) closeSync(nativeFds[1]);
+        // The child has its own copy of the write end: ours must go, or the reader never sees EOF. The built-in
+        // ingest owns the one it was given.
+        if (nativeFds && !builtin) closeSync(nativeFds[1]);
       }
     } catch (err) {
       if (nativeFds) closeSync(nativeFds[0]);
@@ -375,6 +387,24 @@ export class IngestSupervisor {
     }
     const stallMs = this.options.stallMs ?? 10_000;
     this.armWatchdog(run, this.options.connectTimeoutMs ?? Math.max(20_000, stallMs));
+  }
+
+  /** The built-in RTSP ingest records this stream (see `rtspClient`). */
+  private usesBuiltin(): boolean {
+    return this.options.rtspClient === 'builtin' && this.builtinFallback === null && !this.options.maskImage && /^rtsp:\/\//i.test(this.options.url);
+  }
+
+  private startBuiltin(stdoutFd: number | undefined): IngestChild {
+    try {
+      return new BuiltinRtspIngest({
+        url: this.options.url, fragmentMs: this.argsOptions.fragmentMs,
+        ...(stdoutFd !== undefined ? { stdoutFd } : {}),
+        ...(this.options.socketTimeoutMs !== undefined ? { socketTimeoutMs: this.options.socketTimeoutMs } : {}),
+      });
+    } catch (err) {
+      if (stdoutFd !== undefined) closeSync(stdoutFd);
+      throw err;
+    }
   }
 
   /**
@@ -471,6 +501,14 @@ export class IngestSupervisor {
     this.run = null;
     if (this.stopping) return;
     for (const line of this.limiter.flush()) this.diagnostic(line);
+    if (run.child instanceof BuiltinRtspIngest && run.child.fallback !== null) {
+      // A stream the built-in ingest does not implement: ffmpeg records it from now on, at once if nothing was lost.
+      this.builtinFallback = run.child.fallback;
+      if (!run.sawFragment && !run.failure) {
+        this.spawnRun();
+        return;
+      }
+    }
     if (!run.failure) {
       const reason: IngestReason = run.spawnError !== undefined ? 'spawn_failed' : run.classified ?? (run.sawFragment ? 'stream_ended' : 'input_error');
       const exit = signal ? `signal ${signal}` : `code ${code}`;
