@@ -243,6 +243,32 @@ describe('RtspClient against a scripted server', () => {
     await r.ended;
   });
 
+  it('pause() stops delivery until resume(), losing nothing (a consumer that cannot keep up pushes back)', async () => {
+    let port = 0;
+    let playSock: net.Socket | undefined;
+    const fake = await fakeServer(camera(() => port, {
+      PLAY: (_q, reply, sock) => {
+        playSock = sock;
+        reply('200 OK', { Session: 'S123' });
+      },
+    }));
+    port = fake.port;
+    const r = run(fake.url());
+    await r.client.start();
+    playSock!.write(frame(0, rtp(1, 100)));
+    await tick(50);
+    expect(r.packets).toHaveLength(1);
+    r.client.pause();
+    for (let seq = 2; seq <= 40; seq++) playSock!.write(frame(0, rtp(seq, 1000)));
+    await tick(200);
+    expect(r.packets).toHaveLength(1);
+    r.client.resume();
+    await tick(100);
+    expect(r.packets.map((p) => p.readUInt16BE(2))).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
+    r.client.close();
+    await r.ended;
+  });
+
   it('keeps the session alive with GET_PARAMETER every timeout/2 and reports a refusal through onEnd', async () => {
     let port = 0;
     let pings = 0;

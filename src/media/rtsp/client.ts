@@ -135,6 +135,18 @@ export class RtspClient {
     }
   }
 
+  /**
+   * Stops reading media (TCP then pushes back on the camera) until resume(). Keepalive answers wait too: a pause
+   * longer than the keepalive's timeout ends the session with 'timeout'.
+   */
+  pause(): void {
+    if (this.state === 'playing') this.conn?.setReading(false);
+  }
+
+  resume(): void {
+    if (this.state === 'playing') this.conn?.setReading(true);
+  }
+
   /** TEARDOWN (best effort, not awaited beyond a short grace) and close the socket; onEnd(null) follows. Idempotent. */
   close(): void {
     const state = this.state;

@@ -194,6 +194,16 @@ export class RtspConnection {
   }
 
   /**
+   * Stops or restarts reading the socket (delivery only: no effect while held or closed), so that a consumer that
+   * cannot keep up pushes back on the camera through TCP instead of buffering here.
+   */
+  setReading(on: boolean): void {
+    if (this.closed || this.holding) return;
+    if (on) this.socket.resume();
+    else this.socket.pause();
+  }
+
+  /**
    * Sends a last request without waiting for its answer (TEARDOWN), half-closes, and destroys the socket after
    * `graceMs` if the server has not closed it by then. Nothing is delivered after this call.
    */

@@ -29,9 +29,6 @@ export interface BuiltinIngestOptions {
   connectTimeoutMs?: number;
 }
 
-/** Output waiting for the pipe beyond this is dropped (the recorder's stall, not this process's memory, must give). */
-const MAX_PENDING_BYTES = 64 * 1024 * 1024;
-
 export class BuiltinRtspIngest extends EventEmitter {
   readonly pid = undefined;
   readonly stdout: Readable | null;
@@ -47,7 +44,8 @@ export class BuiltinRtspIngest extends EventEmitter {
   private closed = false;
   private bytesSinceCheck = 0;
   private readonly timer: NodeJS.Timeout;
-  private droppedFragments = 0;
+  /** Reading the camera is paused until the pipe drains. */
+  private paused = false;
 
   constructor(private readonly options: BuiltinIngestOptions) {
     super();
@@ -121,11 +119,16 @@ export class BuiltinRtspIngest extends EventEmitter {
 
   private write(data: Buffer): void {
     if (this.pipe) {
-      if (this.pipe.writableLength > MAX_PENDING_BYTES) {
-        if (this.droppedFragments++ % 100 === 0) this.line('output pipe full: fragment dropped');
-        return;
+      // A full pipe (the native reader is behind: a slow disk) stops reading the camera, as ffmpeg blocking on its
+      // stdout would: TCP pushes back, and memory here stays bounded by what one socket read brings.
+      if (!this.pipe.write(data) && !this.paused) {
+        this.paused = true;
+        this.client.pause();
+        this.pipe.once('drain', () => {
+          this.paused = false;
+          this.client.resume();
+        });
       }
-      this.pipe.write(data);
     } else {
       this.stdout!.push(data);
     }
