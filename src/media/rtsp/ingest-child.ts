@@ -72,7 +72,7 @@ export class BuiltinRtspIngest extends EventEmitter {
     this.timer.unref();
     this.client.start().then(
       (info) => this.onPlaying(info),
-      (err: unknown) => this.finish(this.describe(err), false),
+      (err: unknown) => this.onStartFailed(err),
     );
   }
 
@@ -81,6 +81,16 @@ export class BuiltinRtspIngest extends EventEmitter {
     if (this.ended && signal !== 'SIGKILL') return true;
     this.finish(null, signal !== 'SIGKILL', signal);
     return true;
+  }
+
+  /**
+   * A camera whose RTSP this client cannot follow (a malformed answer, a transport it refuses) may still work with
+   * ffmpeg's more lenient demuxer: step aside. Refused credentials, a wrong path or an unreachable host fail as they would
+   * with ffmpeg.
+   */
+  private onStartFailed(err: unknown): void {
+    if (err instanceof RtspError && (err.code === 'protocol' || err.code === 'unsupported')) this.stepAside(this.describe(err));
+    else this.finish(this.describe(err), false);
   }
 
   private onPlaying(info: RtspPlayInfo): void {

@@ -152,6 +152,25 @@ describe.each(['node', 'native'] as const)('built-in RTSP ingest (simulated came
     for (const r of all) expectNoSecrets(r);
   });
 
+  it('a server whose RTSP the client cannot follow goes to ffmpeg', async () => {
+    // Answers every request with HTTP: not RTSP. ffmpeg cannot use it either, and says so.
+    const server = createServer((sock) => {
+      sock.on('error', () => {});
+      sock.once('data', () => sock.end('HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n'));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as { port: number }).port;
+    const r = record(`rtsp://127.0.0.1:${port}/cam`, reader);
+    try {
+      await waitFor('ffmpeg tried', () => r.spawned.length === 1 && r.supervisor.state === 'reconnecting', 10_000);
+      expect(r.supervisor.stats().builtinFallback).toMatch(/^RTSP: /);
+      expect(r.supervisor.stats().client).toBe('ffmpeg');
+    } finally {
+      await r.supervisor.stop();
+      server.close();
+    }
+  });
+
   it('camera goes away: reconnecting; camera returns: recording again within 5 s', async () => {
     const r = record(sim.urlOf('back'), reader, { stallMs: 3000 });
     try {
