@@ -1,6 +1,7 @@
 // Fault tests, bad cameras (issue 2, "Bad input and faults"): an unreachable URL (a closed loopback port), wrong
 // credentials (the simulated camera requires Basic auth) and a stream that is neither H.264 nor H.265 (MJPEG), next
-// to a good camera, all in one real `vigil serve` with real ffmpeg children and a real RTSP server.
+// to a good camera, all in one real `vigil serve` (its built-in RTSP client; ffmpeg for the MJPEG camera it hands
+// over) and a real RTSP server.
 // Proves: each bad stream shows a clear state and reason in the API; the server keeps running and records the good
 // camera; ffmpeg is restarted no faster than the production backoff (1 s → 30 s) allows; no credential — the right
 // one or the wrong one, raw, percent-encoded or as Basic-auth base64 — appears in the log, the API, the CLI output or
@@ -133,6 +134,9 @@ describe('bad cameras (real vigil serve, ffmpeg, RTSP server)', () => {
       // It does keep trying (a fixed camera comes back by itself): the unreachable one at least once more by now
       // (first spawn ≤ ~5 s after start on a loaded machine, then ≤ 2 s, then ≤ 4 s).
       expect(spawns).toBeGreaterThanOrEqual(permanent ? 1 : 2);
+      // The built-in RTSP client (the default) keeps the streams it can speak to; MJPEG went to ffmpeg.
+      const client = name === 'mjpeg' ? 'ffmpeg' : 'builtin';
+      expect(metricValue(metrics.text, 'vigil_stream_rtsp_client', { stream_id: streamId, client }), `${name} recorded by ${client}`).toBe(1);
     }
     console.error(`[faults-bad-cameras] ${report.join('; ')}`);
     expect(vigil!.child.exitCode).toBeNull();

@@ -38,6 +38,8 @@ export function createMetrics(deps: { recorder: Recorder; hub: LiveHub; transcod
   const lost = gauge('vigil_stream_fragments_lost', 'Fragments received but not written (store full, write error, backlog)');
   const segments = gauge('vigil_stream_segments_written', 'Segments committed since start');
   const reconnects = gauge('vigil_stream_reconnects', 'ffmpeg restarts after a failure since start');
+  // Who speaks RTSP for the stream (ingest.rtspClient): the built-in ingest, or ffmpeg (configured, or fallen back to).
+  const client = gauge('vigil_stream_rtsp_client', 'The RTSP client recording the stream (1 for it): builtin or ffmpeg', ['client']);
   const viewers = new Gauge({ name: 'vigil_live_viewers', help: 'Live viewers per stream', labelNames: ['stream_id'], registers: [registry] });
   const skipped = new Gauge({ name: 'vigil_live_fragments_skipped', help: 'Fragments skipped for slow live viewers', labelNames: ['stream_id'], registers: [registry] });
   const transcodes = new Gauge({ name: 'vigil_live_transcodes', help: 'Live streams being transcoded to H.264 now (each runs one ffmpeg)', registers: [registry] });
@@ -63,7 +65,7 @@ export function createMetrics(deps: { recorder: Recorder; hub: LiveHub; transcod
     rss.set(mem.rss);
     heap.set(mem.heapUsed);
     external.set(mem.external + mem.arrayBuffers);
-    for (const g of [state, recording, bitrate, fps, received, written, inline, lost, segments, reconnects, viewers, skipped]) g.reset();
+    for (const g of [state, recording, bitrate, fps, received, written, inline, direct, lost, segments, reconnects, client, viewers, skipped]) g.reset();
     for (const s of deps.recorder.snapshot()) {
       const l = { camera_id: s.cameraId, stream_id: s.streamId, kind: s.kind };
       for (const st of STATES) state.set({ ...l, state: st }, s.state === st ? 1 : 0);
@@ -71,6 +73,7 @@ export function createMetrics(deps: { recorder: Recorder; hub: LiveHub; transcod
         bitrate.set(l, s.ingest.bitrateBps);
         fps.set(l, s.ingest.fps);
         reconnects.set(l, s.ingest.reconnects);
+        for (const c of ['builtin', 'ffmpeg'] as const) client.set({ ...l, client: c }, s.ingest.client === c ? 1 : 0);
       }
       if (s.recorder) {
         recording.set(l, s.recorder.state === 'store_full' ? 1 : 0);
