@@ -44,6 +44,8 @@ export class BuiltinRtspIngest extends EventEmitter {
   private closed = false;
   private bytesSinceCheck = 0;
   private readonly timer: NodeJS.Timeout;
+  /** The last diagnostic line has been written (a later one, e.g. from the pipe, would be a push after EOF). */
+  private stderrDone = false;
   /** Reading the camera is paused until the pipe drains. */
   private paused = false;
 
@@ -122,8 +124,10 @@ export class BuiltinRtspIngest extends EventEmitter {
     try {
       fragmenter.push(packet);
     } catch (err) {
+      // Parameter sets this parser cannot read may still be fine for ffmpeg's: step aside rather than retry forever.
       if (err instanceof UnsupportedStreamError) this.stepAside(err.message);
-      else this.finish(`RTP: ${err instanceof ParamSetError ? 'parameter sets' : 'stream'}: ${errorText(err)}`, true);
+      else if (err instanceof ParamSetError) this.stepAside(`parameter sets: ${errorText(err)}`);
+      else this.finish(`RTP: stream: ${errorText(err)}`, true);
     }
   }
 
@@ -167,6 +171,7 @@ export class BuiltinRtspIngest extends EventEmitter {
       }
     }
     this.client.close();
+    this.stderrDone = true;
     this.stderr.push(null);
     const code = message ? 1 : 0;
     const done = (): void => {
@@ -197,7 +202,7 @@ export class BuiltinRtspIngest extends EventEmitter {
   }
 
   private line(text: string): void {
-    this.stderr.push(this.redact(text) + '\n');
+    if (!this.stderr.readableEnded && !this.stderrDone) this.stderr.push(this.redact(text) + '\n');
   }
 }
 

@@ -171,6 +171,51 @@ describe.each(['node', 'native'] as const)('built-in RTSP ingest (simulated came
     }
   });
 
+  it('parameter sets it cannot parse go to ffmpeg', async () => {
+    // A scripted camera: a well-formed session whose H.264 SPS is cut short, then an IDR and P frames at 25 fps.
+    const badSps = Buffer.from('6742c01e', 'hex');
+    const pps = Buffer.from('68cb83cb20', 'hex');
+    const server = createServer((sock) => {
+      sock.on('error', () => {});
+      let text = '';
+      sock.on('data', (d: Buffer) => {
+        text += d.toString('latin1');
+        for (let end = text.indexOf('\r\n\r\n'); end >= 0; end = text.indexOf('\r\n\r\n')) {
+          const head = text.slice(0, end);
+          text = text.slice(end + 4);
+          const method = head.split(' ')[0];
+          const cseq = /CSeq: *(\d+)/i.exec(head)?.[1] ?? '0';
+          const sdp = `v=0\r\ns=x\r\nt=0 0\r\nm=video 0 RTP/AVP 96\r\na=rtpmap:96 H264/90000\r\na=control:track1\r\n`;
+          const extra = method === 'DESCRIBE' ? `Content-Type: application/sdp\r\nContent-Length: ${sdp.length}\r\n\r\n${sdp}` : method === 'SETUP' ? 'Transport: RTP/AVP/TCP;unicast;interleaved=0-1\r\nSession: 1\r\n\r\n' : '\r\n';
+          sock.write(`RTSP/1.0 200 OK\r\nCSeq: ${cseq}\r\n${extra}`);
+          if (method === 'PLAY') {
+            const frames: Buffer[] = [];
+            const packet = (seq: number, ts: number, nal: Buffer): Buffer => {
+              const rtp = Buffer.concat([Buffer.from([0x80, 0x80 | 96, seq >> 8, seq & 0xff, ts >>> 24, (ts >> 16) & 0xff, (ts >> 8) & 0xff, ts & 0xff, 0, 0, 0, 1]), nal]);
+              return Buffer.concat([Buffer.from([0x24, 0, rtp.length >> 8, rtp.length & 0xff]), rtp]);
+            };
+            let seq = 0;
+            frames.push(packet(seq++, 0, Buffer.concat([Buffer.from([0x18, 0, badSps.length]), badSps, Buffer.from([0, pps.length]), pps])));
+            frames.push(packet(seq++, 0, Buffer.from([0x65, 0x88, 0x84, 0x21])));
+            for (let i = 1; i <= 30; i++) frames.push(packet(seq++, i * 3600, Buffer.from([0x41, 0x9a, 0x02, 0x03])));
+            sock.write(Buffer.concat(frames));
+          }
+        }
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as { port: number }).port;
+    const r = record(`rtsp://127.0.0.1:${port}/cam`, reader);
+    try {
+      await waitFor('ffmpeg tried', () => r.spawned.length === 1, 10_000);
+      expect(r.supervisor.stats().builtinFallback).toMatch(/^parameter sets: /);
+      expect(r.fragments).toEqual([]);
+    } finally {
+      await r.supervisor.stop();
+      server.close();
+    }
+  });
+
   it('camera goes away: reconnecting; camera returns: recording again within 5 s', async () => {
     const r = record(sim.urlOf('back'), reader, { stallMs: 3000 });
     try {
