@@ -98,7 +98,10 @@ export async function startVigil(config: Config, log: Logger): Promise<RunningVi
       cameras: core.cameras,
       statusOf: (streamId) => {
         const s = rec.status(streamId);
-        return s && { streamId, state: s.state, reason: s.reason, recording: s.recorder?.state ?? 'not_recorded' };
+        return s && {
+          streamId, state: s.state, reason: s.reason, recording: s.recorder?.state ?? 'not_recorded',
+          ...(s.ingest ? { rtspClient: s.ingest.client, rtspFallback: s.ingest.builtinFallback } : {}),
+        };
       },
       ops: { health: () => health(core, rec, config), metrics: () => metrics.render() },
       video: { video: video },

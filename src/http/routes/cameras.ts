@@ -14,6 +14,9 @@ export interface StreamStatus {
   state: string;
   reason: string | null;
   recording: string;
+  /** Who speaks RTSP for the stream (ingest.rtspClient, or ffmpeg after a fallback), and why it fell back. */
+  rtspClient?: 'builtin' | 'ffmpeg';
+  rtspFallback?: string | null;
 }
 
 const Stream = Type.Object({
@@ -21,7 +24,15 @@ const Stream = Type.Object({
   kind: Type.Union([Type.Literal('main'), Type.Literal('sub')]),
   url: Type.Optional(Type.String({ description: 'without credentials; only for roles with camera.locate (D6)' })),
   record: Type.Boolean(),
-  status: Type.Optional(Type.Object({ state: Type.String(), reason: Type.Union([Type.String(), Type.Null()]), recording: Type.String() })),
+  status: Type.Optional(
+    Type.Object({
+      state: Type.String(),
+      reason: Type.Union([Type.String(), Type.Null()]),
+      recording: Type.String(),
+      rtspClient: Type.Optional(Type.Union([Type.Literal('builtin'), Type.Literal('ffmpeg')], { description: 'who speaks RTSP to the camera: the built-in client or an ffmpeg child' })),
+      rtspFallback: Type.Optional(Type.Union([Type.String(), Type.Null()], { description: 'why the built-in client handed the stream to ffmpeg (null: it did not)' })),
+    }),
+  ),
 });
 const NStr = Type.Union([Type.String(), Type.Null()]);
 /** S: the optional pre-installation assessment. */
@@ -134,7 +145,8 @@ export const cameraRoutes: FastifyPluginAsyncTypebox<CameraRoutesOptions> = asyn
       ...(locate ? { place } : {}),
       streams: c.streams.map(({ url, ...s }) => {
         const st = statusOf(s.id);
-        return { ...s, ...(locate ? { url } : {}), ...(st ? { status: { state: st.state, reason: st.reason, recording: st.recording } } : {}) };
+        const client = st?.rtspClient ? { rtspClient: st.rtspClient, rtspFallback: st.rtspFallback ?? null } : {};
+        return { ...s, ...(locate ? { url } : {}), ...(st ? { status: { state: st.state, reason: st.reason, recording: st.recording, ...client } } : {}) };
       }),
     });
   };
