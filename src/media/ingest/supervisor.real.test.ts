@@ -3,12 +3,12 @@
 // independent failure cases run side by side so the file stays well under a minute.
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimCameras, type SimCameras } from '../../../tools/sim-camera/index.js';
 import type { Fragment, InitSegment } from '../fmp4/index.js';
 import type { IngestReason, IngestState } from './state.js';
 import { nativeBytePathForTests } from '../../../test/support/append-paths.js';
+import { closedPort } from '../../../test/support/faults.js';
 import { IngestSupervisor, type IngestSupervisorOptions, type SpawnIngest } from './supervisor.js';
 
 const AUTH = { user: 'vigil-op', password: 'p@ss:w/rd S3cr' };
@@ -85,15 +85,6 @@ function alive(pid: number): boolean {
 function expectNoSecrets(r: Recorder): void {
   const texts = [...r.diagnostics, ...r.states.map((s) => `${s.state} ${s.reason ?? ''}`), JSON.stringify(r.supervisor.stats()), r.supervisor.displayUrl];
   for (const text of texts) for (const secret of FORBIDDEN) expect(text).not.toContain(secret);
-}
-
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
 }
 
 // stdout read by Node's pipe stream, and by the native reader (recording.bytePath native): the same behaviour.

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimCameras, type SimCameras, type SimStream } from '../../../tools/sim-camera/index.js';
 import { RtspClient, type RtspError, type RtspPlayInfo } from './client.js';
 import { decodeSpropParameterSets } from './sdp.js';
+import { closedPort } from '../../../test/support/faults.js';
 
 const AUTH = { user: 'vigil-op', password: 'p@ss:w/rd S3cr' };
 /** Everything that must never be printed: the password as given and as it sits in the URL, and the user. */
@@ -132,13 +133,7 @@ describe('RtspClient against the simulated cameras', () => {
   }, 20_000);
 
   it('maps wrong and missing credentials, a wrong path and a closed port, never printing the credentials', async () => {
-    const freePort = await new Promise<number>((resolve) => {
-      const s = net.createServer();
-      s.listen(0, '127.0.0.1', () => {
-        const { port } = s.address() as net.AddressInfo;
-        s.close(() => resolve(port));
-      });
-    });
+    const freePort = await closedPort();
     const secretUrl = (path: string, port = basic.port): string =>
       `rtsp://${encodeURIComponent(AUTH.user)}:${encodeURIComponent(AUTH.password)}@127.0.0.1:${port}/${path}`;
     const [wrong, none, missing, refused] = await Promise.all([

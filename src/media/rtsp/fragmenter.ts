@@ -256,19 +256,7 @@ export class RtpFragmenter {
     } else if (type === 28) {
       if (end - off < 3) return;
       const fu = p[off + 1]!;
-      const nalType = fu & 0x1f;
-      if (fu & 0x80) {
-        this.abortFu();
-        this.ensure(this.used + 5 + end - off);
-        this.fuAt = this.used;
-        this.used += 4;
-        this.buf[this.used++] = (p[off]! & 0xe0) | nalType;
-        this.noteNal(nalType, this.fuAt);
-      } else if (this.fuAt < 0) {
-        return; // its start was lost
-      }
-      this.append(p, off + 2, end);
-      if (fu & 0x40) this.endFu();
+      this.fuPiece(p, fu, fu & 0x1f, off + 2, end, (p[off]! & 0xe0) | (fu & 0x1f));
     } else if (type >= 25 && type <= 29) {
       throw new UnsupportedStreamError(`H.264 packetization ${type} (interleaved mode)`);
     }
@@ -289,22 +277,29 @@ export class RtpFragmenter {
       }
     } else if (type === 49) {
       const fu = p[off + 2]!;
-      const nalType = fu & 0x3f;
-      if (fu & 0x80) {
-        this.abortFu();
-        this.ensure(this.used + 6 + end - off);
-        this.fuAt = this.used;
-        this.used += 4;
-        this.buf[this.used++] = (p[off]! & 0x81) | (nalType << 1);
-        this.buf[this.used++] = p[off + 1]!;
-        this.noteNal(nalType, this.fuAt);
-      } else if (this.fuAt < 0) {
-        return;
-      }
-      this.append(p, off + 3, end);
-      if (fu & 0x40) this.endFu();
+      this.fuPiece(p, fu, fu & 0x3f, off + 3, end, (p[off]! & 0x81) | ((fu & 0x3f) << 1), p[off + 1]!);
     }
     // 50 (PACI) and above: not media this ingest records; skipped.
+  }
+
+  /**
+   * One fragmentation-unit piece (FU header `fu`: start 0x80, end 0x40). A start rebuilds the NAL unit header (`h0`, and
+   * `h1` for H.265's second byte) behind a length prefix patched at the end; a piece whose start was lost is dropped.
+   */
+  private fuPiece(p: Buffer, fu: number, nalType: number, dataAt: number, end: number, h0: number, h1 = -1): void {
+    if (fu & 0x80) {
+      this.abortFu();
+      this.ensure(this.used + 6 + end - dataAt);
+      this.fuAt = this.used;
+      this.used += 4;
+      this.buf[this.used++] = h0;
+      if (h1 >= 0) this.buf[this.used++] = h1;
+      this.noteNal(nalType, this.fuAt);
+    } else if (this.fuAt < 0) {
+      return;
+    }
+    this.append(p, dataAt, end);
+    if (fu & 0x40) this.endFu();
   }
 
   private wholeNal(p: Buffer, from: number, to: number, type: number): void {

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimCameras, type SimCameras } from '../../../tools/sim-camera/index.js';
 import { nativeBytePathForTests } from '../../../test/support/append-paths.js';
+import { closedPort } from '../../../test/support/faults.js';
 import { fragmentParts, type Fragment, type InitSegment } from '../fmp4/index.js';
 import { IngestSupervisor, type IngestReason, type IngestState, type IngestSupervisorOptions, type SpawnIngest } from '../ingest/index.js';
 
@@ -79,15 +80,6 @@ async function waitFor(what: string, predicate: () => boolean, timeoutMs: number
 function expectNoSecrets(r: Run): void {
   const texts = [...r.diagnostics, JSON.stringify(r.supervisor.stats()), r.supervisor.displayUrl];
   for (const text of texts) for (const secret of FORBIDDEN) expect(text).not.toContain(secret);
-}
-
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
 }
 
 describe.each(['node', 'native'] as const)('built-in RTSP ingest (simulated cameras), output read by %s', (reader) => {
