@@ -49,7 +49,12 @@ describe('npm run bench -- --quick', () => {
           expect(n[phase].recorder.cpuSeconds).toBeGreaterThan(0);
         }
         expect(n.cpuRatio).toBeGreaterThan(0);
-        expect(n.inPhaseRatio).toBeGreaterThan(1); // Vigil's tree includes its ffmpeg children, and more
+        // Vigil's tree includes its ffmpeg children, so it costs no less than them. Not strictly more: /proc counts CPU in
+        // 10 ms ticks, and over a 5 s window with 2 streams the node process alone can round to 0 (CI once saw 1.000).
+        // The three figures are each rounded to 0.01 s, hence the 0.02 s of slack.
+        const ff = n.vigil.recorder.ffmpegUserSystem as { user: number; system: number };
+        expect(n.vigil.recorder.cpuSeconds).toBeGreaterThanOrEqual(ff.user + ff.system - 0.02);
+        expect(n.inPhaseRatio).toBeGreaterThan(0.9);
         expect(n.vigil.recorder.cpuByComm.ffmpeg).toBeGreaterThan(0);
       }
       // Each phase logs when its window starts ("[  14.0 s]     vigil: measuring 5 s"): the same moment for both.
