@@ -137,7 +137,7 @@ describe('bad cameras (real vigil serve, ffmpeg, RTSP server)', () => {
       // The built-in RTSP client (the default) keeps the streams it can speak to; MJPEG went to ffmpeg.
       const client = name === 'mjpeg' ? 'ffmpeg' : 'builtin';
       expect(metricValue(metrics.text, 'vigil_stream_rtsp_client', { stream_id: streamId, client }), `${name} recorded by ${client}`).toBe(1);
-      const status = (await mainStatus(base, id)) as { rtspClient?: string; rtspFallback?: string | null } | undefined;
+      const status = await mainStatus(base, id);
       expect(status).toMatchObject({ rtspClient: client, rtspFallback: name === 'mjpeg' ? 'video codec JPEG is not H.264 or H.265' : null });
     }
     console.error(`[faults-bad-cameras] ${report.join('; ')}`);

@@ -12,8 +12,12 @@ function logChange(core: Core, event: string, target: string, details: Record<st
 
 function describeCamera(c: Camera): string {
   const streams = c.streams.map((s) => `${s.kind} ${s.url}${s.record ? '' : ' (live only)'}`).join('; ');
-  return `${c.id}  ${c.name}  ${c.enabled ? 'enabled' : 'disabled'}  ${streams}`;
+  const client = c.rtspClient === 'default' ? '' : `  rtsp client: ${c.rtspClient}`;
+  return `${c.id}  ${c.name}  ${c.enabled ? 'enabled' : 'disabled'}  ${streams}${client}`;
 }
+
+const RTSP_CLIENT_HELP =
+  "who speaks RTSP to this camera: default (the server's ingest.rtspClient), builtin, or ffmpeg (for a camera the built-in client does not follow)";
 
 interface PlaceOptions {
   area?: string;
@@ -56,11 +60,16 @@ export function registerCameraCommands(program: Command, act: Act): void {
     .requiredOption('--url <url>', 'main stream RTSP URL (credentials are stored encrypted)')
     .option('--sub-url <url>', 'sub stream RTSP URL (used for live view)')
     .option('--disabled', 'register without recording')
-    .option('--record-sub', 'also record the sub stream');
+    .option('--record-sub', 'also record the sub stream')
+    .option('--rtsp-client <client>', RTSP_CLIENT_HELP);
   placeOptions(camera.commands.at(-1)!)
-    .action(act(async (out, opts, o: { name: string; url: string; subUrl?: string; disabled?: boolean; recordSub?: boolean } & PlaceOptions) =>
+    .action(act(async (out, opts, o: { name: string; url: string; subUrl?: string; disabled?: boolean; recordSub?: boolean; rtspClient?: string } & PlaceOptions) =>
         withCore(opts, async (core) => {
-          const c = await core.cameras.add({ name: o.name, url: o.url, subUrl: o.subUrl, enabled: !o.disabled, recordSub: !!o.recordSub, ...placeOf(o) });
+          const c = await core.cameras.add({
+            name: o.name, url: o.url, subUrl: o.subUrl, enabled: !o.disabled, recordSub: !!o.recordSub, ...placeOf(o),
+            // Checked by the registry, whose message names the allowed values (exit 1 like any invalid field).
+            ...(o.rtspClient === undefined ? {} : { rtspClient: o.rtspClient }),
+          });
           await logChange(core, 'camera.created', c.id, { name: c.name, streams: c.streams.map((st) => st.kind) });
           out.result({ id: c.id, camera: c }, c.id);
           return 0;
@@ -86,12 +95,14 @@ export function registerCameraCommands(program: Command, act: Act): void {
     .option('--sub-url <url>', 'new sub stream URL')
     .option('--no-sub-url', 'remove the sub stream')
     .option('--enable', 'enable recording')
-    .option('--disable', 'disable recording');
+    .option('--disable', 'disable recording')
+    .option('--rtsp-client <client>', RTSP_CLIENT_HELP);
   placeOptions(camera.commands.at(-1)!)
-    .action(act(async (out, opts, id: string, o: { name?: string; url?: string; subUrl?: string | false; enable?: boolean; disable?: boolean } & PlaceOptions) =>
+    .action(act(async (out, opts, id: string, o: { name?: string; url?: string; subUrl?: string | false; enable?: boolean; disable?: boolean; rtspClient?: string } & PlaceOptions) =>
         withCore(opts, async (core) => {
           if (o.enable && o.disable) throw Object.assign(new Error('--enable and --disable contradict each other'), { code: 'usage' });
-          const patch: { name?: string; url?: string; subUrl?: string | null; enabled?: boolean } = { ...placeOf(o) };
+          const patch: { name?: string; url?: string; subUrl?: string | null; enabled?: boolean; rtspClient?: string } = { ...placeOf(o) };
+          if (o.rtspClient !== undefined) patch.rtspClient = o.rtspClient;
           if (o.name !== undefined) patch.name = o.name;
           if (o.url !== undefined) patch.url = o.url;
           if (o.subUrl === false) patch.subUrl = null;

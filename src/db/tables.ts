@@ -9,6 +9,8 @@ export interface CameraTable {
   enabled: number; // 0 | 1
   created_ms: number;
   updated_ms: number;
+  /** Who speaks RTSP to this camera: null follows config `ingest.rtspClient`. */
+  rtsp_client: 'builtin' | 'ffmpeg' | null;
 }
 
 /** Owned by devices/. One row per stream of a camera (main, sub). */

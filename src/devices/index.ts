@@ -18,11 +18,13 @@ export { INSTALLATION_FIELDS, type InstallationInput } from './installation.js';
 export { SIGNAGE_PHOTO_MAX_BYTES, SIGNAGE_TEXT_MAX_CHARS, type Signage, type SignagePhotoType } from './signage.js';
 export {
   NAME_MAX_CHARS,
+  RTSP_CLIENT_CHOICES,
   STREAM_KINDS,
   URL_MAX_CHARS,
   validateCameraId,
   type CameraPatch,
   type NewCameraInput,
+  type RtspClientChoice,
   type StreamKind,
 } from './validate.js';
 // Systems (R11, D12–D14) and the D12 doors for recording and viewing.

@@ -4,7 +4,7 @@ import { createTestDatabase, dialects, type TestDatabase } from '../../test/supp
 import type { NewCameraStreamRow } from '../db/index.js';
 import { deleteCamera, getCamera, insertCamera, listCameras, updateCamera } from './repo.js';
 
-function cameraRows(name: string, atMs: number, opts: { enabled?: boolean; sub?: boolean } = {}) {
+function cameraRows(name: string, atMs: number, opts: { enabled?: boolean; sub?: boolean; rtspClient?: 'builtin' | 'ffmpeg' } = {}) {
   const id = uuidv7();
   const stream = (kind: 'main' | 'sub'): NewCameraStreamRow => ({
     id: uuidv7(),
@@ -17,7 +17,7 @@ function cameraRows(name: string, atMs: number, opts: { enabled?: boolean; sub?:
     updated_ms: atMs,
   });
   return {
-    camera: { id, name, enabled: opts.enabled === false ? 0 : 1, created_ms: atMs, updated_ms: atMs },
+    camera: { id, name, enabled: opts.enabled === false ? 0 : 1, created_ms: atMs, updated_ms: atMs, rtsp_client: opts.rtspClient ?? null },
     streams: opts.sub ? [stream('sub'), stream('main')] : [stream('main')],
   };
 }
@@ -84,6 +84,16 @@ describe.each(dialects)('devices repo on %s', (dialect) => {
 
     const removed = await updateCamera(t.db, rows.camera.id, () => ({ updatedMs: 1_800_000_000_030, streams: { sub: null } }));
     expect(removed?.streams.map((s) => s.kind)).toEqual(['main']);
+  });
+
+  it("sets and clears a camera's RTSP client, leaving it alone when a change does not name it", async () => {
+    const rows = cameraRows('cam-rc', 1_800_000_000_035, { rtspClient: 'ffmpeg' });
+    await insertCamera(t.db, rows.camera, rows.streams);
+    expect((await getCamera(t.db, rows.camera.id))?.camera.rtsp_client).toBe('ffmpeg');
+    expect((await updateCamera(t.db, rows.camera.id, () => ({ updatedMs: 1_800_000_000_036, name: 'cam-rc2' })))?.camera.rtsp_client).toBe('ffmpeg');
+    expect((await updateCamera(t.db, rows.camera.id, () => ({ updatedMs: 1_800_000_000_037, rtspClient: 'builtin' })))?.camera.rtsp_client).toBe('builtin');
+    expect((await updateCamera(t.db, rows.camera.id, () => ({ updatedMs: 1_800_000_000_038, rtspClient: null })))?.camera.rtsp_client).toBeNull();
+    expect((await listCameras(t.db)).find((r) => r.camera.id === rows.camera.id)?.camera.rtsp_client).toBeNull();
   });
 
   it('rolls back when the plan throws, and returns undefined for a missing camera', async () => {

@@ -39,6 +39,8 @@ export interface CameraChanges {
   updatedMs: number;
   name?: string;
   enabled?: boolean;
+  /** null: follow the server's default client. */
+  rtspClient?: 'builtin' | 'ffmpeg' | null;
   /** Per kind: a change, or null to remove that stream. Absent kinds are kept. */
   streams?: { main?: StreamChange; sub?: StreamChange | null };
   place?: PlaceChange;
@@ -108,6 +110,7 @@ export async function updateCamera(
         updated_ms: changes.updatedMs,
         ...(changes.name === undefined ? {} : { name: changes.name }),
         ...(changes.enabled === undefined ? {} : { enabled: changes.enabled ? 1 : 0 }),
+        ...(changes.rtspClient === undefined ? {} : { rtsp_client: changes.rtspClient }),
       })
       .where('id', '=', id)
       .execute();
@@ -175,6 +178,7 @@ async function selectCameras(
       'cameras.enabled',
       'cameras.created_ms',
       'cameras.updated_ms',
+      'cameras.rtsp_client',
       'camera_streams.id as stream_id',
       'camera_streams.kind',
       'camera_streams.url_redacted',
@@ -207,6 +211,7 @@ async function selectCameras(
           enabled: row.enabled,
           created_ms: row.created_ms,
           updated_ms: row.updated_ms,
+          rtsp_client: row.rtsp_client,
         },
         streams: [],
       };

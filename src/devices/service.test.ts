@@ -47,6 +47,7 @@ describe.each(dialects)('CameraService on %s', (dialect) => {
       id: expect.stringMatching(UUID_V7),
       name: 'North gate',
       enabled: true,
+      rtspClient: 'default',
       place: null,
       createdMs: nowMs,
       updatedMs: nowMs,
@@ -142,6 +143,29 @@ describe.each(dialects)('CameraService on %s', (dialect) => {
     const noSub = await service.update(camera.id, { subUrl: null });
     expect(noSub.streams.map((s) => s.kind)).toEqual(['main']);
     expect(await service.get(camera.id)).toEqual(noSub);
+  });
+
+  it("keeps each camera's RTSP client choice and hands it to the recorder; 'default' follows the server", async () => {
+    const camera = await service.add({ name: 'Quirky', url: 'rtsp://cam-q.local/main', subUrl: 'rtsp://cam-q.local/sub', rtspClient: 'ffmpeg' });
+    expect(camera.rtspClient).toBe('ffmpeg');
+    expect(await service.get(camera.id)).toMatchObject({ rtspClient: 'ffmpeg' });
+    const clientsOf = async () => (await service.streamsToIngest()).streams.filter((s) => s.cameraId === camera.id).map((s) => s.rtspClient);
+    expect(await clientsOf()).toEqual(['ffmpeg', 'ffmpeg']); // both streams of the camera
+    const count = events.length;
+    const back = await service.update(camera.id, { rtspClient: 'default' });
+    expect(back.rtspClient).toBe('default');
+    expect(events.length).toBe(count + 1); // the recorder re-plans, and restarts the streams with the other client
+    expect(await clientsOf()).toEqual([undefined, undefined]);
+    // Stored as null, so a later change of the server's default reaches this camera.
+    const row = await t.db.selectFrom('cameras').select('rtsp_client').where('id', '=', camera.id).executeTakeFirstOrThrow();
+    expect(row.rtsp_client).toBeNull();
+    expect((await service.update(camera.id, { rtspClient: 'builtin', name: 'Quirky 2' })).rtspClient).toBe('builtin');
+    const bad = await rejection(service.update(camera.id, { rtspClient: 'vlc' }));
+    expect(bad).toMatchObject({ code: 'invalid_camera', field: 'rtspClient', message: 'rtspClient must be one of "default", "builtin", "ffmpeg"' });
+    expect((await service.get(camera.id)).rtspClient).toBe('builtin');
+    // The table refuses anything else even when written around the service.
+    await expect(t.db.updateTable('cameras').set({ rtsp_client: 'vlc' as 'ffmpeg' }).where('id', '=', camera.id).execute()).rejects.toThrow();
+    await service.remove(camera.id);
   });
 
   it('refuses recordSub on a camera without a sub stream, changing nothing', async () => {

@@ -25,6 +25,7 @@ import {
   validateNewCamera,
   type CameraPatch,
   type NewCameraInput,
+  type RtspClientChoice,
   type StreamKind,
 } from './validate.js';
 
@@ -40,6 +41,8 @@ export interface Camera {
   id: string;
   name: string;
   enabled: boolean;
+  /** Who speaks RTSP to it: 'default' follows the server's `ingest.rtspClient` (the stream status says who does). */
+  rtspClient: RtspClientChoice;
   createdMs: number;
   updatedMs: number;
   /** Main first, then sub if the camera has one. */
@@ -71,6 +74,8 @@ export class IngestStream {
     readonly record: boolean,
     /** Masks to burn into the recording (R13, D11): the ingest then re-encodes instead of copying. Empty: copy. */
     readonly burnInMasks: readonly PrivacyMask[] = [],
+    /** This camera's RTSP client, overriding the server's default; undefined: the default. */
+    readonly rtspClient?: 'builtin' | 'ffmpeg',
   ) {}
 
   toJSON(): IngestStreamView {
@@ -150,7 +155,9 @@ export class CameraService {
         updated_ms: now,
       };
     };
-    const camera = { id, name: valid.name, enabled: valid.enabled ? 1 : 0, created_ms: now, updated_ms: now };
+    const camera = {
+      id, name: valid.name, enabled: valid.enabled ? 1 : 0, created_ms: now, updated_ms: now, rtsp_client: rtspClientColumn(valid.rtspClient),
+    };
     const streams = [stream('main', valid.url, true)];
     if (valid.subUrl !== null) streams.push(stream('sub', valid.subUrl, valid.recordSub));
     const placeInput = { ...valid.place, ...valid.installation };
@@ -214,7 +221,10 @@ export class CameraService {
         const refusal = activationRefusal(activationRecord(cameraId, { ...(current.place ?? {}), ...(place ?? {}) }, masksOf(current).length));
         if (refusal) throw refusal;
       }
-      return { updatedMs: now, name: valid.name, enabled: valid.enabled, streams, ...(place ? { place } : {}) };
+      return {
+        updatedMs: now, name: valid.name, enabled: valid.enabled, streams, ...(place ? { place } : {}),
+        ...(valid.rtspClient === undefined ? {} : { rtspClient: rtspClientColumn(valid.rtspClient) }),
+      };
     });
     if (!record) throw notFound(cameraId);
     const updated = toCamera(record);
@@ -249,7 +259,7 @@ export class CameraService {
       for (const s of streams) {
         try {
           const url = this.#openUrl(s.id, s.url_sealed);
-          plan.streams.push(new IngestStream(camera.id, camera.name, s.id, s.kind, url, s.url_redacted, s.record !== 0, burn));
+          plan.streams.push(new IngestStream(camera.id, camera.name, s.id, s.kind, url, s.url_redacted, s.record !== 0, burn, camera.rtsp_client ?? undefined));
         } catch (error) {
           if (!(error instanceof DeviceError)) throw error;
           plan.unreadable.push({ cameraId: camera.id, streamId: s.id, kind: s.kind, urlRedacted: s.url_redacted, error });
@@ -412,12 +422,18 @@ function toCamera({ camera, streams, place }: repo.CameraRecord): Camera {
     id: camera.id,
     name: camera.name,
     enabled: camera.enabled !== 0,
+    rtspClient: camera.rtsp_client ?? 'default',
     createdMs: camera.created_ms,
     updatedMs: camera.updated_ms,
     streams: [...streams]
       .sort((a, b) => (a.kind === b.kind ? 0 : a.kind === 'main' ? -1 : 1))
       .map((s) => ({ id: s.id, kind: s.kind, url: s.url_redacted, record: s.record !== 0 })),
   };
+}
+
+/** 'default' is stored as null, so a later change of the server's default applies to the camera. */
+function rtspClientColumn(choice: RtspClientChoice): 'builtin' | 'ffmpeg' | null {
+  return choice === 'default' ? null : choice;
 }
 
 function signageNotFound(id: string): DeviceError {

@@ -8,6 +8,7 @@ import {
   validateStreamUrl,
   validateKind,
   validateFlag,
+  validateRtspClient,
 } from './validate.js';
 
 function rejection(fn: () => unknown): DeviceError {
@@ -107,6 +108,13 @@ describe('kinds, flags, ids', () => {
     expect(rejection(() => validateFlag(1, 'recordSub'))).toMatchObject({ field: 'recordSub', message: 'recordSub must be true or false' });
   });
 
+  it('checks the RTSP client choice, case and all', () => {
+    for (const c of ['default', 'builtin', 'ffmpeg'] as const) expect(validateRtspClient(c)).toBe(c);
+    for (const bad of ['FFmpeg', 'auto', '', 1, undefined]) {
+      expect(rejection(() => validateRtspClient(bad))).toMatchObject({ code: 'invalid_camera', field: 'rtspClient' });
+    }
+  });
+
   it('accepts UUIDs, lower-cased, and rejects anything else without echoing it', () => {
     expect(validateCameraId('01932C07-8B2A-7C4E-9F10-3A5B6C7D8E9F')).toBe('01932c07-8b2a-7c4e-9f10-3a5b6c7d8e9f');
     for (const bad of ['', 'camera-1', '01932c07-8b2a-7c4e-9f10-3a5b6c7d8e9', '../../etc', 12, null]) {
@@ -121,10 +129,11 @@ describe('validateNewCamera / validateCameraPatch', () => {
   const url = 'rtsp://h/main';
 
   it('fills defaults and keeps URLs as entered', () => {
-    expect(validateNewCamera({ name: ' Gate ', url })).toEqual({ name: 'Gate', url, subUrl: null, enabled: true, recordSub: false, place: {}, installation: {} });
-    expect(validateNewCamera({ name: 'G', url, subUrl: 'rtsp://h/sub', enabled: false, recordSub: true })).toEqual({
-      name: 'G', url, subUrl: 'rtsp://h/sub', enabled: false, recordSub: true, place: {}, installation: {},
+    expect(validateNewCamera({ name: ' Gate ', url })).toEqual({ name: 'Gate', url, subUrl: null, enabled: true, recordSub: false, rtspClient: 'default', place: {}, installation: {} });
+    expect(validateNewCamera({ name: 'G', url, subUrl: 'rtsp://h/sub', enabled: false, recordSub: true, rtspClient: 'ffmpeg' })).toEqual({
+      name: 'G', url, subUrl: 'rtsp://h/sub', enabled: false, recordSub: true, rtspClient: 'ffmpeg', place: {}, installation: {},
     });
+    expect(validateCameraPatch({ rtspClient: 'builtin' })).toEqual({ rtspClient: 'builtin' });
     expect(validateCameraPatch({})).toEqual({});
     expect(validateCameraPatch({ subUrl: null, name: 'N', enabled: undefined })).toEqual({ subUrl: null, name: 'N' });
   });
@@ -134,10 +143,11 @@ describe('validateNewCamera / validateCameraPatch', () => {
     ['an array', [], '', 'camera must be an object'],
     ['no name', { url }, 'name', 'name is required'],
     ['no url', { name: 'G' }, 'url', 'url is required'],
-    ['a misspelt field', { name: 'G', url, recordsub: true }, 'recordsub', 'unknown field "recordsub"; allowed: name, url, subUrl, enabled, recordSub, areaType, placeCategory, site, position, necessity, installingParty, facesResidence, nearMilitaryOrClassified, consentDocumentRef, angle, assessment'],
+    ['a misspelt field', { name: 'G', url, recordsub: true }, 'recordsub', 'unknown field "recordsub"; allowed: name, url, subUrl, enabled, recordSub, rtspClient, areaType, placeCategory, site, position, necessity, installingParty, facesResidence, nearMilitaryOrClassified, consentDocumentRef, angle, assessment'],
     ['a bad sub URL', { name: 'G', url, subUrl: 'http://h' }, 'subUrl', 'subUrl must use the rtsp or rtsps scheme, not "http"'],
     ['recordSub without a sub stream', { name: 'G', url, recordSub: true }, 'recordSub', 'recordSub needs a sub stream: give subUrl'],
     ['a non-boolean enabled', { name: 'G', url, enabled: 'no' }, 'enabled', 'enabled must be true or false'],
+    ['an unknown RTSP client', { name: 'G', url, rtspClient: 'gstreamer' }, 'rtspClient', 'rtspClient must be one of "default", "builtin", "ffmpeg"'],
   ])('new camera with %s', (_what, input, field, message) => {
     const error = rejection(() => validateNewCamera(input));
     expect(error.code).toBe('invalid_camera');
@@ -149,8 +159,9 @@ describe('validateNewCamera / validateCameraPatch', () => {
     ['null', null, '', 'camera update must be an object'],
     ['an empty name', { name: ' ' }, 'name', 'name must not be empty'],
     ['a bad url', { url: 'rtsp://h:0' }, 'url', 'url port must be between 1 and 65535'],
-    ['an unknown field', { id: 'x' }, 'id', 'unknown field "id"; allowed: name, url, subUrl, enabled, recordSub, areaType, placeCategory, site, position, necessity, installingParty, facesResidence, nearMilitaryOrClassified, consentDocumentRef, angle, assessment'],
-    ['a field name with control characters', { 'a\nb': 1 }, 'a?b', 'unknown field "a?b"; allowed: name, url, subUrl, enabled, recordSub, areaType, placeCategory, site, position, necessity, installingParty, facesResidence, nearMilitaryOrClassified, consentDocumentRef, angle, assessment'],
+    ['an unknown field', { id: 'x' }, 'id', 'unknown field "id"; allowed: name, url, subUrl, enabled, recordSub, rtspClient, areaType, placeCategory, site, position, necessity, installingParty, facesResidence, nearMilitaryOrClassified, consentDocumentRef, angle, assessment'],
+    ['a field name with control characters', { 'a\nb': 1 }, 'a?b', 'unknown field "a?b"; allowed: name, url, subUrl, enabled, recordSub, rtspClient, areaType, placeCategory, site, position, necessity, installingParty, facesResidence, nearMilitaryOrClassified, consentDocumentRef, angle, assessment'],
+    ['a null RTSP client (reset is "default")', { rtspClient: null }, 'rtspClient', 'rtspClient must be one of "default", "builtin", "ffmpeg"'],
     ['recordSub while removing the sub stream', { subUrl: null, recordSub: true }, 'recordSub', 'recordSub cannot be true while removing the sub stream (subUrl: null)'],
   ])('patch with %s', (_what, input, field, message) => {
     const error = rejection(() => validateCameraPatch(input));

@@ -10,6 +10,12 @@ import { INSTALLATION_FIELDS, validateInstallation, type InstallationInput } fro
 import { PLACE_FIELDS, validatePlace, type PlaceInput } from './place.js';
 
 export type StreamKind = 'main' | 'sub';
+/**
+ * Who speaks RTSP to a camera: 'default' follows the server's `ingest.rtspClient`; 'builtin' or 'ffmpeg' overrides it
+ * for this camera (e.g. a field camera whose RTSP dialect the built-in client does not follow).
+ */
+export type RtspClientChoice = 'default' | 'builtin' | 'ffmpeg';
+export const RTSP_CLIENT_CHOICES: readonly RtspClientChoice[] = ['default', 'builtin', 'ffmpeg'];
 export const STREAM_KINDS: readonly StreamKind[] = ['main', 'sub'];
 export const NAME_MAX_CHARS = 100;
 export const URL_MAX_CHARS = 2048;
@@ -25,6 +31,8 @@ interface NewCameraBase {
   enabled?: boolean;
   /** Record the sub stream as well as the main one. Default false; needs `subUrl`. */
   recordSub?: boolean;
+  /** One of RTSP_CLIENT_CHOICES; default 'default' (the server's `ingest.rtspClient`). Checked, hence a string here. */
+  rtspClient?: string;
   /** Where it is installed (issue 4): area type and place category codes of domain/, and free text. */
   areaType?: string | null;
   placeCategory?: string | null;
@@ -46,6 +54,8 @@ interface CameraPatchBase {
   subUrl?: string | null;
   enabled?: boolean;
   recordSub?: boolean;
+  /** One of RTSP_CLIENT_CHOICES. */
+  rtspClient?: string;
   areaType?: string | null;
   placeCategory?: string | null;
   site?: string | null;
@@ -60,11 +70,12 @@ export interface ValidNewCamera {
   subUrl: string | null;
   enabled: boolean;
   recordSub: boolean;
+  rtspClient: RtspClientChoice;
   place: PlaceInput;
   installation: InstallationInput;
 }
 
-const NEW_CAMERA_FIELDS = ['name', 'url', 'subUrl', 'enabled', 'recordSub', ...PLACE_FIELDS, ...INSTALLATION_FIELDS];
+const NEW_CAMERA_FIELDS = ['name', 'url', 'subUrl', 'enabled', 'recordSub', 'rtspClient', ...PLACE_FIELDS, ...INSTALLATION_FIELDS];
 const PATCH_FIELDS = NEW_CAMERA_FIELDS;
 
 function invalid(field: string, message: string): DeviceError {
@@ -155,6 +166,11 @@ export function validateFlag(value: unknown, field: string): boolean {
   return value;
 }
 
+export function validateRtspClient(value: unknown, field = 'rtspClient'): RtspClientChoice {
+  if (typeof value === 'string' && (RTSP_CLIENT_CHOICES as readonly string[]).includes(value)) return value as RtspClientChoice;
+  throw invalid(field, `${field} must be one of ${RTSP_CLIENT_CHOICES.map((c) => `"${c}"`).join(', ')}`);
+}
+
 /** A camera id: any UUID (we issue v7), lower-cased so lookups match what we stored. */
 export function validateCameraId(value: unknown, field = 'id'): string {
   if (typeof value !== 'string' || !isUuid(value)) {
@@ -188,6 +204,7 @@ export function validateNewCamera(input: unknown): ValidNewCamera {
     subUrl: r.subUrl === undefined || r.subUrl === null ? null : validateStreamUrl(r.subUrl, 'subUrl'),
     enabled: r.enabled === undefined ? true : validateFlag(r.enabled, 'enabled'),
     recordSub: r.recordSub === undefined ? false : validateFlag(r.recordSub, 'recordSub'),
+    rtspClient: r.rtspClient === undefined ? 'default' : validateRtspClient(r.rtspClient),
     place: validatePlace(r),
     installation: validateInstallation(r),
   };
@@ -195,16 +212,20 @@ export function validateNewCamera(input: unknown): ValidNewCamera {
   return camera;
 }
 
+/** A checked patch: as given, with the RTSP client narrowed to a choice. */
+export type ValidCameraPatch = Omit<CameraPatch, 'rtspClient'> & { rtspClient?: RtspClientChoice };
+
 /** Checks a patch on its own; rules that need the stored camera (recordSub without a sub stream) are the service's. */
-export function validateCameraPatch(input: unknown): CameraPatch {
+export function validateCameraPatch(input: unknown): ValidCameraPatch {
   const r = checkObject(input, 'camera update', PATCH_FIELDS);
-  const patch: CameraPatch = {};
+  const patch: ValidCameraPatch = {};
   if (r.name !== undefined) patch.name = validateName(r.name);
   if (r.url !== undefined) patch.url = validateStreamUrl(r.url);
   if (r.subUrl === null) patch.subUrl = null;
   else if (r.subUrl !== undefined) patch.subUrl = validateStreamUrl(r.subUrl, 'subUrl');
   if (r.enabled !== undefined) patch.enabled = validateFlag(r.enabled, 'enabled');
   if (r.recordSub !== undefined) patch.recordSub = validateFlag(r.recordSub, 'recordSub');
+  if (r.rtspClient !== undefined) patch.rtspClient = validateRtspClient(r.rtspClient);
   Object.assign(patch, validatePlace(r), validateInstallation(r));
   if (patch.subUrl === null && patch.recordSub === true) {
     throw invalid('recordSub', 'recordSub cannot be true while removing the sub stream (subUrl: null)');

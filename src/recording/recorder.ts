@@ -30,6 +30,8 @@ export interface IngestTarget {
   record: boolean;
   /** Privacy masks to burn into what is recorded (R13, D11); the ingest then re-encodes. Absent or empty: copy. */
   burnInMasks?: readonly PrivacyMask[];
+  /** The camera's own RTSP client, overriding `ingest.rtspClient`; absent: the configured one. */
+  rtspClient?: 'builtin' | 'ffmpeg';
 }
 
 export interface IngestSource {
@@ -209,6 +211,7 @@ export class Recorder {
     const ids = { streamId: target.streamId, cameraId: target.cameraId, kind: target.kind };
     const liveBytes = deps.ingest.nativeStdout ? new NativeLiveBytes() : null;
     if (liveBytes) deps.hub.setByteSource?.(target.streamId, liveBytes);
+    const rtspClient = target.rtspClient ?? deps.ingest.rtspClient; // the camera's own choice wins over the server's
     entry.supervisor = new IngestSupervisor(
       {
         url: target.url,
@@ -218,7 +221,7 @@ export class Recorder {
         stallMs: deps.ingest.stallMs,
         fastRetryMs: deps.ingest.fastRetryMs,
         fastRetryWindowMs: deps.ingest.fastRetryWindowMs,
-        ...(deps.ingest.rtspClient ? { rtspClient: deps.ingest.rtspClient } : {}),
+        ...(rtspClient ? { rtspClient } : {}),
         backoff: { minMs: deps.ingest.backoffMinMs, maxMs: deps.ingest.backoffMaxMs },
         ...(deps.ingest.nativeStdout ? { nativeStdout: deps.ingest.nativeStdout } : {}),
       },
@@ -266,6 +269,6 @@ const BENIGN_FFMPEG = /Timestamps are unset in a packet|Non-monotonous DTS in ou
 
 /** What, if changed, requires restarting a stream's ingest. */
 function keyOf(t: IngestTarget): string {
-  // A change of the recording masks restarts the stream's ingest, like a new URL.
-  return JSON.stringify([t.url, t.record, t.burnInMasks ?? []]);
+  // A change of the recording masks or of the camera's RTSP client restarts the stream's ingest, like a new URL.
+  return JSON.stringify([t.url, t.record, t.burnInMasks ?? [], t.rtspClient ?? null]);
 }

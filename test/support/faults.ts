@@ -82,11 +82,16 @@ export interface StreamStatusJson {
   state: string;
   reason: string | null;
   recording: string;
+  /** Who records the stream: the built-in RTSP ingest or an ffmpeg child; and why it fell back to ffmpeg. */
+  rtspClient?: 'builtin' | 'ffmpeg';
+  rtspFallback?: string | null;
 }
 
 export interface CameraJson {
   id: string;
   name: string;
+  /** The camera's own RTSP client choice ('default': the server's ingest.rtspClient). */
+  rtspClient?: 'default' | 'builtin' | 'ffmpeg';
   streams: { id: string; kind: 'main' | 'sub'; url?: string; record: boolean; status?: StreamStatusJson }[];
 }
 

@@ -18,6 +18,7 @@ import * as complianceFiling from './2026-12-03-01-compliance-filing.js';
 import * as retentionTables from './2026-12-03-04-retention-tables.js';
 import * as storageSegmentKeys from './2026-12-03-05-storage-segment-keys.js';
 import * as retentionLease from './2026-12-04-01-retention-lease.js';
+import * as devicesRtspClient from './2026-12-04-02-devices-rtsp-client.js';
 
 export const migrations: Record<string, Migration> = {
   '2026-11-25-01-devices-cameras': devicesCameras,
@@ -37,4 +38,5 @@ export const migrations: Record<string, Migration> = {
   '2026-12-03-04-retention-tables': retentionTables,
   '2026-12-03-05-storage-segment-keys': storageSegmentKeys,
   '2026-12-04-01-retention-lease': retentionLease,
+  '2026-12-04-02-devices-rtsp-client': devicesRtspClient,
 };

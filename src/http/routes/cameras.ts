@@ -86,11 +86,19 @@ const PlaceFields = {
   angle: Type.Optional(Type.Union([Type.String({ maxLength: 500, description: 'viewing angle and coverage (R13)' }), Type.Null()])),
   assessment: Type.Optional(Type.Union([Assessment, Type.Null()])),
 };
+/** The camera's own RTSP client ('default': the server's `ingest.rtspClient`); each stream's status says who records it. */
+const RtspClientChoice = Type.Union([Type.Literal('default'), Type.Literal('builtin'), Type.Literal('ffmpeg')], {
+  description: "who speaks RTSP to this camera: 'default' follows the server's ingest.rtspClient; 'builtin' or 'ffmpeg' overrides it",
+});
+// Input is any string: the registry checks it and answers 422 naming the allowed values (an enum here would say only
+// "must match a schema in anyOf").
+const RtspClientInput = Type.String({ maxLength: 20, description: RtspClientChoice.description });
 const Camera = Type.Object({
   place: Type.Optional(Type.Union([Place, Type.Null()])),
   id: Type.String(),
   name: Type.String(),
   enabled: Type.Boolean(),
+  rtspClient: RtspClientChoice,
   createdMs: Type.Integer(),
   updatedMs: Type.Integer(),
   streams: Type.Array(Stream),
@@ -102,6 +110,7 @@ const NewCamera = Type.Object(
     subUrl: Type.Optional(Type.String()),
     enabled: Type.Optional(Type.Boolean()),
     recordSub: Type.Optional(Type.Boolean()),
+    rtspClient: Type.Optional(RtspClientInput),
     ...PlaceFields,
   },
   { additionalProperties: false },
@@ -113,6 +122,7 @@ const CameraPatch = Type.Object(
     subUrl: Type.Optional(Type.Union([Type.String(), Type.Null()])),
     enabled: Type.Optional(Type.Boolean()),
     recordSub: Type.Optional(Type.Boolean()),
+    rtspClient: Type.Optional(RtspClientInput),
     ...PlaceFields,
   },
   { additionalProperties: false, minProperties: 1 },
