@@ -1,6 +1,6 @@
 // `vigil camera add|list|update|remove`: thin wrappers over the camera registry.
 import type { Command } from 'commander';
-import type { Camera } from '../devices/index.js';
+import { RTSP_CLIENT_CHOICES, type Camera } from '../devices/index.js';
 import type { Core } from '../app/index.js';
 import { installationOf, installationOptions, registerCameraRecordCommands, type InstallationOptions } from './camera-records.js';
 import { withCore, type Act } from './context.js';
@@ -17,7 +17,7 @@ function describeCamera(c: Camera): string {
 }
 
 const RTSP_CLIENT_HELP =
-  "who speaks RTSP to this camera: default (the server's ingest.rtspClient), builtin, or ffmpeg (for a camera the built-in client does not follow)";
+  `who speaks RTSP to this camera: ${RTSP_CLIENT_CHOICES.join(' | ')} (default: the server's ingest.rtspClient; ffmpeg for a camera the built-in client does not follow)`;
 
 interface PlaceOptions {
   area?: string;

@@ -24,7 +24,6 @@ export {
   validateCameraId,
   type CameraPatch,
   type NewCameraInput,
-  type RtspClientChoice,
   type StreamKind,
 } from './validate.js';
 // Systems (R11, D12–D14) and the D12 doors for recording and viewing.

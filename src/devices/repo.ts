@@ -40,7 +40,7 @@ export interface CameraChanges {
   name?: string;
   enabled?: boolean;
   /** null: follow the server's default client. */
-  rtspClient?: 'builtin' | 'ffmpeg' | null;
+  rtspClient?: CameraRow['rtsp_client'];
   /** Per kind: a change, or null to remove that stream. Absent kinds are kept. */
   streams?: { main?: StreamChange; sub?: StreamChange | null };
   place?: PlaceChange;

@@ -7,7 +7,7 @@
 // Transactions: each mutation is one repo call, atomic there; listeners run only after the commit, so a listener
 // that reads back (the recorder reconciling) sees the change.
 import { v7 as uuidv7 } from 'uuid';
-import type { Db } from '../db/index.js';
+import type { CameraRow, Db } from '../db/index.js';
 import { credentialKey, openUrl, redactUrl, sealUrl, type CredentialKey } from './credentials.js';
 import { DeviceError } from './errors.js';
 import type { InstallationRecord, PrivacyMask, SignageRecord } from '../domain/index.js';
@@ -75,7 +75,7 @@ export class IngestStream {
     /** Masks to burn into the recording (R13, D11): the ingest then re-encodes instead of copying. Empty: copy. */
     readonly burnInMasks: readonly PrivacyMask[] = [],
     /** This camera's RTSP client, overriding the server's default; undefined: the default. */
-    readonly rtspClient?: 'builtin' | 'ffmpeg',
+    readonly rtspClient?: NonNullable<CameraRow['rtsp_client']>,
   ) {}
 
   toJSON(): IngestStreamView {
@@ -432,7 +432,7 @@ function toCamera({ camera, streams, place }: repo.CameraRecord): Camera {
 }
 
 /** 'default' is stored as null, so a later change of the server's default applies to the camera. */
-function rtspClientColumn(choice: RtspClientChoice): 'builtin' | 'ffmpeg' | null {
+function rtspClientColumn(choice: RtspClientChoice): CameraRow['rtsp_client'] {
   return choice === 'default' ? null : choice;
 }
 
